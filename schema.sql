@@ -1,0 +1,35 @@
+-- The D1 schema of Mini Events: the one source of it. Safe to apply again
+-- (every statement is IF NOT EXISTS), locally or remotely:
+--   npx wrangler d1 execute DB --local --file schema.sql
+--   npx wrangler d1 execute DB --remote --file schema.sql
+
+CREATE TABLE IF NOT EXISTS events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  title       TEXT    NOT NULL,
+  description TEXT    NOT NULL DEFAULT '',
+  -- An https URL, or the /media/<key> path the Worker serves an upload at.
+  image       TEXT    NOT NULL DEFAULT '',
+  -- "HH:MM", 00:00 to 23:59.
+  start       TEXT    NOT NULL,
+  -- Hours, more than 0 and at most 24.
+  duration    REAL    NOT NULL DEFAULT 1
+);
+
+CREATE TABLE IF NOT EXISTS attendance (
+  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  -- Telegram user ids need more than 32 bits.
+  telegram_id INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+CREATE INDEX IF NOT EXISTS attendance_by_user ON attendance (telegram_id);
+
+CREATE TABLE IF NOT EXISTS users (
+  telegram_id INTEGER PRIMARY KEY,
+  name        TEXT    NOT NULL DEFAULT '',
+  username    TEXT,
+  -- 1 makes the user an admin, besides the ADMIN_IDS var.
+  is_admin    INTEGER NOT NULL DEFAULT 0,
+  -- Unix seconds of the last login.
+  last_seen   INTEGER
+);

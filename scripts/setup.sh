@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what building and running Mini Events needs, skipping whatever is
+# already there at the right version. Safe to run again and again.
+#
+#   scripts/setup.sh          tools: wasm32 target, worker-build, wasm-bindgen, npm packages
+#   scripts/setup.sh --dev    also .dev.vars and a local D1 with the schema and demo events
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$cargo_bin:$PATH"
+export WRANGLER_SEND_METRICS=false
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 1. Rust's WASM target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. worker-build, which wrangler's [build] command runs.
+if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (takes a few minutes)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
+fi
+
+# 3. wasm-bindgen-cli at exactly the version Cargo.lock resolves (the two must
+#    match and nothing else checks). No --locked: one of its locked
+#    dependencies is gone from the registry.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ -z "$bindgen_version" ]; then
+  echo "setup: no wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version (takes a few minutes)"
+  cargo install wasm-bindgen-cli --version "=$bindgen_version"
+fi
+
+# 4. npm packages (wrangler, binaryen's wasm-opt, test tools), when the lock
+#    file changed since the last install.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.mini-events-lock
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > "$stamp"
+fi
+
+[ "${1:-}" = "--dev" ] || exit 0
+
+# 5. Local secrets: a bot token only this machine knows, and the dev user as
+#    admin. Never overwrites an existing file.
+if [ ! -f .dev.vars ]; then
+  say "writing .dev.vars with a local bot token"
+  {
+    echo "BOT_TOKEN=\"100000:local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')\""
+    echo 'ADMIN_IDS="10001"'
+  } > .dev.vars
+fi
+
+# 6. The local D1: schema and demo events (both idempotent).
+say "applying schema.sql and demo events to the local D1"
+npx wrangler d1 execute DB --local --file schema.sql >/dev/null
+npx wrangler d1 execute DB --local --file scripts/demo.sql >/dev/null

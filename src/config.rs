@@ -1,0 +1,99 @@
+//! Settings read from the Worker's vars and secrets. The names are part of
+//! the contract (see `SPEC.md`); parsing them needs no `worker`, so the
+//! rules are tested on the host.
+
+/// `AUTH_MAX_AGE_SECONDS` when unset or unreadable: one day.
+pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// `BOT_TOKEN`: empty means every login fails.
+    pub bot_token: String,
+    /// `ADMIN_IDS`: Telegram ids that are admins whatever D1 says.
+    pub admin_ids: Vec<i64>,
+    /// `AUTH_MAX_AGE_SECONDS`: 0 disables the age check.
+    pub auth_max_age: i64,
+    /// `PUBLIC_URL`: the origin image paths are made absolute with.
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Reads every setting through `get`, which returns a var or secret by name.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Config {
+        let admin_ids = get("ADMIN_IDS")
+            .map(|ids| {
+                ids.split(',')
+                    .filter_map(|id| id.trim().parse::<i64>().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // An unreadable max age falls back to the default rather than to 0,
+        // which would switch the check off.
+        let auth_max_age = get("AUTH_MAX_AGE_SECONDS")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+            .unwrap_or(DEFAULT_AUTH_MAX_AGE_SECONDS);
+        let public_url = get("PUBLIC_URL")
+            .map(|url| url.trim().trim_end_matches('/').to_string())
+            .filter(|url| !url.is_empty());
+        Config {
+            bot_token: get("BOT_TOKEN").unwrap_or_default().trim().to_string(),
+            admin_ids,
+            auth_max_age,
+            public_url,
+        }
+    }
+
+    pub fn is_listed_admin(&self, telegram_id: i64) -> bool {
+        self.admin_ids.contains(&telegram_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]);
+        assert_eq!(c.bot_token, "");
+        assert!(c.admin_ids.is_empty());
+        assert_eq!(c.auth_max_age, DEFAULT_AUTH_MAX_AGE_SECONDS);
+        assert_eq!(c.public_url, None);
+    }
+
+    #[test]
+    fn reads_admin_ids_with_spaces_and_big_ids() {
+        let c = config(&[("ADMIN_IDS", " 1, 5000000001 ,x,,")]);
+        assert_eq!(c.admin_ids, vec![1, 5_000_000_001]);
+        assert!(c.is_listed_admin(5_000_000_001));
+        assert!(!c.is_listed_admin(2));
+    }
+
+    #[test]
+    fn max_age_zero_disables_and_garbage_keeps_default() {
+        assert_eq!(config(&[("AUTH_MAX_AGE_SECONDS", "0")]).auth_max_age, 0);
+        assert_eq!(config(&[("AUTH_MAX_AGE_SECONDS", "60")]).auth_max_age, 60);
+        for bad in ["", "soon", "-5"] {
+            assert_eq!(
+                config(&[("AUTH_MAX_AGE_SECONDS", bad)]).auth_max_age,
+                DEFAULT_AUTH_MAX_AGE_SECONDS
+            );
+        }
+    }
+
+    #[test]
+    fn public_url_loses_trailing_slash() {
+        let c = config(&[("PUBLIC_URL", "https://events.example/")]);
+        assert_eq!(c.public_url.as_deref(), Some("https://events.example"));
+    }
+}

@@ -1,0 +1,75 @@
+//! What a client can get wrong, as one value. Every failure that reaches a
+//! client becomes an `error` message through [`ClientError::code`] and
+//! [`ClientError::msg`]; nothing else decides those strings.
+
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// `app` missing or not ours.
+    App,
+    /// Anything but `login` before a login.
+    LoginRequired,
+    /// A second `login` on a socket.
+    AlreadyLoggedIn,
+    /// A `type` we do not know.
+    UnknownType,
+    /// An event id that is not in the catalog.
+    NoSuchEvent,
+    /// A field is missing or out of range; the detail names it.
+    Invalid(Cow<'static, str>),
+    /// The frame is not a JSON object.
+    BadJson,
+    /// A binary frame.
+    Binary,
+    /// A frame over [`crate::protocol::MAX_FRAME_BYTES`].
+    TooLarge,
+    /// The store failed; the change was not made.
+    Internal,
+}
+
+impl ClientError {
+    /// The stable machine word of the `error` message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::LoginRequired => "login_required",
+            Self::AlreadyLoggedIn => "already_logged_in",
+            Self::UnknownType => "unknown_type",
+            Self::NoSuchEvent => "no_such_event",
+            Self::Invalid(_) => "invalid",
+            Self::BadJson => "bad_json",
+            Self::Binary => "binary",
+            Self::TooLarge => "too_large",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The human text of the `error` message (kept from the original server).
+    pub fn msg(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::App => "Missing App ID",
+            Self::LoginRequired => "You need to login first",
+            Self::AlreadyLoggedIn => "Already logged in",
+            Self::UnknownType => "Unknown command",
+            Self::NoSuchEvent => "No such event",
+            Self::Invalid(detail) if detail.is_empty() => "Invalid data",
+            Self::Invalid(detail) => return Cow::Owned(format!("Invalid data: {detail}")),
+            Self::BadJson => "Invalid JSON",
+            Self::Binary => "Binary messages are not supported",
+            Self::TooLarge => "Message too large",
+            Self::Internal => "Internal server error",
+        })
+    }
+
+    pub fn invalid(detail: &'static str) -> Self {
+        Self::Invalid(Cow::Borrowed(detail))
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.msg(), self.code())
+    }
+}

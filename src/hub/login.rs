@@ -1,0 +1,104 @@
+//! `login`: check the initData, record the user, then send `welcome`, every
+//! event and `events-loaded`.
+
+use worker::{console_log, Date, WebSocket};
+
+use super::{internal, send, EventHub};
+use crate::error::ClientError;
+use crate::init_data::{self, InitDataError};
+use crate::protocol::{self, ClientMessage, ServerMessage};
+use crate::session::{Session, SessionUser};
+use crate::store;
+
+/// Close code for a refused login (in the 4000-4999 range for applications).
+const LOGIN_FAILED: u16 = 4001;
+
+impl EventHub {
+    pub(super) async fn login(
+        &self,
+        ws: &WebSocket,
+        mut session: Session,
+        message: Result<ClientMessage, ClientError>,
+    ) -> Result<(), ClientError> {
+        let data = match message {
+            Ok(ClientMessage::Login { data }) => data,
+            _ => return self.refuse(ws, session, "login needs initData in data"),
+        };
+        let now = (Date::now().as_millis() / 1000) as i64;
+        let init =
+            match init_data::validate(&data, &self.config.bot_token, now, self.config.auth_max_age)
+            {
+                Ok(init) => init,
+                Err(error) => {
+                    if error == InitDataError::NoToken {
+                        console_log!("login refused: BOT_TOKEN is not set");
+                    }
+                    return self.refuse(ws, session, error.reason());
+                }
+            };
+
+        self.load_catalog().await?;
+        let user = &init.user;
+        let name = user.display_name();
+        let stored_admin =
+            store::upsert_user(&self.db()?, user.id, &name, user.username.as_deref(), now)
+                .await
+                .map_err(|e| internal("recording the user", e))?;
+        let is_admin = stored_admin || self.config.is_listed_admin(user.id);
+
+        session.user = Some(SessionUser {
+            id: user.id,
+            name,
+            is_admin,
+        });
+        ws.serialize_attachment(&session)
+            .map_err(|e| internal("saving the session", e))?;
+
+        // From here on nothing awaits, so no broadcast can slip in between
+        // the initial events and `events-loaded`.
+        let base = self.base_url(&session);
+        let Some(user) = &session.user else {
+            return Err(ClientError::Internal);
+        };
+        send(
+            ws,
+            &ServerMessage::Welcome {
+                telegram_id: user.id,
+                name: &user.name,
+                is_admin: user.is_admin,
+            }
+            .to_json(),
+        );
+        let selected = self.with_catalog(|catalog| {
+            for event in catalog.in_order() {
+                send(
+                    ws,
+                    &protocol::event_json(event, event.is_attended_by(user.id), &base),
+                );
+            }
+            Ok(init
+                .start_param
+                .as_deref()
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|id| catalog.get(*id).is_ok()))
+        })?;
+        send(ws, &ServerMessage::EventsLoaded { selected }.to_json());
+        Ok(())
+    }
+
+    /// Ends a failed login: `disconnect`, then a close with a reason.
+    fn refuse(
+        &self,
+        ws: &WebSocket,
+        mut session: Session,
+        reason: &str,
+    ) -> Result<(), ClientError> {
+        session.refused = true;
+        if let Err(e) = ws.serialize_attachment(&session) {
+            internal("marking the session refused", e);
+        }
+        send(ws, &ServerMessage::Disconnect.to_json());
+        let _ = ws.close(Some(LOGIN_FAILED), Some(reason));
+        Ok(())
+    }
+}

@@ -1,0 +1,47 @@
+//! Mini Events: a Telegram Mini App for community events on a Cloudflare
+//! Worker.
+//!
+//! The request path reads top to bottom: this router sends `/ws` to the
+//! Durable Object in [`hub`], which hands each client message to its handler;
+//! handlers apply the rules of [`catalog`] and write through [`store`] (D1).
+//! [`protocol`], [`init_data`], [`catalog`], [`config`] and [`validate`] never
+//! touch `worker`, so `cargo test` checks them on the host.
+
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod init_data;
+pub mod protocol;
+pub mod session;
+pub mod validate;
+
+mod hub;
+mod store;
+
+pub use hub::EventHub;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+/// The Durable Object binding and the name of the one hub this app uses.
+const HUB_BINDING: &str = "HUB";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    console_error_panic_hook::set_once();
+    match req.path().as_str() {
+        "/ws" => {
+            let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+            if !upgrade.eq_ignore_ascii_case("websocket") {
+                return Response::error("Expected a WebSocket upgrade", 426);
+            }
+            let hub = env
+                .durable_object(HUB_BINDING)?
+                .id_from_name(protocol::APP)?
+                .get_stub()?;
+            hub.fetch_with_request(req).await
+        }
+        // Static files are served before the Worker runs; what reaches us
+        // here is a path no one serves.
+        _ => Response::error("Not found", 404),
+    }
+}

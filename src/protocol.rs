@@ -1,0 +1,331 @@
+//! The wire format: every JSON shape that crosses the socket lives here.
+//!
+//! Client frames are read in two steps. [`Frame::parse`] checks what every
+//! message must have (a JSON object, our `app`, a `type`), so the hub can
+//! apply the login rules before it looks at the rest; [`Frame::into_message`]
+//! then reads the fields of that one type into a [`ClientMessage`].
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::catalog::Event;
+use crate::error::ClientError;
+
+/// The app name every client message carries in `app`.
+pub const APP: &str = "mini_event";
+
+/// Frames longer than this are refused with `too_large` before parsing.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+/// The frame the runtime answers by itself, without waking the object.
+pub const PING: &str = r#"{"type":"ping"}"#;
+pub const PONG: &str = r#"{"type":"pong"}"#;
+
+/// A message from a client, after its envelope and fields were checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientMessage {
+    Login { data: String },
+    Attend { event: i64 },
+    Leave { event: i64 },
+}
+
+/// A client frame whose envelope is valid: a JSON object for our app.
+#[derive(Debug)]
+pub struct Frame {
+    kind: String,
+    fields: Map<String, Value>,
+}
+
+impl Frame {
+    pub fn parse(text: &str) -> Result<Frame, ClientError> {
+        let mut fields = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(fields)) => fields,
+            _ => return Err(ClientError::BadJson),
+        };
+        if fields.get("app").and_then(Value::as_str) != Some(APP) {
+            return Err(ClientError::App);
+        }
+        let kind = match fields.remove("type") {
+            Some(Value::String(kind)) => kind,
+            _ => return Err(ClientError::UnknownType),
+        };
+        Ok(Frame { kind, fields })
+    }
+
+    pub fn is_login(&self) -> bool {
+        self.kind == "login"
+    }
+
+    pub fn into_message(self) -> Result<ClientMessage, ClientError> {
+        let Frame { kind, fields } = self;
+        match kind.as_str() {
+            "login" => match fields.get("data") {
+                Some(Value::String(data)) => Ok(ClientMessage::Login { data: data.clone() }),
+                _ => Err(ClientError::invalid("data must be the initData string")),
+            },
+            "attend" => Ok(ClientMessage::Attend {
+                event: event_id(fields.get("event"), "event")?,
+            }),
+            "leave" => Ok(ClientMessage::Leave {
+                event: event_id(fields.get("event"), "event")?,
+            }),
+            _ => Err(ClientError::UnknownType),
+        }
+    }
+}
+
+/// Ids arrive as JSON integers; a decimal string such as `"3"` is accepted too.
+fn event_id(value: Option<&Value>, field: &'static str) -> Result<i64, ClientError> {
+    let id = match value {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    };
+    id.ok_or(ClientError::Invalid(
+        format!("{field} must be an event id").into(),
+    ))
+}
+
+/// A message from the server. Serialized with its `type` tag.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage<'a> {
+    Connect,
+    Disconnect,
+    Welcome {
+        telegram_id: i64,
+        name: &'a str,
+        is_admin: bool,
+    },
+    Event(EventView<'a>),
+    EventsLoaded {
+        selected: Option<i64>,
+    },
+    DeleteEvent {
+        id: i64,
+    },
+    Error {
+        msg: &'a str,
+        code: &'a str,
+    },
+}
+
+impl ServerMessage<'_> {
+    pub fn to_json(&self) -> String {
+        // Serializing these plain structs into a String cannot fail; the
+        // fallback keeps that promise without a panic path.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"error"}"#))
+    }
+}
+
+/// Encodes `error` for a [`ClientError`].
+pub fn error_json(error: &ClientError) -> String {
+    ServerMessage::Error {
+        msg: &error.msg(),
+        code: error.code(),
+    }
+    .to_json()
+}
+
+/// One event as a client sees it.
+#[derive(Debug, Serialize)]
+pub struct EventView<'a> {
+    pub id: i64,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub image: String,
+    pub start: &'a str,
+    #[serde(serialize_with = "whole_as_integer")]
+    pub duration: f64,
+    pub attending: bool,
+    pub attendees: usize,
+}
+
+impl<'a> EventView<'a> {
+    /// `base` is the origin that `/media/...` paths are served from.
+    pub fn new(event: &'a Event, attending: bool, base: &str) -> Self {
+        EventView {
+            id: event.id,
+            title: &event.title,
+            description: &event.description,
+            image: absolute_url(&event.image, base),
+            start: &event.start,
+            duration: event.duration,
+            attending,
+            attendees: event.attendee_count(),
+        }
+    }
+}
+
+/// The `event` message for `event` as seen by a user who is (or is not)
+/// attending. A broadcast calls this twice per event, not once per socket.
+pub fn event_json(event: &Event, attending: bool, base: &str) -> String {
+    ServerMessage::Event(EventView::new(event, attending, base)).to_json()
+}
+
+/// Stored images are either absolute URLs or paths on this Worker.
+fn absolute_url(image: &str, base: &str) -> String {
+    if image.starts_with('/') {
+        format!("{}{}", base.trim_end_matches('/'), image)
+    } else {
+        image.to_string()
+    }
+}
+
+/// `2.0` goes out as `2`, so clients see the duration as it was typed.
+fn whole_as_integer<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(text: &str) -> Result<ClientMessage, ClientError> {
+        Frame::parse(text)?.into_message()
+    }
+
+    #[test]
+    fn reads_login() {
+        assert_eq!(
+            parse(r#"{"type":"login","app":"mini_event","data":"a=b"}"#),
+            Ok(ClientMessage::Login { data: "a=b".into() })
+        );
+    }
+
+    #[test]
+    fn reads_attend_and_leave_with_number_or_string_ids() {
+        assert_eq!(
+            parse(r#"{"type":"attend","app":"mini_event","event":3}"#),
+            Ok(ClientMessage::Attend { event: 3 })
+        );
+        assert_eq!(
+            parse(r#"{"type":"leave","app":"mini_event","event":"12"}"#),
+            Ok(ClientMessage::Leave { event: 12 })
+        );
+    }
+
+    #[test]
+    fn refuses_bad_ids() {
+        for id in [
+            r#""3a""#, r#""""#, "3.5", "null", "[]", r#"" 3""#, r#""-3""#,
+        ] {
+            let text = format!(r#"{{"type":"attend","app":"mini_event","event":{id}}}"#);
+            assert_eq!(parse(&text).map_err(|e| e.code()), Err("invalid"), "{id}");
+        }
+        let missing = parse(r#"{"type":"attend","app":"mini_event"}"#);
+        assert_eq!(missing.map_err(|e| e.code()), Err("invalid"));
+    }
+
+    #[test]
+    fn envelope_errors() {
+        let code = |text: &str| parse(text).map_err(|e| e.code());
+        assert_eq!(code("not json"), Err("bad_json"));
+        assert_eq!(code("[1,2]"), Err("bad_json"));
+        assert_eq!(code(r#""text""#), Err("bad_json"));
+        assert_eq!(code(r#"{"type":"attend","event":1}"#), Err("app"));
+        assert_eq!(
+            code(r#"{"type":"attend","app":"other","event":1}"#),
+            Err("app")
+        );
+        assert_eq!(code(r#"{"app":"mini_event"}"#), Err("unknown_type"));
+        assert_eq!(
+            code(r#"{"type":"dance","app":"mini_event"}"#),
+            Err("unknown_type")
+        );
+        assert_eq!(
+            code(r#"{"type":"login","app":"mini_event"}"#),
+            Err("invalid")
+        );
+    }
+
+    #[test]
+    fn login_is_recognised_before_its_fields_are_read() {
+        let frame = Frame::parse(r#"{"type":"login","app":"mini_event"}"#).expect("envelope");
+        assert!(frame.is_login());
+        let frame = Frame::parse(r#"{"type":"attend","app":"mini_event"}"#).expect("envelope");
+        assert!(!frame.is_login());
+    }
+
+    #[test]
+    fn server_messages_have_the_spec_shapes() {
+        let value = |m: ServerMessage| serde_json::from_str::<Value>(&m.to_json()).ok();
+        assert_eq!(
+            value(ServerMessage::Connect),
+            Some(json!({"type":"connect"}))
+        );
+        assert_eq!(
+            value(ServerMessage::Disconnect),
+            Some(json!({"type":"disconnect"}))
+        );
+        assert_eq!(
+            value(ServerMessage::Welcome {
+                telegram_id: 5_000_000_001,
+                name: "Ada Lovelace",
+                is_admin: true
+            }),
+            Some(
+                json!({"type":"welcome","telegram_id":5_000_000_001_i64,"name":"Ada Lovelace","is_admin":true})
+            )
+        );
+        assert_eq!(
+            value(ServerMessage::EventsLoaded { selected: None }),
+            Some(json!({"type":"events-loaded","selected":null}))
+        );
+        assert_eq!(
+            value(ServerMessage::EventsLoaded { selected: Some(4) }),
+            Some(json!({"type":"events-loaded","selected":4}))
+        );
+        assert_eq!(
+            value(ServerMessage::DeleteEvent { id: 9 }),
+            Some(json!({"type":"delete-event","id":9}))
+        );
+        let error = serde_json::from_str::<Value>(&error_json(&ClientError::NoSuchEvent)).ok();
+        assert_eq!(
+            error,
+            Some(json!({"type":"error","msg":"No such event","code":"no_such_event"}))
+        );
+        let detail = ClientError::invalid("event must be an event id");
+        assert_eq!(detail.msg(), "Invalid data: event must be an event id");
+    }
+
+    #[test]
+    fn event_message_shape() {
+        let mut event = Event {
+            id: 7,
+            title: "Picnic".into(),
+            description: "Bring food".into(),
+            image: "/media/abc".into(),
+            start: "09:30".into(),
+            duration: 2.0,
+            ..Event::default()
+        };
+        event.attendees.insert(1);
+        event.attendees.insert(2);
+        let json: Value =
+            serde_json::from_str(&event_json(&event, true, "https://x.example/")).expect("json");
+        assert_eq!(
+            json,
+            json!({
+                "type": "event", "id": 7, "title": "Picnic", "description": "Bring food",
+                "image": "https://x.example/media/abc", "start": "09:30", "duration": 2,
+                "attending": true, "attendees": 2
+            })
+        );
+        assert!(event_json(&event, false, "").contains(r#""duration":2,"#));
+        event.duration = 1.5;
+        event.image = "https://cdn.example/p.png".into();
+        let json: Value =
+            serde_json::from_str(&event_json(&event, false, "https://x.example")).expect("json");
+        assert_eq!(json["duration"], json!(1.5));
+        assert_eq!(json["image"], json!("https://cdn.example/p.png"));
+        assert_eq!(json["attending"], json!(false));
+    }
+}

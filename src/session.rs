@@ -1,0 +1,28 @@
+//! What the hub remembers about one socket. It lives in the socket's
+//! attachment, not in the object's memory, so it survives hibernation: when
+//! the object wakes for a message, the session comes back with the socket.
+
+use serde::{Deserialize, Serialize};
+
+/// A socket's session. Kept small: the runtime copies it on every read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The origin the socket was opened on, for absolute image URLs when
+    /// `PUBLIC_URL` is not set.
+    pub origin: String,
+    /// Set by a successful login.
+    #[serde(default)]
+    pub user: Option<SessionUser>,
+    /// Set by a failed login: the socket is closing and nothing more from it
+    /// is served.
+    #[serde(default)]
+    pub refused: bool,
+}
+
+/// The logged-in user behind a socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub name: String,
+    pub is_admin: bool,
+}

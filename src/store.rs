@@ -1,0 +1,128 @@
+//! D1, the system of record. Every accepted change is written here before
+//! the hub applies it to the catalog and broadcasts it.
+//!
+//! Integers are bound with `JsValue::from_f64`: binding an `i64` makes a
+//! BigInt, which D1 rejects. Telegram ids fit in 52 bits, so `f64` is exact.
+//! Queries cast their columns to the types the row structs expect, so a row
+//! written by another tool (say `duration` as text) decodes instead of
+//! failing the whole load.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Result};
+
+use crate::catalog::{Catalog, Event};
+use crate::validate;
+
+fn int(value: i64) -> JsValue {
+    JsValue::from_f64(value as f64)
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    id: i64,
+    title: String,
+    description: String,
+    image: String,
+    start: String,
+    duration: f64,
+}
+
+#[derive(Deserialize)]
+struct AttendanceRow {
+    event_id: i64,
+    telegram_id: i64,
+}
+
+/// Reads every event and every attendance in one round trip.
+pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
+    let events = db.prepare(
+        "SELECT id, CAST(COALESCE(title, '') AS TEXT) AS title, \
+         CAST(COALESCE(description, '') AS TEXT) AS description, \
+         CAST(COALESCE(image, '') AS TEXT) AS image, \
+         CAST(COALESCE(start, '') AS TEXT) AS start, \
+         CAST(COALESCE(duration, 1) AS REAL) AS duration FROM events",
+    );
+    let attendance = db.prepare(
+        "SELECT CAST(event_id AS INTEGER) AS event_id, \
+         CAST(telegram_id AS INTEGER) AS telegram_id FROM attendance",
+    );
+    let results = db.batch(vec![events, attendance]).await?;
+    let [events, attendance] = results.as_slice() else {
+        return Err("D1 batch returned an unexpected number of results".into());
+    };
+    let events = events
+        .results::<EventRow>()?
+        .into_iter()
+        .map(|row| Event {
+            id: row.id,
+            title: row.title,
+            description: row.description,
+            image: row.image,
+            // Rows written by hand may say "9:00"; order needs "09:00".
+            start: validate::normalize_start(&row.start).unwrap_or(row.start),
+            duration: row.duration,
+            attendees: Default::default(),
+        })
+        .collect();
+    let attendance = attendance
+        .results::<AttendanceRow>()?
+        .into_iter()
+        .map(|row| (row.event_id, row.telegram_id));
+    Ok(Catalog::new(events, attendance))
+}
+
+#[derive(Deserialize)]
+struct AdminFlag {
+    is_admin: i64,
+}
+
+/// Records a login and returns the user's admin flag from D1.
+pub async fn upsert_user(
+    db: &D1Database,
+    telegram_id: i64,
+    name: &str,
+    username: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
+    let row = db
+        .prepare(
+            "INSERT INTO users (telegram_id, name, username, is_admin, last_seen) \
+             VALUES (?1, ?2, ?3, 0, ?4) \
+             ON CONFLICT (telegram_id) DO UPDATE SET name = excluded.name, \
+             username = excluded.username, last_seen = excluded.last_seen \
+             RETURNING CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin",
+        )
+        .bind(&[
+            int(telegram_id),
+            JsValue::from_str(name),
+            username,
+            int(now),
+        ])?
+        .first::<AdminFlag>(None)
+        .await?;
+    Ok(row.is_some_and(|row| row.is_admin != 0))
+}
+
+/// Stores that `telegram_id` attends `event_id`. Writes nothing when the
+/// event is gone by now, so no attendance outlives its event.
+pub async fn add_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
+    db.prepare(
+        "INSERT OR IGNORE INTO attendance (event_id, telegram_id) \
+         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+    )
+    .bind(&[int(event_id), int(telegram_id)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Stores that `telegram_id` no longer attends `event_id`.
+pub async fn remove_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
+    db.prepare("DELETE FROM attendance WHERE event_id = ?1 AND telegram_id = ?2")
+        .bind(&[int(event_id), int(telegram_id)])?
+        .run()
+        .await?;
+    Ok(())
+}
