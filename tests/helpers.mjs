@@ -1,0 +1,264 @@
+// Shared plumbing for the end-to-end tests: start a real `wrangler dev`
+// (workerd, local D1, the Durable Object) on a free port with its own
+// --persist-to directory, talk to local D1 with `wrangler d1 execute`, and
+// speak the protocol through a real WebSocket client.
+//
+// The test command builds the Worker once and sets MINI_EVENTS_PREBUILT=1,
+// which makes wrangler's [build] step reuse that build (scripts/build.sh).
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+
+import { signInitData } from '../scripts/sign-init-data.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+export const TOKEN = '424242:test-token-for-e2e';
+const run = promisify(execFile);
+
+const childEnv = {
+  ...process.env,
+  MINI_EVENTS_PREBUILT: '1',
+  WRANGLER_SEND_METRICS: 'false',
+  CI: 'true',
+};
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh directory for one worker's local state (D1, Durable Objects). */
+export async function tempState() {
+  return mkdtemp(join(tmpdir(), 'mini-events-'));
+}
+
+export async function removeState(dir) {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Runs SQL against the local D1 in `persistTo`; returns the rows of the last statement. */
+export async function d1(persistTo, sql) {
+  const file = join(persistTo, `query-${process.pid}-${Date.now()}.sql`);
+  await writeFile(file, sql);
+  try {
+    const { stdout } = await run(
+      WRANGLER,
+      ['d1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--file', file, '--json'],
+      { cwd: ROOT, env: childEnv, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const results = JSON.parse(stdout);
+    return results.at(-1)?.results ?? [];
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** Applies schema.sql, then `seedSql` if given. */
+export async function prepareDb(persistTo, seedSql = '') {
+  const { readFile } = await import('node:fs/promises');
+  const schema = await readFile(join(ROOT, 'schema.sql'), 'utf8');
+  await d1(persistTo, `${schema}\n${seedSql}`);
+}
+
+/** A running `wrangler dev`. */
+export class Worker {
+  constructor(child, port, log) {
+    this.child = child;
+    this.port = port;
+    this.log = log;
+    this.url = `http://127.0.0.1:${port}`;
+    this.wsUrl = `ws://127.0.0.1:${port}/ws`;
+  }
+
+  /**
+   * Starts `wrangler dev` on a free port and waits until it serves.
+   * @param {{persistTo: string, vars?: Record<string,string>}} options
+   */
+  static async start({ persistTo, vars = {} }) {
+    const port = await freePort();
+    const inspector = await freePort();
+    const allVars = { BOT_TOKEN: TOKEN, ADMIN_IDS: '', AUTH_MAX_AGE_SECONDS: '86400', ...vars };
+    const args = [
+      'dev', '--ip', '127.0.0.1', '--port', String(port),
+      '--inspector-port', String(inspector),
+      '--persist-to', persistTo,
+      '--show-interactive-dev-session=false',
+      '--live-reload=false',
+    ];
+    for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
+    const child = spawn(WRANGLER, args, {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const log = [];
+    const keep = (chunk) => log.push(chunk.toString());
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const worker = new Worker(child, port, log);
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      try {
+        const response = await fetch(`${worker.url}/ws`);
+        if (response.status === 426) return worker;
+      } catch {
+        // not listening yet
+      }
+      await sleep(250);
+    }
+    await worker.stop();
+    throw new Error(`wrangler dev did not start:\n${log.join('')}`);
+  }
+
+  /** Stops wrangler and workerd, and waits until they are gone. */
+  async stop() {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    try {
+      process.kill(-this.child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!killed) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+    }
+  }
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+let nextUserId = 5_000_000_001; // over 32 bits, as real Telegram ids can be
+
+/** A test user with a fresh id (unless given), and signed initData for them. */
+export function user({ id = nextUserId++, first = 'Test', last = `User${id}`, username, startParam, authDate, token = TOKEN } = {}) {
+  const profile = { id, first_name: first, last_name: last };
+  if (username) profile.username = username;
+  return {
+    id,
+    name: `${first} ${last}`.trim(),
+    initData: signInitData({ token, user: profile, startParam, authDate }),
+  };
+}
+
+/** A protocol client over a real WebSocket. */
+export class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.inbox = [];
+    this.waiters = [];
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+    ws.on('message', (data, isBinary) => {
+      const message = isBinary ? { binary: data } : JSON.parse(data.toString());
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(message);
+      else this.inbox.push(message);
+    });
+  }
+
+  /** Opens a socket to `worker` and waits for `connect`. */
+  static async open(worker) {
+    const ws = new WebSocket(worker.wsUrl);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const client = new Client(ws);
+    const first = await client.next();
+    if (first.type !== 'connect') throw new Error(`expected connect, got ${JSON.stringify(first)}`);
+    return client;
+  }
+
+  /** Opens a socket and logs in as `who`; returns what the login sent. */
+  static async login(worker, who) {
+    const client = await Client.open(worker);
+    const login = await client.login(who.initData);
+    return Object.assign(client, { login, user: who });
+  }
+
+  /** Sends a message object (with our app) or a raw string. */
+  send(message) {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify({ app: 'mini_event', ...message }));
+  }
+
+  /** The next message, waiting up to `timeout` ms. */
+  next(timeout = 5000) {
+    if (this.inbox.length) return Promise.resolve(this.inbox.shift());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(done), 1);
+        reject(new Error(`no message within ${timeout} ms`));
+      }, timeout);
+      const done = (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      this.waiters.push(done);
+    });
+  }
+
+  /** Resolves with what arrives within `ms` (an empty list when nothing does). */
+  async drain(ms = 300) {
+    await sleep(ms);
+    return this.inbox.splice(0);
+  }
+
+  /** Sends `login`; returns { welcome, events, selected }. */
+  async login(initData) {
+    this.send({ type: 'login', data: initData });
+    const welcome = await this.next();
+    if (welcome.type !== 'welcome') return { welcome, events: [], selected: undefined };
+    const events = [];
+    for (;;) {
+      const message = await this.next();
+      if (message.type === 'event') events.push(message);
+      else if (message.type === 'events-loaded') return { welcome, events, selected: message.selected };
+      else throw new Error(`unexpected during login: ${JSON.stringify(message)}`);
+    }
+  }
+
+  /** Sends `message` and returns the `error` it must get back. */
+  async error(message) {
+    this.send(message);
+    const reply = await this.next();
+    if (reply.type !== 'error') throw new Error(`expected error, got ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+/** SQL that inserts events with fixed ids. */
+export function eventsSql(events) {
+  const quote = (s) => `'${String(s).replaceAll("'", "''")}'`;
+  return events
+    .map((e) => `INSERT INTO events (id, title, description, image, start, duration) VALUES (${e.id}, ${quote(e.title)}, ${quote(e.description ?? '')}, ${quote(e.image ?? '')}, ${quote(e.start)}, ${e.duration ?? 1});`)
+    .join('\n');
+}
