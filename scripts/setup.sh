@@ -13,6 +13,8 @@ export PATH="$cargo_bin:$PATH"
 export WRANGLER_SEND_METRICS=false
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+# The first x.y.z a command prints about its version, or nothing.
+version_of() { "$@" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true; }
 
 # 1. Rust's WASM target.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -21,7 +23,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # 2. worker-build, which wrangler's [build] command runs.
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$WORKER_BUILD_VERSION" ]; then
+if [ "$(version_of worker-build)" != "$WORKER_BUILD_VERSION" ]; then
   say "installing worker-build $WORKER_BUILD_VERSION (takes a few minutes)"
   cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
 fi
@@ -34,7 +36,7 @@ if [ -z "$bindgen_version" ]; then
   echo "setup: no wasm-bindgen version in Cargo.lock" >&2
   exit 1
 fi
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+if [ "$(version_of wasm-bindgen)" != "$bindgen_version" ]; then
   say "installing wasm-bindgen-cli $bindgen_version (takes a few minutes)"
   cargo install wasm-bindgen-cli --version "=$bindgen_version"
 fi
