@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::ClientError;
+use crate::validate::EventChanges;
 
 /// One event and its attendees.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +33,24 @@ impl Event {
 
     pub fn is_attended_by(&self, user: i64) -> bool {
         self.attendees.contains(&user)
+    }
+
+    /// This event with `changes` applied and `image` (the stored form of a
+    /// new image) when the image changes; without attendees, which an edit
+    /// never touches.
+    pub fn edited(&self, changes: &EventChanges, image: Option<String>) -> Event {
+        Event {
+            id: self.id,
+            title: changes.title.clone().unwrap_or_else(|| self.title.clone()),
+            description: changes
+                .description
+                .clone()
+                .unwrap_or_else(|| self.description.clone()),
+            image: image.unwrap_or_else(|| self.image.clone()),
+            start: changes.start.clone().unwrap_or_else(|| self.start.clone()),
+            duration: changes.duration.unwrap_or(self.duration),
+            attendees: HashSet::new(),
+        }
     }
 }
 
@@ -86,6 +105,35 @@ impl Catalog {
     /// Events in (`start`, `id`) order.
     pub fn in_order(&self) -> impl Iterator<Item = &Event> {
         self.order.iter().filter_map(|id| self.events.get(id))
+    }
+
+    /// Adds a new event (stored already, so it has its id).
+    pub fn insert(&mut self, event: Event) {
+        self.events.insert(event.id, event);
+        self.sort();
+    }
+
+    /// Replaces an event's fields with those of `edited`, keeping whoever
+    /// attends it now.
+    pub fn replace(&mut self, edited: Event) -> Result<(), ClientError> {
+        let event = self
+            .events
+            .get_mut(&edited.id)
+            .ok_or(ClientError::NoSuchEvent)?;
+        let attendees = std::mem::take(&mut event.attendees);
+        *event = Event {
+            attendees,
+            ..edited
+        };
+        self.sort();
+        Ok(())
+    }
+
+    /// Removes an event and its attendance.
+    pub fn remove(&mut self, id: i64) -> Result<Event, ClientError> {
+        let event = self.events.remove(&id).ok_or(ClientError::NoSuchEvent)?;
+        self.order.retain(|other| *other != id);
+        Ok(event)
     }
 
     /// Adds `user` to the event's attendees. `Ok(true)` when that changed
@@ -174,6 +222,42 @@ mod tests {
         assert_eq!(catalog.attend(2, 1), Err(ClientError::NoSuchEvent));
         assert_eq!(catalog.leave(2, 1), Err(ClientError::NoSuchEvent));
         assert_eq!(catalog.get(1).map(Event::attendee_count), Ok(0));
+    }
+
+    #[test]
+    fn insert_edit_and_remove_keep_the_order_and_the_attendees() {
+        let mut catalog = Catalog::new(vec![event(1, "10:00"), event(2, "11:00")], [(1, 7)]);
+        catalog.insert(event(3, "09:00"));
+        assert_eq!(ids(&catalog), vec![3, 1, 2]);
+
+        let changes = EventChanges {
+            title: Some("Later".into()),
+            start: Some("12:00".into()),
+            ..EventChanges::default()
+        };
+        let edited = catalog
+            .get(1)
+            .map(|e| e.edited(&changes, Some("https://cdn.example/x.png".into())));
+        assert_eq!(edited.as_ref().map(|e| e.attendee_count()), Ok(0));
+        assert_eq!(edited.and_then(|e| catalog.replace(e)), Ok(()));
+        assert_eq!(ids(&catalog), vec![3, 2, 1]);
+        let one = catalog.get(1).cloned().unwrap_or_default();
+        assert_eq!(one.title, "Later");
+        assert_eq!(one.duration, 1.0, "fields not sent stay");
+        assert_eq!(one.image, "https://cdn.example/x.png");
+        assert!(one.is_attended_by(7), "an edit keeps the attendees");
+
+        assert_eq!(catalog.remove(1).map(|e| e.id), Ok(1));
+        assert_eq!(ids(&catalog), vec![3, 2]);
+        assert_eq!(
+            catalog.remove(1).map(|e| e.id),
+            Err(ClientError::NoSuchEvent)
+        );
+        assert_eq!(catalog.attend(1, 7), Err(ClientError::NoSuchEvent));
+        assert_eq!(
+            catalog.replace(event(1, "10:00")),
+            Err(ClientError::NoSuchEvent)
+        );
     }
 
     #[test]

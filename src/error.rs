@@ -17,6 +17,8 @@ pub enum ClientError {
     UnknownType,
     /// An event id that is not in the catalog.
     NoSuchEvent,
+    /// An admin message from someone who is not an admin.
+    Forbidden,
     /// A field is missing or out of range; the detail names it.
     Invalid(Cow<'static, str>),
     /// The frame is not a JSON object.
@@ -38,6 +40,7 @@ impl ClientError {
             Self::AlreadyLoggedIn => "already_logged_in",
             Self::UnknownType => "unknown_type",
             Self::NoSuchEvent => "no_such_event",
+            Self::Forbidden => "forbidden",
             Self::Invalid(_) => "invalid",
             Self::BadJson => "bad_json",
             Self::Binary => "binary",
@@ -54,6 +57,7 @@ impl ClientError {
             Self::AlreadyLoggedIn => "Already logged in",
             Self::UnknownType => "Unknown command",
             Self::NoSuchEvent => "No such event",
+            Self::Forbidden => "You are not an admin",
             Self::Invalid(detail) if detail.is_empty() => "Invalid data",
             Self::Invalid(detail) => return Cow::Owned(format!("Invalid data: {detail}")),
             Self::BadJson => "Invalid JSON",

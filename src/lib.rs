@@ -10,17 +10,19 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod image;
 pub mod init_data;
 pub mod protocol;
 pub mod session;
 pub mod validate;
 
 mod hub;
+mod media;
 mod store;
 
 pub use hub::EventHub;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Method, Request, Response, Result};
 
 /// The Durable Object binding and the name of the one hub this app uses.
 const HUB_BINDING: &str = "HUB";
@@ -28,7 +30,14 @@ const HUB_BINDING: &str = "HUB";
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
-    match req.path().as_str() {
+    let path = req.path();
+    if let Some(key) = path.strip_prefix(image::MEDIA_PREFIX) {
+        return match req.method() {
+            Method::Get | Method::Head => media::serve(&env, key).await,
+            _ => Response::error("Method not allowed", 405),
+        };
+    }
+    match path.as_str() {
         "/ws" => {
             let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
             if !upgrade.eq_ignore_ascii_case("websocket") {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Event;
 use crate::error::ClientError;
+use crate::validate::{self, EventChanges};
 
 /// The app name every client message carries in `app`.
 pub const APP: &str = "mini_event";
@@ -27,6 +28,9 @@ pub enum ClientMessage {
     Login { data: String },
     Attend { event: i64 },
     Leave { event: i64 },
+    CreateEvent(EventChanges),
+    EditEvent { id: i64, changes: EventChanges },
+    DeleteEvent { id: i64 },
 }
 
 /// A client frame whose envelope is valid: a JSON object for our app.
@@ -56,6 +60,15 @@ impl Frame {
         self.kind == "login"
     }
 
+    /// Messages only admins may send. Checked before their fields are read,
+    /// so a non-admin learns nothing from validation errors.
+    pub fn is_admin_only(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "create-event" | "edit-event" | "delete-event"
+        )
+    }
+
     pub fn into_message(self) -> Result<ClientMessage, ClientError> {
         let Frame { kind, fields } = self;
         match kind.as_str() {
@@ -68,6 +81,14 @@ impl Frame {
             }),
             "leave" => Ok(ClientMessage::Leave {
                 event: event_id(fields.get("event"), "event")?,
+            }),
+            "create-event" => Ok(ClientMessage::CreateEvent(validate::new_event(&fields)?)),
+            "edit-event" => Ok(ClientMessage::EditEvent {
+                id: event_id(fields.get("id"), "id")?,
+                changes: validate::edit_event(&fields)?,
+            }),
+            "delete-event" => Ok(ClientMessage::DeleteEvent {
+                id: event_id(fields.get("id"), "id")?,
             }),
             _ => Err(ClientError::UnknownType),
         }
@@ -222,6 +243,32 @@ mod tests {
         }
         let missing = parse(r#"{"type":"attend","app":"mini_event"}"#);
         assert_eq!(missing.map_err(|e| e.code()), Err("invalid"));
+    }
+
+    #[test]
+    fn reads_admin_messages() {
+        let create = parse(
+            r#"{"type":"create-event","app":"mini_event","title":"T","start":"9:00","duration":1}"#,
+        );
+        assert!(
+            matches!(create, Ok(ClientMessage::CreateEvent(c)) if c.start.as_deref() == Some("09:00"))
+        );
+        let edit = parse(r#"{"type":"edit-event","app":"mini_event","id":"4","title":"New"}"#);
+        assert!(matches!(edit, Ok(ClientMessage::EditEvent { id: 4, .. })));
+        assert_eq!(
+            parse(r#"{"type":"delete-event","app":"mini_event","id":4}"#),
+            Ok(ClientMessage::DeleteEvent { id: 4 })
+        );
+        let no_id = parse(r#"{"type":"delete-event","app":"mini_event"}"#);
+        assert_eq!(no_id.map_err(|e| e.code()), Err("invalid"));
+        for kind in ["create-event", "edit-event", "delete-event"] {
+            let text = format!(r#"{{"type":"{kind}","app":"mini_event"}}"#);
+            assert!(Frame::parse(&text)
+                .map(|f| f.is_admin_only())
+                .unwrap_or(false));
+        }
+        let attend = Frame::parse(r#"{"type":"attend","app":"mini_event"}"#);
+        assert!(!attend.map(|f| f.is_admin_only()).unwrap_or(true));
     }
 
     #[test]

@@ -126,3 +126,60 @@ pub async fn remove_attendance(db: &D1Database, event_id: i64, telegram_id: i64)
         .await?;
     Ok(())
 }
+
+#[derive(Deserialize)]
+struct NewId {
+    id: i64,
+}
+
+/// Stores a new event and returns the id D1 gave it.
+pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
+    let row = db
+        .prepare(
+            "INSERT INTO events (title, description, image, start, duration) \
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )
+        .bind(&[
+            JsValue::from_str(&event.title),
+            JsValue::from_str(&event.description),
+            JsValue::from_str(&event.image),
+            JsValue::from_str(&event.start),
+            JsValue::from_f64(event.duration),
+        ])?
+        .first::<NewId>(None)
+        .await?;
+    row.map(|row| row.id)
+        .ok_or_else(|| "INSERT ... RETURNING gave no row".into())
+}
+
+/// Stores an event's new fields. `false` when the event is gone from D1.
+pub async fn update_event(db: &D1Database, event: &Event) -> Result<bool> {
+    let row = db
+        .prepare(
+            "UPDATE events SET title = ?2, description = ?3, image = ?4, start = ?5, \
+             duration = ?6 WHERE id = ?1 RETURNING id",
+        )
+        .bind(&[
+            int(event.id),
+            JsValue::from_str(&event.title),
+            JsValue::from_str(&event.description),
+            JsValue::from_str(&event.image),
+            JsValue::from_str(&event.start),
+            JsValue::from_f64(event.duration),
+        ])?
+        .first::<NewId>(None)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Removes an event and its attendance in one batch (one transaction).
+pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
+    db.batch(vec![
+        db.prepare("DELETE FROM attendance WHERE event_id = ?1")
+            .bind(&[int(id)])?,
+        db.prepare("DELETE FROM events WHERE id = ?1")
+            .bind(&[int(id)])?,
+    ])
+    .await?;
+    Ok(())
+}

@@ -1,4 +1,166 @@
-//! Rules for the data people type: event fields. Pure, tested on the host.
+//! Rules for the event data admins send. Pure, tested on the host.
+//!
+//! `create-event` and `edit-event` carry the same fields; a create needs
+//! `title`, `start` and `duration`, an edit any one of them. Each refusal
+//! names its field, so the page can show it next to the right input.
+
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use crate::error::ClientError;
+use crate::image::{ImageKind, Upload, MAX_IMAGE_BYTES};
+
+pub const MAX_TITLE_CHARS: usize = 120;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub const MAX_DURATION_HOURS: f64 = 24.0;
+/// Longest image URL we store.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// Fields of an event to set; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<String>,
+    pub duration: Option<f64>,
+    pub image: Option<ImageChange>,
+}
+
+/// What to do with an event's image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageChange {
+    /// No image (`null` or `""`).
+    Remove,
+    /// An `https://` URL, stored as it is.
+    Url(String),
+    /// An uploaded picture, for R2.
+    Upload(Upload),
+}
+
+/// Reads the fields of a `create-event`: title, start and duration required.
+pub fn new_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientError> {
+    let changes = event_changes(fields)?;
+    if changes.title.is_none() {
+        return Err(ClientError::invalid("title is required"));
+    }
+    if changes.start.is_none() {
+        return Err(ClientError::invalid("start is required"));
+    }
+    if changes.duration.is_none() {
+        return Err(ClientError::invalid("duration is required"));
+    }
+    Ok(changes)
+}
+
+/// Reads the fields of an `edit-event`: any of them, at least one.
+pub fn edit_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientError> {
+    let changes = event_changes(fields)?;
+    if changes == EventChanges::default() {
+        return Err(ClientError::invalid(
+            "nothing to change: send title, description, start, duration or image",
+        ));
+    }
+    Ok(changes)
+}
+
+fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientError> {
+    Ok(EventChanges {
+        title: fields.get("title").map(title).transpose()?,
+        description: fields.get("description").map(description).transpose()?,
+        start: fields
+            .get("start")
+            .map(|v| {
+                v.as_str()
+                    .and_then(normalize_start)
+                    .ok_or(ClientError::invalid(
+                        "start must be a time from 00:00 to 23:59",
+                    ))
+            })
+            .transpose()?,
+        duration: fields.get("duration").map(duration).transpose()?,
+        image: fields.get("image").map(image).transpose()?,
+    })
+}
+
+fn title(value: &Value) -> Result<String, ClientError> {
+    let title = value.as_str().map(str::trim).unwrap_or("");
+    let chars = title.chars().count();
+    if chars == 0 || chars > MAX_TITLE_CHARS {
+        return Err(ClientError::invalid("title must be 1 to 120 characters"));
+    }
+    Ok(title.to_string())
+}
+
+fn description(value: &Value) -> Result<String, ClientError> {
+    let text = match value {
+        Value::Null => "",
+        Value::String(text) => text.trim(),
+        _ => return Err(ClientError::invalid("description must be text")),
+    };
+    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ClientError::invalid(
+            "description must be at most 2000 characters",
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn duration(value: &Value) -> Result<f64, ClientError> {
+    value
+        .as_f64()
+        .filter(|hours| *hours > 0.0 && *hours <= MAX_DURATION_HOURS)
+        .ok_or(ClientError::invalid(
+            "duration must be a number of hours above 0 and at most 24",
+        ))
+}
+
+fn image(value: &Value) -> Result<ImageChange, ClientError> {
+    match value {
+        Value::Null => Ok(ImageChange::Remove),
+        Value::String(url) if url.is_empty() => Ok(ImageChange::Remove),
+        Value::String(url) => image_url(url),
+        Value::Object(upload) => match upload.get("base64") {
+            Some(Value::String(data)) => image_upload(data).map(ImageChange::Upload),
+            _ => Err(ClientError::invalid("image upload needs base64 data")),
+        },
+        _ => Err(ClientError::invalid(
+            "image must be an https URL or an upload {name, base64}",
+        )),
+    }
+}
+
+fn image_url(url: &str) -> Result<ImageChange, ClientError> {
+    let plain = url
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
+    let host = url.strip_prefix("https://").unwrap_or("");
+    if !plain || host.is_empty() || host.starts_with('/') || url.len() > MAX_URL_BYTES {
+        return Err(ClientError::invalid("image must be an https:// URL"));
+    }
+    Ok(ImageChange::Url(url.to_string()))
+}
+
+fn image_upload(data: &str) -> Result<Upload, ClientError> {
+    // Accept a data: URL as a browser's FileReader makes it.
+    let data = match data.split_once(";base64,") {
+        Some((prefix, rest)) if prefix.starts_with("data:") => rest,
+        _ => data,
+    };
+    // Refuse what is too big before spending time decoding it.
+    if data.len() > MAX_IMAGE_BYTES.div_ceil(3) * 4 + 4 {
+        return Err(ClientError::invalid("image must be at most 512 KiB"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|_| ClientError::invalid("image base64 does not decode"))?;
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ClientError::invalid("image must be at most 512 KiB"));
+    }
+    let kind = ImageKind::sniff(&bytes).ok_or(ClientError::invalid(
+        "image must be a PNG, JPEG, WebP or GIF",
+    ))?;
+    Ok(Upload { bytes, kind })
+}
 
 /// Reads "H:MM" or "HH:MM" between 00:00 and 23:59 and writes it as "HH:MM".
 pub fn normalize_start(text: &str) -> Option<String> {
@@ -17,6 +179,37 @@ pub fn normalize_start(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+
+    fn fields(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    fn refusal(value: Value) -> String {
+        match new_event(&fields(value)) {
+            Err(ClientError::Invalid(detail)) => detail.into_owned(),
+            other => format!("not refused: {other:?}"),
+        }
+    }
+
+    fn valid() -> Value {
+        json!({"title": "Picnic", "start": "12:00", "duration": 2})
+    }
+
+    fn with(key: &str, value: Value) -> Value {
+        let mut base = valid();
+        base[key] = value;
+        base
+    }
 
     #[test]
     fn start_times() {
@@ -29,5 +222,89 @@ mod tests {
         ] {
             assert_eq!(normalize_start(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn accepts_a_full_event() {
+        let changes = new_event(&fields(json!({
+            "title": "  Picnic  ", "description": " In the park ", "start": "9:30",
+            "duration": 1.5, "image": {"name": "../../etc/passwd.png", "base64": b64(PNG)}
+        })))
+        .expect("valid");
+        assert_eq!(changes.title.as_deref(), Some("Picnic"));
+        assert_eq!(changes.description.as_deref(), Some("In the park"));
+        assert_eq!(changes.start.as_deref(), Some("09:30"));
+        assert_eq!(changes.duration, Some(1.5));
+        assert_eq!(
+            changes.image,
+            Some(ImageChange::Upload(Upload {
+                bytes: PNG.to_vec(),
+                kind: ImageKind::Png
+            }))
+        );
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        assert!(refusal(with("title", json!("   "))).starts_with("title"));
+        assert!(refusal(with("title", json!("x".repeat(121)))).starts_with("title"));
+        assert!(new_event(&fields(with("title", json!("é".repeat(120))))).is_ok());
+        assert!(refusal(with("title", json!(5))).starts_with("title"));
+        assert!(refusal(with("description", json!("d".repeat(2001)))).starts_with("description"));
+        assert!(refusal(with("start", json!("25:00"))).starts_with("start"));
+        assert!(refusal(with("start", json!(900))).starts_with("start"));
+        assert!(refusal(with("duration", json!(0))).starts_with("duration"));
+        assert!(refusal(with("duration", json!(25))).starts_with("duration"));
+        assert!(refusal(with("duration", json!(-1))).starts_with("duration"));
+        assert!(refusal(with("duration", json!("2"))).starts_with("duration"));
+        assert!(new_event(&fields(with("duration", json!(24)))).is_ok());
+        for missing in ["title", "start", "duration"] {
+            let mut event = valid();
+            if let Value::Object(map) = &mut event {
+                map.remove(missing);
+            }
+            assert!(refusal(event).starts_with(missing), "{missing}");
+        }
+    }
+
+    #[test]
+    fn image_rules() {
+        let svg = b64(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+        assert!(refusal(with("image", json!({"name": "a.png", "base64": svg}))).contains("PNG"));
+        let html = b64(b"<!doctype html><script>alert(1)</script>");
+        assert!(refusal(with("image", json!({"name": "a.png", "base64": html}))).contains("PNG"));
+        let mut big = PNG.to_vec();
+        big.resize(600 * 1024, 0);
+        assert!(
+            refusal(with("image", json!({"name": "a.png", "base64": b64(&big)})))
+                .contains("512 KiB")
+        );
+        let mut edge = PNG.to_vec();
+        edge.resize(MAX_IMAGE_BYTES, 0);
+        assert!(new_event(&fields(with("image", json!({"base64": b64(&edge)})))).is_ok());
+        assert!(refusal(with("image", json!({"base64": "!!not base64!!"}))).contains("decode"));
+        assert!(refusal(with("image", json!({"name": "a.png"}))).contains("base64"));
+        assert!(refusal(with("image", json!("http://plain.example/a.png"))).contains("https"));
+        assert!(refusal(with("image", json!("javascript:alert(1)"))).contains("https"));
+        assert!(refusal(with("image", json!("https://"))).contains("https"));
+        assert!(refusal(with("image", json!(3))).starts_with("image"));
+
+        let url = new_event(&fields(with("image", json!("https://cdn.example/a.png"))));
+        assert_eq!(
+            url.map(|c| c.image),
+            Ok(Some(ImageChange::Url("https://cdn.example/a.png".into())))
+        );
+        let data_url = format!("data:image/png;base64,{}", b64(PNG));
+        assert!(new_event(&fields(with("image", json!({"base64": data_url})))).is_ok());
+        let removed = new_event(&fields(with("image", json!(null))));
+        assert_eq!(removed.map(|c| c.image), Ok(Some(ImageChange::Remove)));
+    }
+
+    #[test]
+    fn an_edit_needs_one_field() {
+        assert!(edit_event(&fields(json!({"id": 1}))).is_err());
+        let changes = edit_event(&fields(json!({"id": 1, "start": "7:05"}))).expect("valid");
+        assert_eq!(changes.start.as_deref(), Some("07:05"));
+        assert_eq!(changes.title, None);
     }
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import WebSocket from 'ws';
 
 import { signInitData } from '../scripts/sign-init-data.mjs';
@@ -261,4 +262,30 @@ export function eventsSql(events) {
   return events
     .map((e) => `INSERT INTO events (id, title, description, image, start, duration) VALUES (${e.id}, ${quote(e.title)}, ${quote(e.description ?? '')}, ${quote(e.image ?? '')}, ${quote(e.start)}, ${e.duration ?? 1});`)
     .join('\n');
+}
+
+/** A real PNG of `size` x `size` pixels in one colour, made with zlib. */
+export function makePng(size = 8, rgb = [200, 80, 40]) {
+  const { deflateSync, crc32 } = zlib;
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0, 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // truecolour
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3).map((_, i) => rgb[i % 3])]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -10,6 +10,7 @@
 //! object's input gate), so no `RefCell` borrow is held across one, and a
 //! change is applied to the catalog only after its D1 write succeeded.
 
+mod admin;
 mod attendance;
 mod login;
 mod turns;
@@ -123,10 +124,16 @@ impl EventHub {
         }
         let base = self.base_url(&session);
         let user = session.user.as_ref().ok_or(ClientError::LoginRequired)?;
+        if frame.is_admin_only() && !user.is_admin {
+            return Err(ClientError::Forbidden);
+        }
         let _turn = self.turns.wait(user.id).await;
         match frame.into_message()? {
             ClientMessage::Attend { event } => self.attend(user, event, &base).await,
             ClientMessage::Leave { event } => self.leave(user, event, &base).await,
+            ClientMessage::CreateEvent(changes) => self.create_event(changes, &base).await,
+            ClientMessage::EditEvent { id, changes } => self.edit_event(id, changes, &base).await,
+            ClientMessage::DeleteEvent { id } => self.delete_event(id).await,
             ClientMessage::Login { .. } => Err(ClientError::AlreadyLoggedIn),
         }
     }
@@ -184,6 +191,15 @@ impl EventHub {
                 } else {
                     &not_attending
                 };
+                send(&ws, text);
+            }
+        }
+    }
+
+    /// Sends `text` to every logged-in socket.
+    fn broadcast(&self, text: &str) {
+        for ws in self.state.get_websockets() {
+            if logged_in_user(&ws).is_some() {
                 send(&ws, text);
             }
         }
