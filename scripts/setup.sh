@@ -63,7 +63,8 @@ if [ ! -f .dev.vars ]; then
   } > .dev.vars
 fi
 
-# 6. The local D1: schema and demo events (both idempotent).
-say "applying schema.sql and demo events to the local D1"
+# 6. The local D1 and R2: the schema, and demo events with their pictures
+#    when there are no events yet (both steps are safe to repeat).
+say "applying schema.sql to the local D1"
 npx wrangler d1 execute DB --local --file schema.sql >/dev/null
-npx wrangler d1 execute DB --local --file scripts/demo.sql >/dev/null
+node scripts/admin.mjs demo

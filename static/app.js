@@ -1,10 +1,15 @@
 // The first Mini Events page: log in over the WebSocket, list the events,
-// attend or leave. User text only ever goes in through textContent.
+// attend or leave; admins create, edit and delete. User text only ever goes
+// in through textContent.
 
 const APP = 'mini_event';
-const list = document.getElementById('events');
-const status = document.getElementById('status');
-const template = document.getElementById('event-card');
+const MAX_IMAGE_BYTES = 512 * 1024;
+const $ = (id) => document.getElementById(id);
+const list = $('events');
+const status = $('status');
+const template = $('event-card');
+const form = $('event-form');
+const formError = form.querySelector('.form-error');
 
 /** Telegram's initData: from its script when it loaded, else from the URL fragment. */
 function initData() {
@@ -13,32 +18,45 @@ function initData() {
   return new URLSearchParams(location.hash.slice(1)).get('tgWebAppData') ?? '';
 }
 
-const cards = new Map();
+const events = new Map(); // id -> last event message
+const cards = new Map(); // id -> card element
 let socket;
+let isAdmin = false;
+let editing = null; // id of the event in the form, or null for a new one
+let saving = false;
 
 function render(event) {
+  events.set(event.id, event);
   let card = cards.get(event.id);
   if (!card) {
     card = template.content.firstElementChild.cloneNode(true);
     card.dataset.id = event.id;
     card.querySelector('.toggle').addEventListener('click', () => {
-      const attending = card.dataset.attending === 'true';
-      send({ type: attending ? 'leave' : 'attend', event: Number(card.dataset.id) });
+      const current = events.get(Number(card.dataset.id));
+      send({ type: current.attending ? 'leave' : 'attend', event: current.id });
+    });
+    card.querySelector('.edit').addEventListener('click', () => openForm(events.get(Number(card.dataset.id))));
+    card.querySelector('.delete').addEventListener('click', () => {
+      const current = events.get(Number(card.dataset.id));
+      if (confirm(`Delete "${current.title}"?`)) send({ type: 'delete-event', id: current.id });
     });
     cards.set(event.id, card);
   }
   card.dataset.start = event.start;
-  card.dataset.attending = String(event.attending);
+  const image = card.querySelector('.image');
+  image.hidden = !event.image;
+  if (event.image && image.getAttribute('src') !== event.image) image.src = event.image;
   card.querySelector('.title').textContent = event.title;
   const hours = event.duration === 1 ? 'hour' : 'hours';
   card.querySelector('.when').textContent = `${event.start} · ${event.duration} ${hours}`;
   card.querySelector('.description').textContent = event.description;
-  card.querySelector('.attendees').textContent =
-    `${event.attendees} attending`;
+  card.querySelector('.attendees').textContent = `${event.attendees} attending`;
   const toggle = card.querySelector('.toggle');
   toggle.textContent = event.attending ? 'Leave' : 'Attend';
+  toggle.classList.toggle('secondary', event.attending);
   toggle.setAttribute('aria-pressed', String(event.attending));
   toggle.setAttribute('aria-label', `${event.attending ? 'Leave' : 'Attend'} ${event.title}`);
+  card.querySelector('.admin-only').hidden = !isAdmin;
   place(card);
 }
 
@@ -56,8 +74,67 @@ function place(card) {
 }
 
 function send(message) {
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ ...message, app: APP }));
+  if (socket?.readyState !== WebSocket.OPEN) {
+    status.textContent = 'Not connected; try again in a moment.';
+    return false;
+  }
+  socket.send(JSON.stringify({ ...message, app: APP }));
+  return true;
 }
+
+function openForm(event = null) {
+  editing = event?.id ?? null;
+  $('form-title').textContent = event ? 'Edit event' : 'New event';
+  form.reset();
+  formError.textContent = '';
+  if (event) {
+    form.title.value = event.title;
+    form.description.value = event.description;
+    form.start.value = event.start;
+    form.duration.value = event.duration;
+  }
+  form.hidden = false;
+  form.title.focus();
+}
+
+function closeForm() {
+  form.hidden = true;
+  editing = null;
+  saving = false;
+}
+
+function readAsDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  formError.textContent = '';
+  const message = {
+    type: editing === null ? 'create-event' : 'edit-event',
+    title: form.title.value,
+    description: form.description.value,
+    start: form.start.value,
+    duration: Number(form.duration.value),
+  };
+  if (editing !== null) message.id = editing;
+  const file = form.image.files[0];
+  if (file) {
+    if (file.size > MAX_IMAGE_BYTES) {
+      formError.textContent = 'The picture is larger than 512 KiB.';
+      return;
+    }
+    message.image = { name: file.name, base64: await readAsDataUrl(file) };
+  }
+  saving = send(message);
+});
+$('new-event').addEventListener('click', () => openForm());
+$('cancel').addEventListener('click', closeForm);
 
 function connect() {
   const data = initData();
@@ -76,12 +153,16 @@ function connect() {
         break;
       case 'welcome':
         // A login (or a re-login after a reconnect) sends every event anew.
+        events.clear();
         cards.clear();
         list.replaceChildren();
+        isAdmin = message.is_admin;
+        $('admin').hidden = !isAdmin;
         status.textContent = `Hi, ${message.name}`;
         break;
       case 'event':
         render(message);
+        if (saving) closeForm();
         break;
       case 'events-loaded':
         if (cards.size === 0) status.textContent = 'No events yet.';
@@ -94,12 +175,18 @@ function connect() {
       case 'delete-event':
         cards.get(message.id)?.remove();
         cards.delete(message.id);
+        events.delete(message.id);
         break;
       case 'disconnect':
         status.textContent = 'Login failed. Reopen the app from Telegram.';
         break;
       case 'error':
-        status.textContent = message.msg;
+        if (saving) {
+          formError.textContent = message.msg;
+          saving = false;
+        } else {
+          status.textContent = message.msg;
+        }
         break;
     }
   });
