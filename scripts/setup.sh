@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh          tools: wasm32 target, worker-build, wasm-bindgen, npm packages
 #   scripts/setup.sh --dev    also .dev.vars and a local D1 with the schema and demo events
+#   scripts/setup.sh --test   also Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,9 +52,22 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
+# 5. Chromium for the browser tests (Debian's package: test tools cannot
+#    download their own browsers here).
+if [ "${1:-}" = "--test" ]; then
+  if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    say "installing Debian's chromium for the browser tests"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  exit 0
+fi
+
 [ "${1:-}" = "--dev" ] || exit 0
 
-# 5. Local secrets: a bot token only this machine knows, and the dev user as
+# 6. Local secrets: a bot token only this machine knows, and the dev user as
 #    admin. Never overwrites an existing file.
 if [ ! -f .dev.vars ]; then
   say "writing .dev.vars with a local bot token"
@@ -63,7 +77,7 @@ if [ ! -f .dev.vars ]; then
   } > .dev.vars
 fi
 
-# 6. The local D1 and R2: the schema, and demo events with their pictures
+# 7. The local D1 and R2: the schema, and demo events with their pictures
 #    when there are no events yet (both steps are safe to repeat).
 say "applying schema.sql to the local D1"
 npx wrangler d1 execute DB --local --file schema.sql >/dev/null

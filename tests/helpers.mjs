@@ -16,7 +16,9 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 
-import { signInitData } from '../scripts/sign-init-data.mjs';
+import { chromium } from 'playwright-core';
+
+import { appUrl, signInitData } from '../scripts/sign-init-data.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -87,10 +89,20 @@ export class Worker {
 
   /**
    * Starts `wrangler dev` on a free port and waits until it serves.
-   * @param {{persistTo: string, vars?: Record<string,string>}} options
+   * @param {{persistTo: string, vars?: Record<string,string>, port?: number}} options
+   *   `port` reuses a port (for a restart that clients should find again)
    */
-  static async start({ persistTo, vars = {} }) {
-    const port = await freePort();
+  static async start({ persistTo, vars = {}, port }) {
+    // A start can fail for reasons of the machine, not the Worker (a port
+    // taken between our check and wrangler's bind); try once more then.
+    try {
+      return await Worker.startOnce({ persistTo, vars, port: port ?? await freePort() });
+    } catch (error) {
+      return Worker.startOnce({ persistTo, vars, port: port ?? await freePort(), previous: error });
+    }
+  }
+
+  static async startOnce({ persistTo, vars, port, previous }) {
     const inspector = await freePort();
     const allVars = { BOT_TOKEN: TOKEN, ADMIN_IDS: '', AUTH_MAX_AGE_SECONDS: '86400', ...vars };
     const args = [
@@ -124,26 +136,28 @@ export class Worker {
       await sleep(250);
     }
     await worker.stop();
-    throw new Error(`wrangler dev did not start:\n${log.join('')}`);
+    const earlier = previous ? `\n(an earlier try failed too: ${previous.message.slice(0, 2000)})` : '';
+    throw new Error(`wrangler dev did not start on port ${port}:\n${log.join('')}${earlier}`);
   }
 
   /** Stops wrangler and workerd, and waits until they are gone. */
   async stop() {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    try {
-      process.kill(-this.child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-    if (!killed) {
+    const group = -this.child.pid;
+    const alive = () => {
       try {
-        process.kill(-this.child.pid, 'SIGKILL');
+        process.kill(group, 0);
+        return true;
       } catch {
-        // already gone
+        return false;
       }
-      await exited;
+    };
+    if (!alive()) return;
+    process.kill(group, 'SIGTERM');
+    // Wait for the whole process group (wrangler and its workerd), so the
+    // ports and the state directory are free when this returns.
+    for (let waited = 0; alive(); waited += 100) {
+      if (waited === 10_000) process.kill(group, 'SIGKILL');
+      await sleep(100);
     }
   }
 }
@@ -288,4 +302,56 @@ export function makePng(size = 8, rgb = [200, 80, 40]) {
     chunk('IDAT', pixels),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** Headless Debian Chromium, started the way this machine needs (no network). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * Opens the app in a new browser context as `who` (from `user()`), the way
+ * Telegram opens it: the launch data in the URL fragment. Telegram's script
+ * cannot load here; `telegramScript` serves a stand-in for it instead.
+ */
+export async function openApp(browser, worker, who, { colorScheme = 'light', themeParams, telegramScript, fragment } = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme });
+  await context.route('https://telegram.org/**', (route) =>
+    telegramScript
+      ? route.fulfill({ contentType: 'text/javascript', body: telegramScript })
+      : route.abort(),
+  );
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  let url = who ? appUrl(worker.url, who.initData) : `${worker.url}/`;
+  if (themeParams) url += `&tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(themeParams))}`;
+  if (fragment !== undefined) url = `${worker.url}/#${fragment}`;
+  await page.goto(url);
+  if (who) await page.waitForSelector('#events[aria-busy="false"]');
+  return page;
+}
+
+/**
+ * Runs `body(pages)` and, when it fails, saves a screenshot of every page in
+ * test-results/ before passing the failure on.
+ */
+export async function withScreenshots(name, pages, body) {
+  try {
+    await body();
+  } catch (error) {
+    const { mkdir } = await import('node:fs/promises');
+    const dir = join(ROOT, 'test-results');
+    await mkdir(dir, { recursive: true });
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    await Promise.all(pages.map((page, i) =>
+      page.screenshot({ path: join(dir, `${slug}-${i}.png`), fullPage: true }).catch(() => {})));
+    throw error;
+  }
 }

@@ -1,0 +1,123 @@
+// The WebSocket to the Worker: log in on connect, reconnect with capped
+// exponential backoff and jitter, and stop for good when the server refuses
+// the login (it will refuse the same initData again).
+
+const APP = 'mini_event';
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+/** How often to check a quiet socket is still alive (pings wake nothing on the server). */
+const PING_EVERY_MS = 25_000;
+const PONG_WITHIN_MS = 10_000;
+
+export class Connection {
+  /**
+   * @param {object} o
+   * @param {string} o.initData
+   * @param {(message: object) => void} o.onMessage every server message but connect/pong
+   * @param {(state: string, detail?: object) => void} o.onState
+   *   'connecting' | 'online' | 'waiting' (retry in detail.delay ms) | 'refused'
+   */
+  constructor({ initData, onMessage, onState }) {
+    this.initData = initData;
+    this.onMessage = onMessage;
+    this.onState = onState;
+    this.attempt = 0;
+    this.refused = false;
+    this.socket = null;
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    window.addEventListener('online', () => this.retryNow());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.retryNow();
+    });
+  }
+
+  get online() {
+    return this.socket?.readyState === WebSocket.OPEN && this.loggedIn;
+  }
+
+  start() {
+    if (this.refused) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.loggedIn = false;
+    this.onState('connecting');
+    const url = new URL('/ws', location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.hash = '';
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.addEventListener('message', (e) => this.receive(socket, e.data));
+    socket.addEventListener('close', (e) => this.closed(socket, e));
+  }
+
+  /** Sends a message; false (and nothing sent) while not logged in. */
+  send(message) {
+    if (!this.online) return false;
+    this.socket.send(JSON.stringify({ ...message, app: APP }));
+    return true;
+  }
+
+  /** Skips the wait when a retry is pending (back online, page shown again). */
+  retryNow() {
+    if (this.retryTimer !== null) this.start();
+  }
+
+  receive(socket, text) {
+    if (socket !== this.socket) return;
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    this.alive();
+    switch (message.type) {
+      case 'connect':
+        socket.send(JSON.stringify({ type: 'login', app: APP, data: this.initData }));
+        return;
+      case 'pong':
+        return;
+      case 'welcome':
+        this.loggedIn = true;
+        this.attempt = 0;
+        this.onState('online');
+        break;
+      case 'disconnect':
+        this.refused = true;
+        this.onState('refused');
+        break;
+    }
+    this.onMessage(message);
+  }
+
+  closed(socket, event) {
+    if (socket !== this.socket) return;
+    this.loggedIn = false;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    if (this.refused || event.code === 4001 || event.code === 1008) {
+      this.refused = true;
+      this.onState('refused');
+      return;
+    }
+    const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.attempt);
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.start(), delay);
+    this.onState('waiting', { delay });
+  }
+
+  /** Any message proves the socket alive; ping when it has been quiet. */
+  alive() {
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    const socket = this.socket;
+    this.pingTimer = setTimeout(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.send('{"type":"ping"}');
+      this.pongTimer = setTimeout(() => socket.close(), PONG_WITHIN_MS);
+    }, PING_EVERY_MS);
+  }
+}

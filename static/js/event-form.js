@@ -1,0 +1,121 @@
+// The admin form for creating and editing events. One form at a time: it
+// opens under the New event button, or inside the card being edited. The
+// server has the last word on every rule; the checks here only save a
+// round trip (and a 700 KB upload) for what is plainly wrong.
+
+const MAX_IMAGE_BYTES = 512 * 1024;
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
+
+export class EventForm {
+  /** @param {(message: object) => boolean} send returns false when offline */
+  constructor(send) {
+    this.send = send;
+    this.form = document.getElementById('event-form').content.firstElementChild.cloneNode(true);
+    this.error = this.form.querySelector('.form-error');
+    this.preview = this.form.querySelector('.preview');
+    this.editing = null; // the event being edited, or null for a new one
+    this.pending = null; // what was sent and not yet confirmed
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    this.form.querySelector('.cancel').addEventListener('click', () => this.close());
+    this.form.elements.image.addEventListener('change', () => this.showPreview());
+  }
+
+  get isOpen() {
+    return this.form.isConnected;
+  }
+
+  /** Opens the form in `slot`, empty or filled with `event`. */
+  open(slot, event = null) {
+    this.editing = event;
+    this.pending = null;
+    this.form.reset();
+    this.showPreview();
+    this.error.textContent = '';
+    this.form.querySelector('.form-heading').textContent = event ? 'Edit event' : 'New event';
+    const fields = this.form.elements;
+    if (event) {
+      fields.title.value = event.title;
+      fields.description.value = event.description;
+      fields.start.value = event.start;
+      fields.duration.value = String(event.duration);
+    }
+    this.form.querySelector('.check').hidden = !event?.image;
+    slot.replaceChildren(this.form);
+    fields.title.focus();
+  }
+
+  close() {
+    this.form.remove();
+    this.editing = null;
+    this.pending = null;
+    this.showPreview();
+  }
+
+  showPreview() {
+    if (this.preview.src) URL.revokeObjectURL(this.preview.src);
+    const file = this.form.elements.image.files[0];
+    this.preview.hidden = !file;
+    if (file) this.preview.src = URL.createObjectURL(file);
+    else this.preview.removeAttribute('src');
+  }
+
+  showError(text) {
+    this.error.textContent = text;
+    this.pending = null;
+    this.setBusy(false);
+  }
+
+  setBusy(busy) {
+    this.form.querySelector('button[type=submit]').textContent = busy ? 'Saving…' : 'Save';
+    this.form.toggleAttribute('aria-busy', busy);
+  }
+
+  async submit() {
+    this.error.textContent = '';
+    const fields = this.form.elements;
+    const title = fields.title.value.trim();
+    const duration = Number(fields.duration.value);
+    if (!title) return this.showError('Give the event a title.');
+    if (!/^\d{2}:\d{2}$/.test(fields.start.value)) return this.showError('Choose a start time.');
+    if (!(duration > 0 && duration <= 24)) return this.showError('The duration must be more than 0 and at most 24 hours.');
+    const message = {
+      type: this.editing ? 'edit-event' : 'create-event',
+      title,
+      description: fields.description.value,
+      start: fields.start.value,
+      duration,
+    };
+    if (this.editing) message.id = this.editing.id;
+    const file = fields.image.files[0];
+    if (file) {
+      if (!IMAGE_TYPES.includes(file.type)) return this.showError('The picture must be a PNG, JPEG, WebP or GIF.');
+      if (file.size > MAX_IMAGE_BYTES) {
+        return this.showError(`The picture is ${Math.ceil(file.size / 1024)} KiB; the limit is 512 KiB.`);
+      }
+      message.image = { name: file.name, base64: await readAsDataUrl(file) };
+    } else if (this.editing && fields['remove-image'].checked) {
+      message.image = null;
+    }
+    if (!this.send(message)) return this.showError('Not connected. Wait a moment and save again.');
+    this.pending = { id: this.editing?.id ?? null, title };
+    this.setBusy(true);
+  }
+
+  /** True when `event` is the server's answer to what this form sent. */
+  answeredBy(event) {
+    if (!this.pending) return false;
+    return this.pending.id === null ? event.title === this.pending.title : event.id === this.pending.id;
+  }
+}
+
+function readAsDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}

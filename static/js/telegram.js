@@ -1,0 +1,92 @@
+// Telegram's Mini App API (telegram-web-app.js), and the same launch data
+// read from the URL fragment when that script is not there: no network, a
+// plain browser, or a test. Telegram puts the launch data in the fragment in
+// every client, so both ways give the same initData.
+
+const fragment = new URLSearchParams(location.hash.slice(1));
+
+/** The WebApp object when Telegram's script has loaded. */
+export function webApp() {
+  return window.Telegram?.WebApp ?? null;
+}
+
+/**
+ * True when the page really runs inside a Telegram client, so its native
+ * dialogs answer. (Telegram's script also loads in a plain browser, where
+ * its calls go nowhere and their callbacks never come.)
+ */
+export function insideTelegram() {
+  return Boolean(webApp()) &&
+    (window.TelegramWebviewProxy !== undefined || typeof window.external?.notify === 'function' || window.parent !== window);
+}
+
+/** Telegram's API if it is usable here and at least `version`. */
+function native(version) {
+  const app = webApp();
+  return app && insideTelegram() && app.isVersionAtLeast?.(version) ? app : null;
+}
+
+/** The signed launch data the server checks at login, or '' when there is none. */
+export function initData() {
+  return webApp()?.initData || fragment.get('tgWebAppData') || '';
+}
+
+/**
+ * Tells Telegram the page is ready and may fill the screen. Runs now, or
+ * when the (async) script finishes loading.
+ */
+export function whenTelegramLoads(callback) {
+  if (webApp()) {
+    callback(webApp());
+    return;
+  }
+  const script = document.querySelector('script[src*="telegram-web-app.js"]');
+  script?.addEventListener('load', () => webApp() && callback(webApp()), { once: true });
+}
+
+/**
+ * Without Telegram's script, applies the theme Telegram passed in the
+ * fragment the way the script would: as --tg-theme-* variables.
+ */
+export function applyThemeFromFragment() {
+  if (webApp()) return;
+  let params;
+  try {
+    params = JSON.parse(fragment.get('tgWebAppThemeParams') ?? 'null');
+  } catch {
+    return;
+  }
+  if (!params || typeof params !== 'object') return;
+  for (const [key, value] of Object.entries(params)) {
+    if (typeof value === 'string' && /^#[0-9a-f]{3,8}$/i.test(value)) {
+      document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll('_', '-')}`, value);
+    }
+  }
+}
+
+/** Asks a yes/no question: Telegram's own dialog inside Telegram, else confirm(). */
+export function confirmAction(message) {
+  const app = native('6.2');
+  if (!app) return Promise.resolve(window.confirm(message));
+  return new Promise((resolve) => app.showConfirm(message, (ok) => resolve(Boolean(ok))));
+}
+
+/**
+ * Asks Telegram to let the bot message the user. Resolves true or false, or
+ * null where it cannot be asked (outside Telegram, old clients).
+ */
+export function requestWriteAccess() {
+  const app = native('6.9');
+  if (!app) return Promise.resolve(null);
+  return new Promise((resolve) => app.requestWriteAccess((granted) => resolve(Boolean(granted))));
+}
+
+/** Whether sharing through the bot's inline mode works here. */
+export function canShare() {
+  return Boolean(native('6.7')?.switchInlineQuery);
+}
+
+/** Opens Telegram's chat picker with the inline query that shares `eventId`. */
+export function shareEvent(eventId) {
+  native('6.7')?.switchInlineQuery(`event:${eventId}`, ['users', 'groups', 'channels']);
+}

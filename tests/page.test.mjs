@@ -1,0 +1,267 @@
+// The Mini App page in headless Chromium against a real `wrangler dev`:
+// two users, live updates, admin tools, deep links, themes, Telegram's own
+// dialogs (through a stand-in for Telegram's script), reconnection.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  Client, Worker, eventsSql, launchBrowser, makePng, openApp, prepareDb, removeState, tempState,
+  user, withScreenshots,
+} from './helpers.mjs';
+
+const ADMIN_ID = 5_000_000_777;
+let state;
+let worker;
+let browser;
+
+before(async () => {
+  state = await tempState();
+  await prepareDb(state, eventsSql([
+    { id: 1, title: 'Morning swim', description: 'Lake, 1 km', start: '07:00', duration: 1 },
+    { id: 2, title: 'Book club', start: '19:00', duration: 1.5 },
+    ...Array.from({ length: 8 }, (_, i) => ({ id: 10 + i, title: `Filler ${i}`, start: `1${i}:00`, duration: 1 })),
+  ]));
+  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(ADMIN_ID) } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await removeState(state);
+});
+
+const card = (id) => `.event[data-id="${id}"]`;
+const text = (page, selector) => page.locator(selector).textContent();
+
+test('attending in one page changes the count in the other', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const ann = await openApp(browser, worker, user({ first: 'Ann' }));
+    const ben = await openApp(browser, worker, user({ first: 'Ben' }));
+    pages.push(ann, ben);
+    assert.equal(await text(ben, `${card(1)} .attendees`), '0 going');
+
+    await ann.click(`${card(1)} .toggle`);
+    await ben.waitForFunction((sel) => document.querySelector(sel).textContent === '1 going', `${card(1)} .attendees`);
+    await ann.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${card(1)} .toggle`);
+    assert.equal(await text(ben, `${card(1)} .toggle`), 'Attend', 'Ben is not going himself');
+    assert.equal(await ann.getAttribute(`${card(1)} .toggle`, 'aria-pressed'), 'true');
+
+    await ann.click(`${card(1)} .toggle`);
+    await ben.waitForFunction((sel) => document.querySelector(sel).textContent === '0 going', `${card(1)} .attendees`);
+    assert.deepEqual([...ann.errors, ...ben.errors], []);
+  });
+});
+
+test('an admin creates an event with a picture; both pages show it; edit and delete reach both', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await openApp(browser, worker, user({ id: ADMIN_ID, first: 'Ada' }));
+    const guest = await openApp(browser, worker, user({ first: 'Gus' }));
+    pages.push(admin, guest);
+    assert.equal(await guest.isVisible('#new-event'), false, 'no admin tools for guests');
+    assert.equal(await guest.locator('.admin-actions:visible').count(), 0);
+
+    await admin.click('#new-event');
+    await admin.fill('input[name=title]', 'Kite flying');
+    await admin.fill('textarea[name=description]', 'Windy hill, bring a kite');
+    await admin.fill('input[name=start]', '16:30');
+    await admin.fill('input[name=duration]', '2');
+    const png = makePng(64, [240, 120, 30]);
+    await admin.setInputFiles('input[name=image]', { name: 'kite.png', mimeType: 'image/png', buffer: png });
+    assert.equal(await admin.isVisible('.event-form .preview'), true, 'a preview of the picture');
+    await admin.click('.event-form button[type=submit]');
+
+    const kite = '.event:has(h2:text-is("Kite flying"))';
+    await guest.waitForSelector(kite);
+    const id = await guest.getAttribute(kite, 'data-id');
+    for (const page of [admin, guest]) {
+      await page.locator(card(id)).scrollIntoViewIfNeeded(); // pictures load lazily
+      await page.waitForFunction((sel) => {
+        const img = document.querySelector(`${sel} img`);
+        return img && img.complete && img.naturalWidth === 64;
+      }, card(id));
+    }
+    assert.equal(await admin.locator('.event-form').count(), 0, 'the form closes once saved');
+    assert.equal(await text(guest, `${card(id)} .when`), '16:30–18:30 · 2 h');
+
+    await admin.click(`${card(id)} .edit`);
+    assert.equal(await admin.inputValue(`${card(id)} input[name=title]`), 'Kite flying', 'edit opens in the card');
+    await admin.fill(`${card(id)} input[name=title]`, 'Kite festival');
+    await admin.click(`${card(id)} button[type=submit]`);
+    await guest.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Kite festival', `${card(id)} h2`);
+
+    admin.once('dialog', (dialog) => dialog.accept());
+    await admin.click(`${card(id)} .delete`);
+    await guest.waitForSelector(card(id), { state: 'detached' });
+    await admin.waitForSelector(card(id), { state: 'detached' });
+  });
+});
+
+test('server errors show next to the form, and an oversized picture is refused before sending', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await openApp(browser, worker, user({ id: ADMIN_ID }));
+    pages.push(admin);
+    await admin.click('#new-event');
+    await admin.fill('input[name=title]', 'Too big');
+    await admin.fill('input[name=start]', '10:00');
+    const big = Buffer.concat([makePng(8), Buffer.alloc(600 * 1024)]);
+    await admin.setInputFiles('input[name=image]', { name: 'big.png', mimeType: 'image/png', buffer: big });
+    await admin.click('.event-form button[type=submit]');
+    assert.match(await text(admin, '.form-error'), /512 KiB/);
+
+    // Invalid for the server but not for the page's own checks: a GIF that is not one.
+    await admin.setInputFiles('input[name=image]', { name: 'fake.gif', mimeType: 'image/gif', buffer: Buffer.from('<svg/>') });
+    await admin.click('.event-form button[type=submit]');
+    await admin.waitForFunction(() => document.querySelector('.form-error').textContent.startsWith('Invalid data: image'));
+    assert.equal(await admin.locator('.event:has(h2:text-is("Too big"))').count(), 0);
+  });
+});
+
+test('the startapp deep link scrolls to its event and highlights it', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const page = await openApp(browser, worker, user({ startParam: '2' }));
+    pages.push(page);
+    await page.waitForSelector(`${card(2)}.selected`);
+    await page.waitForFunction((sel) => {
+      const box = document.querySelector(sel).getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= window.innerHeight;
+    }, card(2));
+    assert.equal(await page.locator('.event.selected').count(), 1);
+  });
+});
+
+test('a title with HTML in it is shown as text', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await Client.login(worker, user({ id: ADMIN_ID }));
+    const xss = '<img src=x onerror=alert(1)>';
+    admin.send({ type: 'create-event', title: xss, description: '<script>alert(2)</script>', start: '23:30', duration: 0.5 });
+    const created = await admin.next();
+    admin.close();
+
+    const page = await openApp(browser, worker, user());
+    pages.push(page);
+    let dialogs = 0;
+    page.on('dialog', (dialog) => {
+      dialogs += 1;
+      dialog.dismiss();
+    });
+    assert.equal(await text(page, `${card(created.id)} h2`), xss);
+    assert.equal(await text(page, `${card(created.id)} .description`), '<script>alert(2)</script>');
+    assert.equal(await page.locator(`${card(created.id)} h2 img, ${card(created.id)} .description script`).count(), 0);
+    await page.waitForTimeout(200);
+    assert.equal(dialogs, 0);
+  });
+});
+
+test('without initData the page says to open it from Telegram', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const page = await openApp(browser, worker, null);
+    pages.push(page);
+    await page.waitForSelector('#outside-telegram:visible');
+    assert.match(await text(page, '#outside-telegram'), /Open Mini Events from Telegram/);
+    assert.equal(await page.isVisible('.skeleton'), false, 'no endless loading');
+  });
+});
+
+test('an expired login stops and asks to reopen the app', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const old = user({ authDate: Math.floor(Date.now() / 1000) - 3 * 86400 });
+    const page = await openApp(browser, worker, null, { fragment: new URLSearchParams({ tgWebAppData: old.initData }).toString() });
+    pages.push(page);
+    await page.waitForFunction(() => /open it again from Telegram/.test(document.getElementById('connection').textContent));
+    assert.equal(await page.isVisible('#connection'), true);
+  });
+});
+
+test('the page takes the Telegram theme, light or dark', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const dark = await openApp(browser, worker, user(), {
+      colorScheme: 'dark',
+      themeParams: { bg_color: '#102030', text_color: '#f0f0f0', button_color: '#ff8800', secondary_bg_color: '#203040' },
+    });
+    pages.push(dark);
+    const colours = await dark.evaluate(() => ({
+      body: getComputedStyle(document.body).backgroundColor,
+      card: getComputedStyle(document.querySelector('.event')).backgroundColor,
+      button: getComputedStyle(document.querySelector('.event .toggle')).backgroundColor,
+    }));
+    assert.deepEqual(colours, { body: 'rgb(16, 32, 48)', card: 'rgb(32, 48, 64)', button: 'rgb(255, 136, 0)' });
+
+    const light = await openApp(browser, worker, user());
+    pages.push(light);
+    assert.equal(await light.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)');
+  });
+});
+
+// A stand-in for telegram-web-app.js inside a Telegram client: it records
+// every call and answers the way a user might (refuses write access,
+// confirms the delete).
+const FAKE_TELEGRAM = `
+  window.TelegramWebviewProxy = { postEvent() {} };
+  window.calls = [];
+  const data = new URLSearchParams(location.hash.slice(1)).get('tgWebAppData') || '';
+  window.Telegram = { WebApp: {
+    initData: data, platform: 'android', version: '8.0',
+    isVersionAtLeast: () => true,
+    ready: () => calls.push(['ready']),
+    expand: () => calls.push(['expand']),
+    requestWriteAccess: (cb) => { calls.push(['requestWriteAccess']); setTimeout(() => cb(false), 10); },
+    showConfirm: (message, cb) => { calls.push(['showConfirm', message]); setTimeout(() => cb(true), 10); },
+    switchInlineQuery: (query, types) => calls.push(['switchInlineQuery', query, types]),
+  } };`;
+
+test('inside Telegram: ready and expand, write access before attending, Share, showConfirm', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await openApp(browser, worker, user({ id: ADMIN_ID }), { telegramScript: FAKE_TELEGRAM });
+    pages.push(admin);
+    const calls = () => admin.evaluate(() => window.calls);
+    assert.deepEqual((await calls()).slice(0, 2), [['ready'], ['expand']]);
+
+    await admin.click(`${card(1)} .toggle`);
+    await admin.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${card(1)} .toggle`);
+    assert.deepEqual((await calls()).filter((c) => c[0] === 'requestWriteAccess').length, 1);
+    assert.match(await text(admin, '#notice'), /can't message you/, 'a refusal is explained');
+    await admin.click(`${card(1)} .toggle`); // leave
+    await admin.waitForFunction((sel) => document.querySelector(sel).textContent === 'Attend', `${card(1)} .toggle`);
+
+    assert.equal(await admin.isVisible(`${card(2)} .share`), true);
+    await admin.click(`${card(2)} .share`);
+    assert.deepEqual((await calls()).find((c) => c[0] === 'switchInlineQuery'), ['switchInlineQuery', 'event:2', ['users', 'groups', 'channels']]);
+
+    await admin.click(`${card(17)} .delete`);
+    await admin.waitForSelector(card(17), { state: 'detached' });
+    assert.match((await calls()).find((c) => c[0] === 'showConfirm')[1], /Filler 7/);
+  });
+});
+
+test('after wrangler dev restarts, the page reconnects by itself and shows the same data', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const page = await openApp(browser, worker, user());
+    pages.push(page);
+    await page.click(`${card(2)} .toggle`);
+    await page.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${card(2)} .toggle`);
+    const before = await page.locator('.event h2').allTextContents();
+
+    const { port } = worker;
+    await worker.stop();
+    await page.waitForSelector('#connection:visible');
+    assert.equal(await page.isDisabled(`${card(1)} .toggle`), true, 'actions wait for the connection');
+    worker = await Worker.start({ persistTo: state, port, vars: { ADMIN_IDS: String(ADMIN_ID) } });
+
+    await page.waitForSelector('#connection', { state: 'hidden', timeout: 60_000 });
+    assert.deepEqual(await page.locator('.event h2').allTextContents(), before);
+    assert.equal(await text(page, `${card(2)} .toggle`), 'Leave');
+    assert.equal(await page.isDisabled(`${card(1)} .toggle`), false);
+  });
+});
