@@ -33,3 +33,28 @@ CREATE TABLE IF NOT EXISTS users (
   -- Unix seconds of the last login.
   last_seen   INTEGER
 );
+
+-- Start-time reminders: one row per event, attendee and local day (in
+-- TIMEZONE), so a reminder goes out once however often the cron runs.
+-- status: pending -> sending (claimed by a run, with its claim token) ->
+-- sent | blocked (403) | failed (other refusal) | left (no longer attending)
+-- | expired (too late to be useful).
+CREATE TABLE IF NOT EXISTS notifications (
+  event_id    INTEGER NOT NULL,
+  telegram_id INTEGER NOT NULL,
+  day         TEXT    NOT NULL,
+  status      TEXT    NOT NULL DEFAULT 'pending',
+  claim       TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id, day)
+);
+
+CREATE INDEX IF NOT EXISTS notifications_by_status ON notifications (status, created_at);
+
+-- Users for whom Telegram answered 403 (they blocked the bot). They get no
+-- reminders until they write to the bot again.
+CREATE TABLE IF NOT EXISTS bot_blocked (
+  telegram_id INTEGER PRIMARY KEY,
+  since       INTEGER NOT NULL
+);

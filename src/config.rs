@@ -13,9 +13,23 @@ pub struct Config {
     pub admin_ids: Vec<i64>,
     /// `AUTH_MAX_AGE_SECONDS`: 0 disables the age check.
     pub auth_max_age: i64,
-    /// `PUBLIC_URL`: the origin image paths are made absolute with.
+    /// `PUBLIC_URL`: the origin image paths and Mini App buttons use.
     pub public_url: Option<String>,
+    /// `WEBHOOK_SECRET`: what Telegram must send with every update.
+    pub webhook_secret: Option<String>,
+    /// `TELEGRAM_API`: the Bot API's base URL.
+    pub telegram_api: String,
+    /// `BOT_USERNAME` and `APP_SHORT_NAME`, for `t.me/<bot>/<app>` links.
+    pub bot_username: Option<String>,
+    pub app_short_name: Option<String>,
+    /// `TIMEZONE`: the IANA zone event times are meant in.
+    pub timezone: String,
 }
+
+/// `TELEGRAM_API` when unset.
+pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
+/// `TIMEZONE` when unset.
+pub const DEFAULT_TIMEZONE: &str = "UTC";
 
 impl Config {
     /// Reads every setting through `get`, which returns a var or secret by name.
@@ -33,14 +47,21 @@ impl Config {
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|v| *v >= 0)
             .unwrap_or(DEFAULT_AUTH_MAX_AGE_SECONDS);
-        let public_url = get("PUBLIC_URL")
-            .map(|url| url.trim().trim_end_matches('/').to_string())
-            .filter(|url| !url.is_empty());
+        let text = |name: &str| {
+            get(name)
+                .map(|value| value.trim().to_string())
+                .filter(|value| !value.is_empty())
+        };
         Config {
-            bot_token: get("BOT_TOKEN").unwrap_or_default().trim().to_string(),
+            bot_token: text("BOT_TOKEN").unwrap_or_default(),
             admin_ids,
             auth_max_age,
-            public_url,
+            public_url: text("PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
+            webhook_secret: text("WEBHOOK_SECRET"),
+            telegram_api: text("TELEGRAM_API").unwrap_or_else(|| DEFAULT_TELEGRAM_API.into()),
+            bot_username: text("BOT_USERNAME").map(|name| name.trim_start_matches('@').to_string()),
+            app_short_name: text("APP_SHORT_NAME"),
+            timezone: text("TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.into()),
         }
     }
 
@@ -69,6 +90,25 @@ mod tests {
         assert!(c.admin_ids.is_empty());
         assert_eq!(c.auth_max_age, DEFAULT_AUTH_MAX_AGE_SECONDS);
         assert_eq!(c.public_url, None);
+        assert_eq!(c.webhook_secret, None);
+        assert_eq!(c.telegram_api, "https://api.telegram.org");
+        assert_eq!(c.timezone, "UTC");
+    }
+
+    #[test]
+    fn bot_settings() {
+        let c = config(&[
+            ("BOT_USERNAME", "@events_bot"),
+            ("APP_SHORT_NAME", "events"),
+            ("TELEGRAM_API", "http://127.0.0.1:9000"),
+            ("TIMEZONE", "Europe/Berlin"),
+            ("WEBHOOK_SECRET", " "),
+        ]);
+        assert_eq!(c.bot_username.as_deref(), Some("events_bot"));
+        assert_eq!(c.app_short_name.as_deref(), Some("events"));
+        assert_eq!(c.telegram_api, "http://127.0.0.1:9000");
+        assert_eq!(c.timezone, "Europe/Berlin");
+        assert_eq!(c.webhook_secret, None, "a blank secret is no secret");
     }
 
     #[test]

@@ -14,21 +14,32 @@ pub mod image;
 pub mod init_data;
 pub mod protocol;
 pub mod session;
+pub mod telegram;
 pub mod validate;
 
+mod bot;
+mod clock;
 mod hub;
 mod media;
+mod notify;
 mod store;
 
 pub use hub::EventHub;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{
+    event, Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent,
+};
+
+/// Every setting, read from the Worker's vars and secrets.
+pub(crate) fn config_from_env(env: &Env) -> config::Config {
+    config::Config::from_lookup(|name| env.var(name).ok().map(|value| value.to_string()))
+}
 
 /// The Durable Object binding and the name of the one hub this app uses.
 const HUB_BINDING: &str = "HUB";
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     let path = req.path();
     if let Some(key) = path.strip_prefix(image::MEDIA_PREFIX) {
@@ -49,8 +60,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 .get_stub()?;
             hub.fetch_with_request(req).await
         }
+        "/telegram/webhook" if req.method() == Method::Post => bot::webhook(req, env, ctx).await,
         // Static files are served before the Worker runs; what reaches us
         // here is a path no one serves.
         _ => Response::error("Not found", 404),
     }
+}
+
+/// Every minute: tell attendees their event is starting.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    notify::run(&env).await;
 }

@@ -34,15 +34,31 @@ struct AttendanceRow {
     telegram_id: i64,
 }
 
+/// The columns of `events`, cast to the types [`EventRow`] expects.
+const EVENT_COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
+     CAST(COALESCE(description, '') AS TEXT) AS description, \
+     CAST(COALESCE(image, '') AS TEXT) AS image, \
+     CAST(COALESCE(start, '') AS TEXT) AS start, \
+     CAST(COALESCE(duration, 1) AS REAL) AS duration";
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Event {
+        Event {
+            id: row.id,
+            title: row.title,
+            description: row.description,
+            image: row.image,
+            // Rows written by hand may say "9:00"; order needs "09:00".
+            start: validate::normalize_start(&row.start).unwrap_or(row.start),
+            duration: row.duration,
+            attendees: Default::default(),
+        }
+    }
+}
+
 /// Reads every event and every attendance in one round trip.
 pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
-    let events = db.prepare(
-        "SELECT id, CAST(COALESCE(title, '') AS TEXT) AS title, \
-         CAST(COALESCE(description, '') AS TEXT) AS description, \
-         CAST(COALESCE(image, '') AS TEXT) AS image, \
-         CAST(COALESCE(start, '') AS TEXT) AS start, \
-         CAST(COALESCE(duration, 1) AS REAL) AS duration FROM events",
-    );
+    let events = db.prepare(format!("SELECT {EVENT_COLUMNS} FROM events"));
     let attendance = db.prepare(
         "SELECT CAST(event_id AS INTEGER) AS event_id, \
          CAST(telegram_id AS INTEGER) AS telegram_id FROM attendance",
@@ -54,22 +70,59 @@ pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
     let events = events
         .results::<EventRow>()?
         .into_iter()
-        .map(|row| Event {
-            id: row.id,
-            title: row.title,
-            description: row.description,
-            image: row.image,
-            // Rows written by hand may say "9:00"; order needs "09:00".
-            start: validate::normalize_start(&row.start).unwrap_or(row.start),
-            duration: row.duration,
-            attendees: Default::default(),
-        })
+        .map(Event::from)
         .collect();
     let attendance = attendance
         .results::<AttendanceRow>()?
         .into_iter()
         .map(|row| (row.event_id, row.telegram_id));
     Ok(Catalog::new(events, attendance))
+}
+
+/// One event, without attendees (for the bot, which does not go through the hub).
+pub async fn event(db: &D1Database, id: i64) -> Result<Option<Event>> {
+    let row = db
+        .prepare(format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))
+        .bind(&[int(id)])?
+        .first::<EventRow>(None)
+        .await?;
+    Ok(row.map(Event::from))
+}
+
+/// Up to `limit` events whose title or description contains `text`
+/// (ASCII letters case-insensitively), searched across all events.
+pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<Vec<Event>> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = db
+        .prepare(format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE title LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\' \
+             ORDER BY start, id LIMIT ?2"
+        ))
+        .bind(&[JsValue::from_str(&pattern), JsValue::from_f64(limit as f64)])?
+        .all()
+        .await?
+        .results::<EventRow>()?;
+    Ok(rows.into_iter().map(Event::from).collect())
+}
+
+/// The next `limit` events by start time from `now` ("HH:MM"), wrapping
+/// past midnight.
+pub async fn upcoming_events(db: &D1Database, now: &str, limit: usize) -> Result<Vec<Event>> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY start < ?1, start, id LIMIT ?2"
+        ))
+        .bind(&[JsValue::from_str(now), JsValue::from_f64(limit as f64)])?
+        .all()
+        .await?
+        .results::<EventRow>()?;
+    Ok(rows.into_iter().map(Event::from).collect())
 }
 
 #[derive(Deserialize)]
@@ -181,5 +234,14 @@ pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
             .bind(&[int(id)])?,
     ])
     .await?;
+    Ok(())
+}
+
+/// Forgets that a user blocked the bot (they wrote to it again).
+pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
+    db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
+        .bind(&[int(telegram_id)])?
+        .run()
+        .await?;
     Ok(())
 }

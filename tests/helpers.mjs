@@ -90,19 +90,20 @@ export class Worker {
   /**
    * Starts `wrangler dev` on a free port and waits until it serves.
    * @param {{persistTo: string, vars?: Record<string,string>, port?: number}} options
-   *   `port` reuses a port (for a restart that clients should find again)
+   *   `port` reuses a port (for a restart that clients should find again);
+   *   `scheduled` lets tests run the cron through GET /__scheduled
    */
-  static async start({ persistTo, vars = {}, port }) {
+  static async start({ persistTo, vars = {}, port, scheduled = false }) {
     // A start can fail for reasons of the machine, not the Worker (a port
     // taken between our check and wrangler's bind); try once more then.
     try {
-      return await Worker.startOnce({ persistTo, vars, port: port ?? await freePort() });
+      return await Worker.startOnce({ persistTo, vars, scheduled, port: port ?? await freePort() });
     } catch (error) {
-      return Worker.startOnce({ persistTo, vars, port: port ?? await freePort(), previous: error });
+      return Worker.startOnce({ persistTo, vars, scheduled, port: port ?? await freePort(), previous: error });
     }
   }
 
-  static async startOnce({ persistTo, vars, port, previous }) {
+  static async startOnce({ persistTo, vars, port, scheduled, previous }) {
     const inspector = await freePort();
     const allVars = { BOT_TOKEN: TOKEN, ADMIN_IDS: '', AUTH_MAX_AGE_SECONDS: '86400', ...vars };
     const args = [
@@ -112,6 +113,7 @@ export class Worker {
       '--show-interactive-dev-session=false',
       '--live-reload=false',
     ];
+    if (scheduled) args.push('--test-scheduled');
     for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,

@@ -46,7 +46,7 @@ impl DurableObject for EventHub {
             Ok(pair) => state.set_websocket_auto_response(&pair),
             Err(_) => console_error!("could not set the ping auto-response"),
         }
-        let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+        let config = crate::config_from_env(&env);
         EventHub {
             state,
             env,

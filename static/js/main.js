@@ -122,7 +122,13 @@ function onMessage(message) {
     }
     case 'events-loaded':
       list.endSync();
-      if (firstLoad && message.selected != null) list.highlight(message.selected);
+      if (firstLoad) {
+        // A deep link through Telegram (startapp) names the event in the
+        // login; the bot's /start <id> button names it in ?event=<id>.
+        const linked = Number(new URLSearchParams(location.search).get('event'));
+        const selected = message.selected ?? (list.get(linked) ? linked : null);
+        if (selected != null) list.highlight(selected);
+      }
       firstLoad = false;
       break;
     case 'delete-event':

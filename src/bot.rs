@@ -1,0 +1,146 @@
+//! The bot: `POST /telegram/webhook` and the Bot API client. What to answer
+//! is decided in `telegram.rs`; this file does the HTTP.
+
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+use wasm_bindgen::JsValue;
+use worker::{
+    console_error, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result,
+};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store;
+use crate::telegram::{self, ApiReply, InlineSearch, Links, Request as BotRequest, Update};
+
+/// Telegram gives up on a webhook after a while; we answer at once and do
+/// the Bot API calls afterwards, in `wait_until`.
+pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let config = crate::config_from_env(&env);
+    let given = req
+        .headers()
+        .get("X-Telegram-Bot-Api-Secret-Token")?
+        .unwrap_or_default();
+    if !secret_matches(config.webhook_secret.as_deref(), &given) {
+        return Response::error("Unauthorized", 401);
+    }
+    let origin = req.url()?.origin().ascii_serialization();
+    let body = req.text().await.unwrap_or_default();
+    // An update we cannot read is still answered 200, or Telegram would
+    // send it again and again.
+    let update: Update = serde_json::from_str(&body).unwrap_or_default();
+    ctx.wait_until(async move {
+        if let Err(error) = handle(update, &env, &config, origin).await {
+            console_error!("webhook update failed: {error}");
+        }
+    });
+    Response::ok("")
+}
+
+/// Compares in constant time. No configured secret refuses everything.
+fn secret_matches(expected: Option<&str>, given: &str) -> bool {
+    match expected {
+        Some(expected) if !expected.is_empty() => {
+            bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> Result<()> {
+    let links = Links {
+        public_url: config.public_url.clone().unwrap_or(origin),
+        bot_username: config.bot_username.clone(),
+        app_short_name: config.app_short_name.clone(),
+    };
+    let api = BotApi::new(config);
+    match update.request(config.bot_username.as_deref()) {
+        request @ BotRequest::OpenApp { .. } => {
+            if let BotRequest::OpenApp {
+                chat_id,
+                private: true,
+                ..
+            } = request
+            {
+                // Writing to the bot undoes a block: reminders may go again.
+                store::unblock(&env.d1("DB")?, chat_id).await?;
+            }
+            if let Some(body) = telegram::open_app_message(&request, &links) {
+                api.call("sendMessage", &body).await?;
+            }
+        }
+        BotRequest::Inline { query_id, query } => {
+            let db = env.d1("DB")?;
+            let limit = telegram::MAX_INLINE_RESULTS;
+            let events = match query {
+                InlineSearch::Event(id) => store::event(&db, id).await?.into_iter().collect(),
+                InlineSearch::Text(text) => store::search_events(&db, &text, limit).await?,
+                InlineSearch::Upcoming => {
+                    let now = Clock::new(&config.timezone)
+                        .ok()
+                        .and_then(|clock| clock.minute_at(worker::Date::now().as_millis() as f64))
+                        .map(|minute| minute.time)
+                        .unwrap_or_else(|| "00:00".into());
+                    store::upcoming_events(&db, &now, limit).await?
+                }
+            };
+            let body = telegram::inline_answer(&query_id, &events, &links);
+            api.call("answerInlineQuery", &body).await?;
+        }
+        BotRequest::Ignore => {}
+    }
+    Ok(())
+}
+
+/// Calls to `TELEGRAM_API` with the bot's token. The token is part of the
+/// URL, so URLs are never logged.
+pub struct BotApi {
+    base: String,
+    token: String,
+}
+
+impl BotApi {
+    pub fn new(config: &Config) -> BotApi {
+        BotApi {
+            base: config.telegram_api.trim_end_matches('/').to_string(),
+            token: config.bot_token.clone(),
+        }
+    }
+
+    /// Calls `method` with a JSON body and says how it went. A transport
+    /// failure is an `Err`.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<ApiReply> {
+        if self.token.is_empty() {
+            return Err("BOT_TOKEN is not set".into());
+        }
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/json")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(JsValue::from_str(&body.to_string())));
+        let url = format!("{}/bot{}/{method}", self.base, self.token);
+        let request = Request::new_with_init(&url, &init)?;
+        let mut response = Fetch::Request(request).send().await?;
+        let text = response.text().await.unwrap_or_default();
+        let reply = ApiReply::parse(response.status_code(), &text);
+        if let ApiReply::Failed(description) = &reply {
+            console_error!("Bot API {method} failed: {description}");
+        }
+        Ok(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_matches;
+
+    #[test]
+    fn secret_must_be_set_and_equal() {
+        assert!(secret_matches(Some("s3cret"), "s3cret"));
+        assert!(!secret_matches(Some("s3cret"), "s3cre"));
+        assert!(!secret_matches(Some("s3cret"), ""));
+        assert!(!secret_matches(None, ""));
+        assert!(!secret_matches(Some(""), ""));
+    }
+}

@@ -1,0 +1,476 @@
+//! The bot's side of Telegram, without any I/O: reading updates, deciding
+//! the reply, and the JSON bodies of the Bot API calls we make. `bot.rs`
+//! sends them; this module is tested on the host.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::catalog::Event;
+
+/// The part of an update we act on; everything else is ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct Update {
+    #[serde(default)]
+    pub message: Option<Message>,
+    #[serde(default)]
+    pub inline_query: Option<InlineQuery>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Message {
+    pub chat: Chat,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub from: Option<From>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Chat {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct From {
+    pub id: i64,
+    #[serde(default)]
+    pub first_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InlineQuery {
+    pub id: String,
+    #[serde(default)]
+    pub query: String,
+}
+
+/// Where links and buttons point: the Worker's public origin and, when
+/// configured, the bot's `t.me` Mini App link.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// `PUBLIC_URL`, or the origin the webhook was called on.
+    pub public_url: String,
+    pub bot_username: Option<String>,
+    pub app_short_name: Option<String>,
+}
+
+impl Links {
+    /// `https://t.me/<bot>/<app>` (with `?startapp=<id>`), when both names are set.
+    pub fn mini_app_link(&self, event: Option<i64>) -> Option<String> {
+        let bot = self.bot_username.as_deref()?;
+        let app = self.app_short_name.as_deref()?;
+        let mut link = format!("https://t.me/{bot}/{app}");
+        if let Some(id) = event {
+            link.push_str(&format!("?startapp={id}"));
+        }
+        Some(link)
+    }
+
+    /// The page itself, opened from a `web_app` button; `?event=<id>`
+    /// makes the page open at that event.
+    pub fn page(&self, event: Option<i64>) -> String {
+        match event {
+            Some(id) => format!("{}/?event={id}", self.public_url),
+            None => format!("{}/", self.public_url),
+        }
+    }
+
+    /// Absolute URL of a stored image (`/media/...` paths are ours).
+    pub fn image(&self, image: &str) -> String {
+        if image.starts_with('/') {
+            format!("{}{image}", self.public_url)
+        } else {
+            image.to_string()
+        }
+    }
+}
+
+/// What an update asks of us.
+#[derive(Debug, PartialEq)]
+pub enum Request {
+    /// `/start` or `/events`, with the deep link's event id if any.
+    OpenApp {
+        chat_id: i64,
+        private: bool,
+        first_name: String,
+        event: Option<i64>,
+    },
+    /// An inline query: what the user typed after the bot's name.
+    Inline {
+        query_id: String,
+        query: InlineSearch,
+    },
+    /// Anything else.
+    Ignore,
+}
+
+/// How an inline query picks events.
+#[derive(Debug, PartialEq)]
+pub enum InlineSearch {
+    /// `event:<id>`: the page's Share button.
+    Event(i64),
+    /// Two or more characters: a search in titles and descriptions.
+    Text(String),
+    /// Shorter: the next events by start time.
+    Upcoming,
+}
+
+/// Shortest inline query that searches instead of listing.
+pub const MIN_SEARCH_CHARS: usize = 2;
+/// Telegram takes at most 50 inline results.
+pub const MAX_INLINE_RESULTS: usize = 50;
+
+impl Update {
+    /// Reads what the update asks for. `bot_username` is used to ignore
+    /// commands addressed to another bot in a group (`/start@OtherBot`).
+    pub fn request(self, bot_username: Option<&str>) -> Request {
+        if let Some(query) = self.inline_query {
+            return Request::Inline {
+                query_id: query.id,
+                query: InlineSearch::parse(&query.query),
+            };
+        }
+        let Some(message) = self.message else {
+            return Request::Ignore;
+        };
+        let Some(text) = message.text.as_deref() else {
+            return Request::Ignore;
+        };
+        let mut words = text.split_whitespace();
+        let Some(command) = words.next().and_then(|w| w.strip_prefix('/')) else {
+            return Request::Ignore;
+        };
+        let (command, addressee) = match command.split_once('@') {
+            Some((command, bot)) => (command, Some(bot)),
+            None => (command, None),
+        };
+        if let (Some(addressee), Some(me)) = (addressee, bot_username) {
+            if !addressee.eq_ignore_ascii_case(me) {
+                return Request::Ignore;
+            }
+        }
+        if command != "start" && command != "events" {
+            return Request::Ignore;
+        }
+        let event = words
+            .next()
+            .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|w| w.parse().ok());
+        Request::OpenApp {
+            chat_id: message.chat.id,
+            private: message.chat.kind == "private",
+            first_name: message.from.map(|f| f.first_name).unwrap_or_default(),
+            event,
+        }
+    }
+}
+
+impl InlineSearch {
+    pub fn parse(query: &str) -> InlineSearch {
+        let query = query.trim();
+        if let Some(id) = query
+            .strip_prefix("event:")
+            .and_then(|id| id.trim().parse::<i64>().ok())
+        {
+            return InlineSearch::Event(id);
+        }
+        if query.chars().count() >= MIN_SEARCH_CHARS {
+            InlineSearch::Text(query.to_string())
+        } else {
+            InlineSearch::Upcoming
+        }
+    }
+}
+
+/// The `sendMessage` body answering `/start` or `/events`. Private chats get
+/// a `web_app` button; groups a link to the Mini App, since `web_app`
+/// buttons only work in private chats.
+pub fn open_app_message(request: &Request, links: &Links) -> Option<Value> {
+    let Request::OpenApp {
+        chat_id,
+        private,
+        first_name,
+        event,
+    } = request
+    else {
+        return None;
+    };
+    let hello = if first_name.is_empty() {
+        "Hi!".to_string()
+    } else {
+        format!("Hi, {first_name}!")
+    };
+    let (text, button) = if *private {
+        let text = match event {
+            Some(_) => format!("{hello} Tap below to open this event and sign up."),
+            None => format!("{hello} Tap below to see what's on and sign up for events."),
+        };
+        let button = json!({"text": "Open events", "web_app": {"url": links.page(*event)}});
+        (text, Some(button))
+    } else {
+        let button = links
+            .mini_app_link(*event)
+            .map(|url| json!({"text": "Open events", "url": url}));
+        (
+            "Tap below to see what's on and sign up for events.".to_string(),
+            button,
+        )
+    };
+    let mut body = json!({"chat_id": chat_id, "text": text});
+    if let Some(button) = button {
+        body["reply_markup"] = json!({"inline_keyboard": [[button]]});
+    }
+    Some(body)
+}
+
+/// "1 h 30 min" for 1.5 hours.
+pub fn format_duration(hours: f64) -> String {
+    let minutes = (hours * 60.0).round() as i64;
+    let mut parts = Vec::new();
+    if minutes >= 60 {
+        parts.push(format!("{} h", minutes / 60));
+    }
+    if minutes % 60 != 0 {
+        parts.push(format!("{} min", minutes % 60));
+    }
+    if parts.is_empty() {
+        "0 min".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// One event as an inline result: an article whose message names the event
+/// and links to it in the Mini App.
+pub fn inline_result(event: &Event, links: &Links) -> Value {
+    let when = format!("{} · {}", event.start, format_duration(event.duration));
+    let link = links
+        .mini_app_link(Some(event.id))
+        .unwrap_or_else(|| links.page(Some(event.id)));
+    let mut message = format!("📅 {}\n🕒 {when}", event.title);
+    if !event.description.is_empty() {
+        message.push_str(&format!("\n\n{}", event.description));
+    }
+    message.push_str(&format!("\n\n{link}"));
+    let summary = if event.description.is_empty() {
+        when
+    } else {
+        format!("{when} · {}", event.description)
+    };
+    let mut result = json!({
+        "type": "article",
+        "id": event.id.to_string(),
+        "title": event.title,
+        "description": summary.chars().take(200).collect::<String>(),
+        "input_message_content": {
+            "message_text": message,
+            "link_preview_options": {"is_disabled": true}
+        },
+        "reply_markup": {"inline_keyboard": [[{"text": "Open in Mini Events", "url": link}]]}
+    });
+    if !event.image.is_empty() {
+        result["thumbnail_url"] = json!(links.image(&event.image));
+    }
+    result
+}
+
+/// The `answerInlineQuery` body for `events`.
+pub fn inline_answer(query_id: &str, events: &[Event], links: &Links) -> Value {
+    let results: Vec<Value> = events
+        .iter()
+        .take(MAX_INLINE_RESULTS)
+        .map(|e| inline_result(e, links))
+        .collect();
+    json!({"inline_query_id": query_id, "results": results, "cache_time": 10, "is_personal": false})
+}
+
+/// The text of a start-time reminder.
+pub fn starting_text(title: &str) -> String {
+    format!("{title} is starting!")
+}
+
+/// What the Bot API said to a call.
+#[derive(Debug, PartialEq)]
+pub enum ApiReply {
+    Ok,
+    /// 429: wait this many seconds, then try again.
+    RetryAfter(u64),
+    /// 403: the user blocked the bot (or never started it).
+    Forbidden,
+    /// Anything else, with Telegram's description.
+    Failed(String),
+}
+
+impl ApiReply {
+    pub fn parse(status: u16, body: &str) -> ApiReply {
+        let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        if status == 200 && value["ok"] == json!(true) {
+            return ApiReply::Ok;
+        }
+        let code = value["error_code"].as_u64().unwrap_or(u64::from(status));
+        match code {
+            429 => ApiReply::RetryAfter(value["parameters"]["retry_after"].as_u64().unwrap_or(1)),
+            403 => ApiReply::Forbidden,
+            _ => ApiReply::Failed(
+                value["description"]
+                    .as_str()
+                    .unwrap_or("no description")
+                    .chars()
+                    .take(200)
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(named: bool) -> Links {
+        Links {
+            public_url: "https://events.example".into(),
+            bot_username: named.then(|| "events_bot".into()),
+            app_short_name: named.then(|| "app".into()),
+        }
+    }
+
+    fn update(json: &str) -> Update {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    fn text_message(text: &str, chat_type: &str) -> Update {
+        update(&format!(
+            r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita"}}}}}}"#,
+            serde_json::to_string(text).unwrap_or_default()
+        ))
+    }
+
+    #[test]
+    fn reads_commands() {
+        let open = |event| Request::OpenApp {
+            chat_id: 5,
+            private: true,
+            first_name: "Rita".into(),
+            event,
+        };
+        assert_eq!(text_message("/start", "private").request(None), open(None));
+        assert_eq!(
+            text_message("/start 12", "private").request(None),
+            open(Some(12))
+        );
+        assert_eq!(text_message("/events", "private").request(None), open(None));
+        assert_eq!(
+            text_message("/start abc", "private").request(None),
+            open(None)
+        );
+        assert_eq!(
+            text_message("/start@events_bot", "private").request(Some("Events_Bot")),
+            open(None)
+        );
+        assert_eq!(
+            text_message("/start@other_bot", "group").request(Some("events_bot")),
+            Request::Ignore
+        );
+        assert_eq!(
+            text_message("/help", "private").request(None),
+            Request::Ignore
+        );
+        assert_eq!(
+            text_message("start", "private").request(None),
+            Request::Ignore
+        );
+        assert_eq!(update(r#"{"update_id":1}"#).request(None), Request::Ignore);
+        assert_eq!(update("not json").request(None), Request::Ignore);
+    }
+
+    #[test]
+    fn reads_inline_queries() {
+        assert_eq!(InlineSearch::parse("event:7"), InlineSearch::Event(7));
+        assert_eq!(InlineSearch::parse(" event: 7 "), InlineSearch::Event(7));
+        assert_eq!(InlineSearch::parse("ab"), InlineSearch::Text("ab".into()));
+        assert_eq!(InlineSearch::parse("é"), InlineSearch::Upcoming);
+        assert_eq!(InlineSearch::parse("  "), InlineSearch::Upcoming);
+        assert_eq!(
+            InlineSearch::parse("event:x"),
+            InlineSearch::Text("event:x".into())
+        );
+    }
+
+    #[test]
+    fn buttons_fit_the_chat() {
+        let private = text_message("/start 3", "private").request(None);
+        let body = open_app_message(&private, &links(true)).unwrap_or_default();
+        assert_eq!(
+            body["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"],
+            "https://events.example/?event=3"
+        );
+        let group = text_message("/start", "supergroup").request(None);
+        let body = open_app_message(&group, &links(true)).unwrap_or_default();
+        assert_eq!(
+            body["reply_markup"]["inline_keyboard"][0][0]["url"],
+            "https://t.me/events_bot/app"
+        );
+        let unnamed = open_app_message(&group, &links(false)).unwrap_or_default();
+        assert!(
+            unnamed.get("reply_markup").is_none(),
+            "no link without names"
+        );
+    }
+
+    #[test]
+    fn inline_results() {
+        let event = Event {
+            id: 4,
+            title: "Picnic".into(),
+            description: "Bring food".into(),
+            image: "/media/a.png".into(),
+            start: "13:00".into(),
+            duration: 1.5,
+            ..Event::default()
+        };
+        let answer = inline_answer("q1", std::slice::from_ref(&event), &links(true));
+        let result = &answer["results"][0];
+        assert_eq!(answer["inline_query_id"], "q1");
+        assert_eq!(result["id"], "4");
+        assert_eq!(
+            result["thumbnail_url"],
+            "https://events.example/media/a.png"
+        );
+        let text = result["input_message_content"]["message_text"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.contains("Picnic") && text.contains("13:00 · 1 h 30 min"));
+        assert!(text.contains("https://t.me/events_bot/app?startapp=4"));
+        let many = vec![event; 60];
+        let answer = inline_answer("q", &many, &links(false));
+        assert_eq!(answer["results"].as_array().map(Vec::len), Some(50));
+    }
+
+    #[test]
+    fn api_replies() {
+        assert_eq!(
+            ApiReply::parse(200, r#"{"ok":true,"result":{}}"#),
+            ApiReply::Ok
+        );
+        assert_eq!(
+            ApiReply::parse(
+                429,
+                r#"{"ok":false,"error_code":429,"parameters":{"retry_after":7}}"#
+            ),
+            ApiReply::RetryAfter(7)
+        );
+        assert_eq!(
+            ApiReply::parse(403, r#"{"ok":false,"error_code":403}"#),
+            ApiReply::Forbidden
+        );
+        assert_eq!(
+            ApiReply::parse(502, "<html>bad gateway</html>"),
+            ApiReply::Failed("no description".into())
+        );
+        assert_eq!(format_duration(0.25), "15 min");
+        assert_eq!(format_duration(2.0), "2 h");
+    }
+}
