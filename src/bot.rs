@@ -63,7 +63,10 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             } = request
             {
                 // Writing to the bot undoes a block: reminders may go again.
-                store::unblock(&env.d1("DB")?, chat_id).await?;
+                // The answer matters more, so a failure here only logs.
+                if let Err(error) = store::unblock(&env.d1("DB")?, chat_id).await {
+                    console_error!("forgetting a block failed: {error}");
+                }
             }
             if let Some(body) = telegram::open_app_message(&request, &links) {
                 api.call("sendMessage", &body).await?;
