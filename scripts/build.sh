@@ -25,4 +25,12 @@ for tool in worker-build "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN"; do
   fi
 done
 
-exec worker-build --release
+worker-build --release
+
+# worker-build keeps the WASM name section (function names for stack
+# traces); it is a fifth of the file, so we drop it. Only stripping passes
+# run here, with the features worker-build enables, so the code is as it
+# was optimized.
+"$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers \
+  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling

@@ -24,6 +24,8 @@ pub struct Config {
     pub app_short_name: Option<String>,
     /// `TIMEZONE`: the IANA zone event times are meant in.
     pub timezone: String,
+    /// `DEBUG_COUNTERS` = "1": serve the benchmark's counters.
+    pub debug_counters: bool,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -62,6 +64,7 @@ impl Config {
             bot_username: text("BOT_USERNAME").map(|name| name.trim_start_matches('@').to_string()),
             app_short_name: text("APP_SHORT_NAME"),
             timezone: text("TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.into()),
+            debug_counters: text("DEBUG_COUNTERS").as_deref() == Some("1"),
         }
     }
 

@@ -54,17 +54,22 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             if !upgrade.eq_ignore_ascii_case("websocket") {
                 return Response::error("Expected a WebSocket upgrade", 426);
             }
-            let hub = env
-                .durable_object(HUB_BINDING)?
-                .id_from_name(protocol::APP)?
-                .get_stub()?;
-            hub.fetch_with_request(req).await
+            hub(&env)?.fetch_with_request(req).await
         }
+        // The hub answers 404 unless DEBUG_COUNTERS is set.
+        hub::COUNTERS_PATH => hub(&env)?.fetch_with_request(req).await,
         "/telegram/webhook" if req.method() == Method::Post => bot::webhook(req, env, ctx).await,
         // Static files are served before the Worker runs; what reaches us
         // here is a path no one serves.
         _ => Response::error("Not found", 404),
     }
+}
+
+/// The one hub of this app.
+fn hub(env: &Env) -> Result<worker::Stub> {
+    env.durable_object(HUB_BINDING)?
+        .id_from_name(protocol::APP)?
+        .get_stub()
 }
 
 /// Every minute: tell attendees their event is starting.

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// A socket's session. Kept small: the runtime copies it on every read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Session {
+    /// This socket's id in the hub's in-memory audience.
+    #[serde(default)]
+    pub socket: u64,
     /// The origin the socket was opened on, for absolute image URLs when
     /// `PUBLIC_URL` is not set.
     pub origin: String,

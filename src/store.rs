@@ -14,6 +14,30 @@ use worker::{D1Database, Result};
 use crate::catalog::{Catalog, Event};
 use crate::validate;
 
+/// How many statements this isolate sent to D1, for the benchmark's
+/// "work per operation" figures (served only when `DEBUG_COUNTERS` is set).
+pub mod counters {
+    use std::cell::Cell;
+
+    thread_local! {
+        static READS: Cell<u64> = const { Cell::new(0) };
+        static WRITES: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn read(statements: u64) {
+        READS.with(|n| n.set(n.get() + statements));
+    }
+
+    pub(super) fn write(statements: u64) {
+        WRITES.with(|n| n.set(n.get() + statements));
+    }
+
+    /// (reads, writes) so far.
+    pub fn snapshot() -> (u64, u64) {
+        (READS.with(Cell::get), WRITES.with(Cell::get))
+    }
+}
+
 fn int(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
@@ -58,6 +82,7 @@ impl From<EventRow> for Event {
 
 /// Reads every event and every attendance in one round trip.
 pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
+    counters::read(2);
     let events = db.prepare(format!("SELECT {EVENT_COLUMNS} FROM events"));
     let attendance = db.prepare(
         "SELECT CAST(event_id AS INTEGER) AS event_id, \
@@ -81,6 +106,7 @@ pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
 
 /// One event, without attendees (for the bot, which does not go through the hub).
 pub async fn event(db: &D1Database, id: i64) -> Result<Option<Event>> {
+    counters::read(1);
     let row = db
         .prepare(format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))
         .bind(&[int(id)])?
@@ -92,6 +118,7 @@ pub async fn event(db: &D1Database, id: i64) -> Result<Option<Event>> {
 /// Up to `limit` events whose title or description contains `text`
 /// (ASCII letters case-insensitively), searched across all events.
 pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<Vec<Event>> {
+    counters::read(1);
     let pattern = format!(
         "%{}%",
         text.replace('\\', "\\\\")
@@ -114,6 +141,7 @@ pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<
 /// The next `limit` events by start time from `now` ("HH:MM"), wrapping
 /// past midnight.
 pub async fn upcoming_events(db: &D1Database, now: &str, limit: usize) -> Result<Vec<Event>> {
+    counters::read(1);
     let rows = db
         .prepare(format!(
             "SELECT {EVENT_COLUMNS} FROM events ORDER BY start < ?1, start, id LIMIT ?2"
@@ -138,6 +166,7 @@ pub async fn upsert_user(
     username: Option<&str>,
     now: i64,
 ) -> Result<bool> {
+    counters::write(1);
     let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
     let row = db
         .prepare(
@@ -161,6 +190,7 @@ pub async fn upsert_user(
 /// Stores that `telegram_id` attends `event_id`. Writes nothing when the
 /// event is gone by now, so no attendance outlives its event.
 pub async fn add_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
+    counters::write(1);
     db.prepare(
         "INSERT OR IGNORE INTO attendance (event_id, telegram_id) \
          SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
@@ -173,6 +203,7 @@ pub async fn add_attendance(db: &D1Database, event_id: i64, telegram_id: i64) ->
 
 /// Stores that `telegram_id` no longer attends `event_id`.
 pub async fn remove_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
+    counters::write(1);
     db.prepare("DELETE FROM attendance WHERE event_id = ?1 AND telegram_id = ?2")
         .bind(&[int(event_id), int(telegram_id)])?
         .run()
@@ -187,6 +218,7 @@ struct NewId {
 
 /// Stores a new event and returns the id D1 gave it.
 pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
+    counters::write(1);
     let row = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration) \
@@ -207,6 +239,7 @@ pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
 
 /// Stores an event's new fields. `false` when the event is gone from D1.
 pub async fn update_event(db: &D1Database, event: &Event) -> Result<bool> {
+    counters::write(1);
     let row = db
         .prepare(
             "UPDATE events SET title = ?2, description = ?3, image = ?4, start = ?5, \
@@ -227,6 +260,7 @@ pub async fn update_event(db: &D1Database, event: &Event) -> Result<bool> {
 
 /// Removes an event and its attendance in one batch (one transaction).
 pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
+    counters::write(2);
     db.batch(vec![
         db.prepare("DELETE FROM attendance WHERE event_id = ?1")
             .bind(&[int(id)])?,
@@ -239,6 +273,7 @@ pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
 
 /// Forgets that a user blocked the bot (they wrote to it again).
 pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
+    counters::write(1);
     db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
         .bind(&[int(telegram_id)])?
         .run()

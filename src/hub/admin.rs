@@ -91,6 +91,7 @@ impl EventHub {
         self.delete_media(&image).await;
         // Gone from D1 either way; if another handler removed it from
         // memory meanwhile, it also told everyone.
+        self.forget_view(id);
         if self.with_catalog(|catalog| catalog.remove(id)).is_ok() {
             self.broadcast(&ServerMessage::DeleteEvent { id }.to_json());
         }

@@ -3,15 +3,27 @@
 
 use worker::{console_log, Date, WebSocket};
 
-use super::{internal, send, EventHub};
+use super::{audience, internal, send, EventHub, View};
 use crate::error::ClientError;
-use crate::init_data::{self, InitDataError};
-use crate::protocol::{self, ClientMessage, ServerMessage};
+use crate::init_data::{self, InitDataError, TelegramUser};
+use crate::protocol::{ClientMessage, ServerMessage};
 use crate::session::{Session, SessionUser};
 use crate::store;
 
 /// Close code for a refused login (in the 4000-4999 range for applications).
 const LOGIN_FAILED: u16 = 4001;
+
+/// How long a login trusts what an earlier login of the same user read from
+/// D1 (the admin flag) and wrote (`last_seen`).
+pub const USER_REFRESH_SECONDS: i64 = 300;
+
+/// What the hub remembers of a user's last recorded login.
+pub struct KnownUser {
+    name: String,
+    username: Option<String>,
+    stored_admin: bool,
+    refreshed: i64,
+}
 
 impl EventHub {
     pub(super) async fn login(
@@ -40,10 +52,7 @@ impl EventHub {
         self.load_catalog().await?;
         let user = &init.user;
         let name = user.display_name();
-        let stored_admin =
-            store::upsert_user(&self.db()?, user.id, &name, user.username.as_deref(), now)
-                .await
-                .map_err(|e| internal("recording the user", e))?;
+        let stored_admin = self.stored_admin(user, &name, now).await?;
         let is_admin = stored_admin || self.config.is_listed_admin(user.id);
 
         session.user = Some(SessionUser {
@@ -53,6 +62,7 @@ impl EventHub {
         });
         ws.serialize_attachment(&session)
             .map_err(|e| internal("saving the session", e))?;
+        self.audience.join(&self.state, session.socket, ws, user.id);
 
         // From here on nothing awaits, so no broadcast can slip in between
         // the initial events and `events-loaded`.
@@ -70,11 +80,17 @@ impl EventHub {
             .to_json(),
         );
         let selected = self.with_catalog(|catalog| {
+            let mut views = self.views.borrow_mut();
             for event in catalog.in_order() {
-                send(
-                    ws,
-                    &protocol::event_json(event, event.is_attended_by(user.id), &base),
-                );
+                let view = views
+                    .entry(event.id)
+                    .or_insert_with(|| View::render(event, &base));
+                if view.base != base {
+                    *view = View::render(event, &base);
+                }
+                if !audience::send_js(ws, view.for_user(event, user.id)) {
+                    break;
+                }
             }
             Ok(init
                 .start_param
@@ -84,6 +100,38 @@ impl EventHub {
         })?;
         send(ws, &ServerMessage::EventsLoaded { selected }.to_json());
         Ok(())
+    }
+
+    /// The user's admin flag in D1, recording the login there. A user seen
+    /// in the last [`USER_REFRESH_SECONDS`] with the same name costs no
+    /// query: their flag comes from memory, and `last_seen` is that coarse.
+    async fn stored_admin(
+        &self,
+        user: &TelegramUser,
+        name: &str,
+        now: i64,
+    ) -> Result<bool, ClientError> {
+        let fresh = self.known_users.borrow().get(&user.id).and_then(|known| {
+            let same = known.name == name && known.username == user.username;
+            (same && now - known.refreshed < USER_REFRESH_SECONDS).then_some(known.stored_admin)
+        });
+        if let Some(stored_admin) = fresh {
+            return Ok(stored_admin);
+        }
+        let stored_admin =
+            store::upsert_user(&self.db()?, user.id, name, user.username.as_deref(), now)
+                .await
+                .map_err(|e| internal("recording the user", e))?;
+        self.known_users.borrow_mut().insert(
+            user.id,
+            KnownUser {
+                name: name.to_string(),
+                username: user.username.clone(),
+                stored_admin,
+                refreshed: now,
+            },
+        );
+        Ok(stored_admin)
     }
 
     /// Ends a failed login: `disconnect`, then a close with a reason.

@@ -12,21 +12,24 @@
 
 mod admin;
 mod attendance;
+mod audience;
 mod login;
 mod turns;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
+use worker::js_sys::JsString;
 use worker::{
     console_error, durable_object, D1Database, DurableObject, Env, Request, Response, Result,
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Event};
 use crate::config::Config;
 use crate::error::ClientError;
 use crate::protocol::{self, ClientMessage, Frame, ServerMessage};
-use crate::session::{Session, SessionUser};
+use crate::session::Session;
 
 #[durable_object]
 pub struct EventHub {
@@ -37,6 +40,40 @@ pub struct EventHub {
     catalog: RefCell<Option<Catalog>>,
     /// Keeps each user's messages in arrival order across awaits.
     turns: turns::Turns,
+    /// The logged-in sockets, for broadcasts.
+    audience: audience::Audience,
+    /// Each event's `event` message, serialized once per change (attending
+    /// and not), for broadcasts and logins alike.
+    views: RefCell<HashMap<i64, View>>,
+    /// Users seen at login, so a returning user costs no D1 query.
+    known_users: RefCell<HashMap<i64, login::KnownUser>>,
+}
+
+/// An event's `event` message, as JSON, for users who attend it and for
+/// users who do not, with image URLs made absolute against `base`.
+/// Kept as JS strings, so sending one to many sockets converts it once.
+struct View {
+    base: String,
+    attending: JsString,
+    not_attending: JsString,
+}
+
+impl View {
+    fn render(event: &Event, base: &str) -> View {
+        View {
+            base: base.to_string(),
+            attending: JsString::from(protocol::event_json(event, true, base)),
+            not_attending: JsString::from(protocol::event_json(event, false, base)),
+        }
+    }
+
+    fn for_user(&self, event: &Event, user: i64) -> &JsString {
+        if event.is_attended_by(user) {
+            &self.attending
+        } else {
+            &self.not_attending
+        }
+    }
 }
 
 impl DurableObject for EventHub {
@@ -53,10 +90,16 @@ impl DurableObject for EventHub {
             config,
             catalog: RefCell::new(None),
             turns: turns::Turns::default(),
+            audience: audience::Audience::default(),
+            views: RefCell::new(HashMap::new()),
+            known_users: RefCell::new(HashMap::new()),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if req.path() == COUNTERS_PATH {
+            return self.counters();
+        }
         let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return Response::error("Expected a WebSocket upgrade", 426);
@@ -65,6 +108,7 @@ impl DurableObject for EventHub {
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
         pair.server.serialize_attachment(Session {
+            socket: audience::new_socket_id(),
             origin,
             ..Session::default()
         })?;
@@ -94,18 +138,39 @@ impl DurableObject for EventHub {
         _reason: String,
         _was_clean: bool,
     ) -> Result<()> {
+        self.audience.leave(&self.state, session_of(&ws).socket);
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
+    async fn websocket_error(&self, ws: WebSocket, error: worker::Error) -> Result<()> {
         console_error!("websocket error: {error}");
+        self.audience.leave(&self.state, session_of(&ws).socket);
         Ok(())
     }
 }
 
+/// Where the benchmark reads the hub's counters (see `BENCHMARKS.md`).
+pub const COUNTERS_PATH: &str = "/__counters";
+
 impl EventHub {
+    /// D1 statements so far, sockets, and whether the catalog is loaded:
+    /// only when `DEBUG_COUNTERS` is "1", so deployments show nothing.
+    fn counters(&self) -> Result<Response> {
+        if !self.config.debug_counters {
+            return Response::error("Not found", 404);
+        }
+        let (reads, writes) = crate::store::counters::snapshot();
+        Response::from_json(&serde_json::json!({
+            "d1_reads": reads,
+            "d1_writes": writes,
+            "sockets": self.state.get_websockets().len(),
+            "logged_in": self.audience.len(&self.state),
+            "catalog_loaded": self.catalog.borrow().is_some(),
+        }))
+    }
+
     /// Serves one text frame. An `Err` becomes the `error` message.
     async fn handle(&self, ws: &WebSocket, text: &str) -> std::result::Result<(), ClientError> {
         if text.len() > protocol::MAX_FRAME_BYTES {
@@ -176,33 +241,28 @@ impl EventHub {
     }
 
     /// Sends the changed event `id` to every logged-in socket, each with its
-    /// own `attending`. The event is serialized twice, not once per socket.
+    /// own `attending`. The event is serialized twice, not once per socket,
+    /// and the result kept for the logins that follow.
     fn broadcast_event(&self, id: i64, base: &str) {
         let slot = self.catalog.borrow();
         let Some(event) = slot.as_ref().and_then(|c| c.get(id).ok()) else {
             return;
         };
-        let attending = protocol::event_json(event, true, base);
-        let not_attending = protocol::event_json(event, false, base);
-        for ws in self.state.get_websockets() {
-            if let Some(user) = logged_in_user(&ws) {
-                let text = if event.is_attended_by(user.id) {
-                    &attending
-                } else {
-                    &not_attending
-                };
-                send(&ws, text);
-            }
-        }
+        let view = View::render(event, base);
+        self.audience
+            .send(&self.state, |user| view.for_user(event, user));
+        self.views.borrow_mut().insert(id, view);
     }
 
     /// Sends `text` to every logged-in socket.
     fn broadcast(&self, text: &str) {
-        for ws in self.state.get_websockets() {
-            if logged_in_user(&ws).is_some() {
-                send(&ws, text);
-            }
-        }
+        let text = JsString::from(text);
+        self.audience.send(&self.state, |_| &text);
+    }
+
+    /// Forgets the serialized form of a deleted event.
+    fn forget_view(&self, id: i64) {
+        self.views.borrow_mut().remove(&id);
     }
 }
 
@@ -211,10 +271,6 @@ fn session_of(ws: &WebSocket) -> Session {
         .ok()
         .flatten()
         .unwrap_or_default()
-}
-
-fn logged_in_user(ws: &WebSocket) -> Option<SessionUser> {
-    session_of(ws).user
 }
 
 /// Sends a frame; a socket that cannot take it (closing, gone) is skipped

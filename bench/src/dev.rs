@@ -1,0 +1,166 @@
+//! A `wrangler dev` of our own for one scenario: fresh state, seeded events,
+//! the benchmark's counters switched on.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+/// The bot token the bench signs with and the Worker validates with.
+pub const TOKEN: &str = "424242:bench-token";
+
+pub struct Dev {
+    child: Child,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18787)
+}
+
+impl Dev {
+    /// Starts `wrangler dev` from the repository at `root` with `events`
+    /// events (ids 1..=events) in a fresh local D1.
+    pub async fn start(root: &Path, events: usize) -> Result<Dev, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "mini-events-bench-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let schema = std::fs::read_to_string(root.join("schema.sql")).map_err(|e| e.to_string())?;
+        let mut sql = schema;
+        for id in 1..=events {
+            sql.push_str(&format!(
+                "INSERT INTO events (id, title, description, image, start, duration) VALUES \
+                 ({id}, 'Event {id}', 'A benchmark event with a description of ordinary length, about a line.', '', '{:02}:{:02}', 1.5);\n",
+                (id / 60) % 24,
+                id % 60
+            ));
+        }
+        let file = dir.join("seed.sql");
+        std::fs::write(&file, sql).map_err(|e| e.to_string())?;
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        let seeded = Command::new(&wrangler)
+            .args(["d1", "execute", "DB", "--local", "--persist-to"])
+            .arg(&dir)
+            .arg("--file")
+            .arg(&file)
+            .current_dir(root)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !seeded.success() {
+            return Err("seeding D1 failed".into());
+        }
+        let port = free_port();
+        let child = Command::new(&wrangler)
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &free_port().to_string()])
+            .arg("--persist-to")
+            .arg(&dir)
+            .args([
+                "--show-interactive-dev-session=false",
+                "--live-reload=false",
+                "--log-level",
+                "error",
+            ])
+            .args(["--var", &format!("BOT_TOKEN:{TOKEN}")])
+            .args([
+                "--var",
+                "AUTH_MAX_AGE_SECONDS:0",
+                "--var",
+                "DEBUG_COUNTERS:1",
+            ])
+            .current_dir(root)
+            .env("MINI_EVENTS_PREBUILT", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let dev = Dev { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Ok((status, _)) = dev.get("/ws").await {
+                if status == 426 {
+                    return Ok(dev);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        dev.stop().await;
+        Err("wrangler dev did not start".into())
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    async fn get(&self, path: &str) -> Result<(u16, String), String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| e.to_string())?;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        Ok((status, body))
+    }
+
+    /// (D1 reads, D1 writes) the hub has made so far.
+    pub async fn counters(&self) -> (u64, u64) {
+        let Ok((_, body)) = self.get("/__counters").await else {
+            return (0, 0);
+        };
+        // The body may be chunked; take the JSON object inside.
+        let json = body
+            .find('{')
+            .and_then(|start| body.rfind('}').map(|end| &body[start..=end]))
+            .unwrap_or("{}");
+        let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        (
+            value["d1_reads"].as_u64().unwrap_or(0),
+            value["d1_writes"].as_u64().unwrap_or(0),
+        )
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &format!("-{pid}")])
+                .status();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

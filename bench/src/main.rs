@@ -1,0 +1,195 @@
+//! Load tool for Mini Events. It starts its own `wrangler dev` for each
+//! scenario (fresh state, seeded events, `DEBUG_COUNTERS=1`), signs initData
+//! for as many users as it needs, and prints a Markdown report. See
+//! BENCHMARKS.md for how to run it and what the figures mean.
+//!
+//!   cargo run --release -p mini-events-bench -- suite
+//!   cargo run --release -p mini-events-bench -- fanout 1000 [seconds]
+//!   cargo run --release -p mini-events-bench -- login 2000
+
+mod client;
+mod dev;
+mod fanout;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use dev::{Dev, TOKEN};
+
+const INTERVAL: Duration = Duration::from_millis(100);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let result = match args.first().map(String::as_str) {
+        Some("suite") => suite().await,
+        Some("fanout") => {
+            fanout_table(&[arg(1, 1000) as usize], Duration::from_secs(arg(2, 20))).await
+        }
+        Some("login") => login_table(&[arg(1, 2000) as usize]).await,
+        Some("size") => {
+            size();
+            Ok(())
+        }
+        _ => Err("usage: bench suite | fanout N [seconds] | login E | size".into()),
+    };
+    if let Err(error) = result {
+        eprintln!("bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn suite() -> Result<(), String> {
+    size();
+    login_table(&[10, 500, 2000]).await?;
+    work().await?;
+    fanout_table(&[100, 1000, 5000], Duration::from_secs(20)).await
+}
+
+fn size() {
+    let build = root().join("build");
+    let raw = |name: &str| {
+        std::fs::metadata(build.join(name))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let gz = |name: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "gzip -9 -c '{}' | wc -c",
+                build.join(name).display()
+            ))
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    println!("\n### Size\n\n| file | raw | gzip -9 |\n|---|---|---|");
+    for file in ["index_bg.wasm", "index.js"] {
+        println!(
+            "| `build/{file}` | {:.1} KB | {:.1} KB |",
+            raw(file) as f64 / 1000.0,
+            gz(file) as f64 / 1000.0
+        );
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn login_table(sizes: &[usize]) -> Result<(), String> {
+    println!("\n### Login (socket open to `events-loaded`)\n");
+    println!("| events | cold | warm p50 | warm p95 | D1 statements, cold login | D1 statements per warm login |");
+    println!("|---|---|---|---|---|---|");
+    for &events in sizes {
+        let dev = Dev::start(&root(), events).await?;
+        let url = dev.ws_url();
+        let before = dev.counters().await;
+        let (_, cold, received) = client::login(&url, TOKEN, 1).await?;
+        let after_cold = dev.counters().await;
+        if received != events {
+            return Err(format!("expected {events} events, got {received}"));
+        }
+        let mut warm = Vec::new();
+        let runs = 30;
+        for i in 0..runs {
+            // Each warm login is a returning user, as in real use.
+            let (_, time, _) = client::login(&url, TOKEN, 1 + (i % 3)).await?;
+            warm.push(time);
+        }
+        let after_warm = dev.counters().await;
+        warm.sort();
+        let statements = |a: (u64, u64), b: (u64, u64)| (b.0 - a.0) + (b.1 - a.1);
+        println!(
+            "| {events} | {} | {} | {} | {} | {:.2} |",
+            ms(cold),
+            ms(warm[runs as usize / 2]),
+            ms(warm[runs as usize * 95 / 100]),
+            statements(before, after_cold),
+            statements(after_cold, after_warm) as f64 / runs as f64
+        );
+        dev.stop().await;
+    }
+    Ok(())
+}
+
+/// D1 statements per attend and per broadcast.
+async fn work() -> Result<(), String> {
+    let dev = Dev::start(&root(), 50).await?;
+    let url = dev.ws_url();
+    let (mut actor, _, _) = client::login(&url, TOKEN, 7).await?;
+    let mut watchers = Vec::new();
+    for id in 100..120 {
+        watchers.push(client::login(&url, TOKEN, id).await?.0);
+    }
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let before = dev.counters().await;
+    let attends = 50;
+    for event in 1..=attends {
+        let message = format!(r#"{{"type":"attend","app":"mini_event","event":{event}}}"#);
+        actor
+            .send(Message::text(message))
+            .await
+            .map_err(|e| e.to_string())?;
+        // Wait for our broadcast before the next one.
+        while let Some(Ok(message)) = actor.next().await {
+            if matches!(message, Message::Text(ref t) if t.starts_with(r#"{"type":"event""#)) {
+                break;
+            }
+        }
+    }
+    let after = dev.counters().await;
+    println!("\n### Work per operation (D1 statements, counted in the Worker)\n");
+    println!("| operation | reads | writes |\n|---|---|---|");
+    println!(
+        "| attend (each also one broadcast to {} sockets) | {:.2} | {:.2} |",
+        watchers.len() + 1,
+        (after.0 - before.0) as f64 / attends as f64,
+        (after.1 - before.1) as f64 / attends as f64
+    );
+    dev.stop().await;
+    Ok(())
+}
+
+async fn fanout_table(sizes: &[usize], duration: Duration) -> Result<(), String> {
+    println!(
+        "\n### Fan-out (toggle every {} ms for {} s; last receipt per broadcast)\n",
+        INTERVAL.as_millis(),
+        duration.as_secs()
+    );
+    println!("| sockets | togglers | broadcasts (complete) | p50 | p95 | p99 | max | delivered msg/s | dropped sockets |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &sockets in sizes {
+        let dev = Dev::start(&root(), 10).await?;
+        let mut connected = fanout::connect(&dev.ws_url(), TOKEN, sockets, 10).await?;
+        eprintln!(
+            "{sockets} sockets logged in after {:.1} s",
+            connected.connect_time.as_secs_f64()
+        );
+        for togglers in [1, 10] {
+            let r = fanout::run(&mut connected, togglers, duration, INTERVAL).await;
+            println!(
+                "| {sockets} | {togglers} | {} ({}) | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {} |",
+                r.broadcasts,
+                r.complete,
+                r.p50_ms,
+                r.p95_ms,
+                r.p99_ms,
+                r.max_ms,
+                r.delivered_per_s,
+                connected.dropped.load(std::sync::atomic::Ordering::Relaxed)
+            );
+        }
+        dev.stop().await;
+    }
+    Ok(())
+}
