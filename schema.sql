@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS users (
   username    TEXT,
   -- 1 makes the user an admin, besides the ADMIN_IDS var.
   is_admin    INTEGER NOT NULL DEFAULT 0,
-  -- Unix seconds of the last login.
+  -- Unix seconds of the last login (recorded at most every five minutes
+  -- per user; see USER_REFRESH_SECONDS in src/hub/login.rs).
   last_seen   INTEGER
 );
 

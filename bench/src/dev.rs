@@ -109,8 +109,51 @@ impl Dev {
         format!("ws://127.0.0.1:{}/ws", self.port)
     }
 
+    /// The Worker's own workerd, behind wrangler's dev proxy. The proxy (a
+    /// second workerd) relays every frame and holds six file descriptors
+    /// per socket, so with this machine's limit of 20 000 it cannot carry
+    /// 5 000 sockets; production has no such proxy. Found by asking `ss`
+    /// which ports our process group's inner workerd listens on.
+    pub async fn direct_ws_url(&self) -> Option<String> {
+        let pgid = self.child.id()?;
+        let pids = std::process::Command::new("pgrep")
+            .args(["-g", &pgid.to_string(), "-f", "entry=127.0.0.1:0"])
+            .output()
+            .ok()?;
+        let pids: Vec<String> = String::from_utf8_lossy(&pids.stdout)
+            .split_whitespace()
+            .map(|p| format!("pid={p},"))
+            .collect();
+        let listening = std::process::Command::new("ss")
+            .args(["-ltnpH"])
+            .output()
+            .ok()?;
+        for line in String::from_utf8_lossy(&listening.stdout).lines() {
+            if !pids.iter().any(|pid| line.contains(pid.as_str())) {
+                continue;
+            }
+            let Some(port) = line
+                .split_whitespace()
+                .nth(3)
+                .and_then(|addr| addr.rsplit(':').next())
+                .and_then(|port| port.parse::<u16>().ok())
+            else {
+                continue;
+            };
+            let probe = Dev::probe(port, "/ws").await;
+            if matches!(probe, Ok((426, _))) {
+                return Some(format!("ws://127.0.0.1:{port}/ws"));
+            }
+        }
+        None
+    }
+
     async fn get(&self, path: &str) -> Result<(u16, String), String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+        Dev::probe(self.port, path).await
+    }
+
+    async fn probe(port: u16, path: &str) -> Result<(u16, String), String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))
             .await
             .map_err(|e| e.to_string())?;
         let request =
@@ -153,14 +196,31 @@ impl Dev {
         )
     }
 
+    /// Stops wrangler and its workerd processes (the whole process group),
+    /// and waits until they are gone.
     pub async fn stop(mut self) {
         if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &format!("-{pid}")])
-                .status();
+            let group = format!("-{pid}");
+            // `--` so that kill reads "-<pid>" as a process group, not a signal.
+            let signal = |name: &str| {
+                std::process::Command::new("kill")
+                    .args([name, "--", &group])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            signal("-TERM");
+            for waited in 0..100 {
+                if !signal("-0") {
+                    break;
+                }
+                if waited == 50 {
+                    signal("-KILL");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
-        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -5,6 +5,7 @@
 //!
 //!   cargo run --release -p mini-events-bench -- suite
 //!   cargo run --release -p mini-events-bench -- fanout 1000 [seconds]
+//!   cargo run --release -p mini-events-bench -- fanout-direct 5000 [seconds]
 //!   cargo run --release -p mini-events-bench -- login 2000
 
 mod client;
@@ -28,15 +29,20 @@ async fn main() {
     let arg = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let result = match args.first().map(String::as_str) {
         Some("suite") => suite().await,
-        Some("fanout") => {
-            fanout_table(&[arg(1, 1000) as usize], Duration::from_secs(arg(2, 20))).await
+        Some(mode @ ("fanout" | "fanout-direct")) => {
+            let sockets = [arg(1, 1000) as usize];
+            let seconds = Duration::from_secs(arg(2, 20));
+            fanout_table(&sockets, seconds, mode == "fanout-direct").await
         }
         Some("login") => login_table(&[arg(1, 2000) as usize]).await,
         Some("size") => {
             size();
             Ok(())
         }
-        _ => Err("usage: bench suite | fanout N [seconds] | login E | size".into()),
+        _ => Err(
+            "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size"
+                .into(),
+        ),
     };
     if let Err(error) = result {
         eprintln!("bench: {error}");
@@ -48,7 +54,8 @@ async fn suite() -> Result<(), String> {
     size();
     login_table(&[10, 500, 2000]).await?;
     work().await?;
-    fanout_table(&[100, 1000, 5000], Duration::from_secs(20)).await
+    fanout_table(&[100, 1000], Duration::from_secs(20), false).await?;
+    fanout_table(&[100, 1000, 5000], Duration::from_secs(20), true).await
 }
 
 fn size() {
@@ -87,8 +94,8 @@ fn ms(d: Duration) -> String {
 
 async fn login_table(sizes: &[usize]) -> Result<(), String> {
     println!("\n### Login (socket open to `events-loaded`)\n");
-    println!("| events | cold | warm p50 | warm p95 | D1 statements, cold login | D1 statements per warm login |");
-    println!("|---|---|---|---|---|---|");
+    println!("| events | cold | warm p50 | warm p95 | D1 statements: cold login | per warm login | a new user's warm login |");
+    println!("|---|---|---|---|---|---|---|");
     for &events in sizes {
         let dev = Dev::start(&root(), events).await?;
         let url = dev.ws_url();
@@ -100,21 +107,24 @@ async fn login_table(sizes: &[usize]) -> Result<(), String> {
         }
         let mut warm = Vec::new();
         let runs = 30;
-        for i in 0..runs {
-            // Each warm login is a returning user, as in real use.
-            let (_, time, _) = client::login(&url, TOKEN, 1 + (i % 3)).await?;
+        for _ in 0..runs {
+            // A returning user (the one who logged in cold), as in real use.
+            let (_, time, _) = client::login(&url, TOKEN, 1).await?;
             warm.push(time);
         }
         let after_warm = dev.counters().await;
+        client::login(&url, TOKEN, 2).await?;
+        let after_new = dev.counters().await;
         warm.sort();
         let statements = |a: (u64, u64), b: (u64, u64)| (b.0 - a.0) + (b.1 - a.1);
         println!(
-            "| {events} | {} | {} | {} | {} | {:.2} |",
+            "| {events} | {} | {} | {} | {} | {:.2} | {} |",
             ms(cold),
-            ms(warm[runs as usize / 2]),
-            ms(warm[runs as usize * 95 / 100]),
+            ms(warm[runs / 2]),
+            ms(warm[runs * 95 / 100]),
             statements(before, after_cold),
-            statements(after_cold, after_warm) as f64 / runs as f64
+            statements(after_cold, after_warm) as f64 / runs as f64,
+            statements(after_warm, after_new),
         );
         dev.stop().await;
     }
@@ -160,17 +170,36 @@ async fn work() -> Result<(), String> {
     Ok(())
 }
 
-async fn fanout_table(sizes: &[usize], duration: Duration) -> Result<(), String> {
+async fn fanout_table(sizes: &[usize], duration: Duration, direct: bool) -> Result<(), String> {
+    let path = if direct {
+        "straight to the Worker's workerd"
+    } else {
+        "through wrangler dev's proxy"
+    };
     println!(
-        "\n### Fan-out (toggle every {} ms for {} s; last receipt per broadcast)\n",
+        "\n### Fan-out, {path} (toggle every {} ms for {} s; last receipt per broadcast)\n",
         INTERVAL.as_millis(),
         duration.as_secs()
     );
     println!("| sockets | togglers | broadcasts (complete) | p50 | p95 | p99 | max | delivered msg/s | dropped sockets |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for &sockets in sizes {
-        let dev = Dev::start(&root(), 10).await?;
-        let mut connected = fanout::connect(&dev.ws_url(), TOKEN, sockets, 10).await?;
+        // BENCH_TARGET=ws://host:port/ws targets a running Worker instead
+        // (started with BOT_TOKEN=424242:bench-token and 10 events).
+        let target = std::env::var("BENCH_TARGET").ok();
+        let dev = match &target {
+            Some(_) => None,
+            None => Some(Dev::start(&root(), 10).await?),
+        };
+        let url = match (&target, &dev) {
+            (Some(target), _) => target.clone(),
+            (None, Some(dev)) if direct => {
+                dev.direct_ws_url().await.ok_or("no direct port found")?
+            }
+            (None, Some(dev)) => dev.ws_url(),
+            (None, None) => String::new(),
+        };
+        let mut connected = fanout::connect(&url, TOKEN, sockets, 10).await?;
         eprintln!(
             "{sockets} sockets logged in after {:.1} s",
             connected.connect_time.as_secs_f64()
@@ -189,7 +218,9 @@ async fn fanout_table(sizes: &[usize], duration: Duration) -> Result<(), String>
                 connected.dropped.load(std::sync::atomic::Ordering::Relaxed)
             );
         }
-        dev.stop().await;
+        if let Some(dev) = dev {
+            dev.stop().await;
+        }
     }
     Ok(())
 }
