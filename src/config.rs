@@ -26,6 +26,9 @@ pub struct Config {
     pub timezone: String,
     /// `DEBUG_COUNTERS` = "1": serve the benchmark's counters.
     pub debug_counters: bool,
+    /// `ALLOWED_ORIGINS`: origins besides our own that may open `/ws`;
+    /// empty allows any.
+    pub allowed_origins: Vec<String>,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -65,7 +68,28 @@ impl Config {
             app_short_name: text("APP_SHORT_NAME"),
             timezone: text("TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.into()),
             debug_counters: text("DEBUG_COUNTERS").as_deref() == Some("1"),
+            allowed_origins: text("ALLOWED_ORIGINS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|origin| origin.trim().trim_end_matches('/').to_string())
+                        .filter(|origin| !origin.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
+    }
+
+    /// Whether a browser page at `origin` may open `/ws`; `own` is this
+    /// Worker's origin. Requests without an `Origin` are not from a browser
+    /// page and are allowed.
+    pub fn origin_allowed(&self, origin: Option<&str>, own: &str) -> bool {
+        let Some(origin) = origin else {
+            return true;
+        };
+        self.allowed_origins.is_empty()
+            || origin == own
+            || self.public_url.as_deref() == Some(origin)
+            || self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 
     pub fn is_listed_admin(&self, telegram_id: i64) -> bool {
@@ -96,6 +120,22 @@ mod tests {
         assert_eq!(c.webhook_secret, None);
         assert_eq!(c.telegram_api, "https://api.telegram.org");
         assert_eq!(c.timezone, "UTC");
+    }
+
+    #[test]
+    fn origins() {
+        let open = config(&[]);
+        assert!(open.origin_allowed(Some("https://anything.example"), "https://me.example"));
+        let c = config(&[(
+            "ALLOWED_ORIGINS",
+            "https://web.telegram.org, https://ok.example/",
+        )]);
+        assert!(c.origin_allowed(None, "https://me.example"));
+        assert!(c.origin_allowed(Some("https://me.example"), "https://me.example"));
+        assert!(c.origin_allowed(Some("https://ok.example"), "https://me.example"));
+        assert!(c.origin_allowed(Some("https://web.telegram.org"), "https://me.example"));
+        assert!(!c.origin_allowed(Some("https://evil.example"), "https://me.example"));
+        assert!(!c.origin_allowed(Some("null"), "https://me.example"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum ClientError {
     Binary,
     /// A frame over [`crate::protocol::MAX_FRAME_BYTES`].
     TooLarge,
+    /// Over the per-socket rate limit.
+    RateLimited,
     /// The store failed; the change was not made.
     Internal,
 }
@@ -45,6 +47,7 @@ impl ClientError {
             Self::BadJson => "bad_json",
             Self::Binary => "binary",
             Self::TooLarge => "too_large",
+            Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
         }
     }
@@ -63,6 +66,7 @@ impl ClientError {
             Self::BadJson => "Invalid JSON",
             Self::Binary => "Binary messages are not supported",
             Self::TooLarge => "Message too large",
+            Self::RateLimited => "Too many messages",
             Self::Internal => "Internal server error",
         })
     }

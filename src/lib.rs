@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod image;
 pub mod init_data;
+pub mod limits;
 pub mod protocol;
 pub mod session;
 pub mod telegram;
@@ -53,6 +54,11 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
             if !upgrade.eq_ignore_ascii_case("websocket") {
                 return Response::error("Expected a WebSocket upgrade", 426);
+            }
+            let own = req.url()?.origin().ascii_serialization();
+            let origin = req.headers().get("Origin")?;
+            if !config_from_env(&env).origin_allowed(origin.as_deref(), &own) {
+                return Response::error("Origin not allowed", 403);
             }
             hub(&env)?.fetch_with_request(req).await
         }

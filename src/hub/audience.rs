@@ -89,6 +89,14 @@ impl Audience {
         self.members(state).remove(&socket);
     }
 
+    /// How many sockets `user` has logged in.
+    pub fn sockets_of(&self, state: &State, user: i64) -> usize {
+        self.members(state)
+            .values()
+            .filter(|m| m.user == user)
+            .count()
+    }
+
     /// How many logged-in sockets there are.
     pub fn len(&self, state: &State) -> usize {
         self.members(state).len()

@@ -6,6 +6,7 @@ use worker::{console_log, Date, WebSocket};
 use super::{audience, internal, send, EventHub, View};
 use crate::error::ClientError;
 use crate::init_data::{self, InitDataError, TelegramUser};
+use crate::limits::MAX_SOCKETS_PER_USER;
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::session::{Session, SessionUser};
 use crate::store;
@@ -49,6 +50,9 @@ impl EventHub {
                 }
             };
 
+        if self.audience.sockets_of(&self.state, init.user.id) >= MAX_SOCKETS_PER_USER {
+            return self.refuse(ws, session, "too many connections for this user");
+        }
         self.load_catalog().await?;
         let user = &init.user;
         let name = user.display_name();

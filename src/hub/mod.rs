@@ -21,13 +21,14 @@ use std::collections::HashMap;
 
 use worker::js_sys::JsString;
 use worker::{
-    console_error, durable_object, D1Database, DurableObject, Env, Request, Response, Result,
+    console_error, durable_object, D1Database, Date, DurableObject, Env, Request, Response, Result,
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::catalog::{Catalog, Event};
 use crate::config::Config;
 use crate::error::ClientError;
+use crate::limits::{Bucket, Verdict};
 use crate::protocol::{self, ClientMessage, Frame, ServerMessage};
 use crate::session::Session;
 
@@ -47,6 +48,8 @@ pub struct EventHub {
     views: RefCell<HashMap<i64, View>>,
     /// Users seen at login, so a returning user costs no D1 query.
     known_users: RefCell<HashMap<i64, login::KnownUser>>,
+    /// Each socket's rate-limit bucket, by socket id (memory only).
+    buckets: RefCell<HashMap<u64, Bucket>>,
 }
 
 /// An event's `event` message, as JSON, for users who attend it and for
@@ -93,6 +96,7 @@ impl DurableObject for EventHub {
             audience: audience::Audience::default(),
             views: RefCell::new(HashMap::new()),
             known_users: RefCell::new(HashMap::new()),
+            buckets: RefCell::new(HashMap::new()),
         }
     }
 
@@ -121,9 +125,25 @@ impl DurableObject for EventHub {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let outcome = match message {
-            WebSocketIncomingMessage::String(text) => self.handle(&ws, &text).await,
-            WebSocketIncomingMessage::Binary(_) => Err(ClientError::Binary),
+        let session = session_of(&ws);
+        let verdict = self
+            .buckets
+            .borrow_mut()
+            .entry(session.socket)
+            .or_insert_with(|| Bucket::new(Date::now().as_millis() as f64))
+            .take(Date::now().as_millis() as f64);
+        let outcome = match (verdict, message) {
+            (Verdict::Close, _) => {
+                send(&ws, &protocol::error_json(&ClientError::RateLimited));
+                let _ = ws.close(Some(POLICY_VIOLATION), Some("too many messages"));
+                self.forget_socket(session.socket);
+                return Ok(());
+            }
+            (Verdict::Refuse, _) => Err(ClientError::RateLimited),
+            (Verdict::Serve, WebSocketIncomingMessage::String(text)) => {
+                self.handle(&ws, session, &text).await
+            }
+            (Verdict::Serve, WebSocketIncomingMessage::Binary(_)) => Err(ClientError::Binary),
         };
         if let Err(error) = outcome {
             send(&ws, &protocol::error_json(&error));
@@ -138,7 +158,7 @@ impl DurableObject for EventHub {
         _reason: String,
         _was_clean: bool,
     ) -> Result<()> {
-        self.audience.leave(&self.state, session_of(&ws).socket);
+        self.forget_socket(session_of(&ws).socket);
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
@@ -146,10 +166,13 @@ impl DurableObject for EventHub {
 
     async fn websocket_error(&self, ws: WebSocket, error: worker::Error) -> Result<()> {
         console_error!("websocket error: {error}");
-        self.audience.leave(&self.state, session_of(&ws).socket);
+        self.forget_socket(session_of(&ws).socket);
         Ok(())
     }
 }
+
+/// Close code for policy violations (sustained abuse).
+const POLICY_VIOLATION: u16 = 1008;
 
 /// Where the benchmark reads the hub's counters (see `BENCHMARKS.md`).
 pub const COUNTERS_PATH: &str = "/__counters";
@@ -171,12 +194,22 @@ impl EventHub {
         }))
     }
 
+    /// Drops what memory holds for a socket that is gone.
+    fn forget_socket(&self, socket: u64) {
+        self.audience.leave(&self.state, socket);
+        self.buckets.borrow_mut().remove(&socket);
+    }
+
     /// Serves one text frame. An `Err` becomes the `error` message.
-    async fn handle(&self, ws: &WebSocket, text: &str) -> std::result::Result<(), ClientError> {
+    async fn handle(
+        &self,
+        ws: &WebSocket,
+        session: Session,
+        text: &str,
+    ) -> std::result::Result<(), ClientError> {
         if text.len() > protocol::MAX_FRAME_BYTES {
             return Err(ClientError::TooLarge);
         }
-        let session = session_of(ws);
         if session.refused {
             return Ok(());
         }

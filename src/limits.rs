@@ -1,0 +1,120 @@
+//! Limits on what one socket may do. Pure, so the rules are tested on the
+//! host; the hub applies them. The numbers are documented in the README.
+
+/// Messages a socket may send per second, on average.
+pub const MESSAGES_PER_SECOND: f64 = 10.0;
+/// Messages a socket may send at once after a quiet spell.
+pub const MESSAGE_BURST: f64 = 20.0;
+/// Refused messages in a row (none accepted between) after which the
+/// socket is closed with 1008: that is abuse, not a burst.
+pub const REFUSALS_BEFORE_CLOSE: u32 = 50;
+/// Sockets one user may have logged in at once.
+pub const MAX_SOCKETS_PER_USER: usize = 10;
+
+/// What to do with one incoming message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Serve,
+    /// Answer `rate_limited` and drop the message.
+    Refuse,
+    /// Close the socket (1008).
+    Close,
+}
+
+/// A token bucket per socket. It lives in memory only: after the object
+/// hibernates a socket starts with a full bucket again, which is fine.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    tokens: f64,
+    last_ms: f64,
+    refusals: u32,
+}
+
+impl Bucket {
+    pub fn new(now_ms: f64) -> Bucket {
+        Bucket {
+            tokens: MESSAGE_BURST,
+            last_ms: now_ms,
+            refusals: 0,
+        }
+    }
+
+    /// Takes a token for a message arriving at `now_ms`.
+    pub fn take(&mut self, now_ms: f64) -> Verdict {
+        let elapsed = ((now_ms - self.last_ms) / 1000.0).max(0.0);
+        self.last_ms = self.last_ms.max(now_ms);
+        self.tokens = (self.tokens + elapsed * MESSAGES_PER_SECOND).min(MESSAGE_BURST);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.refusals = 0;
+            return Verdict::Serve;
+        }
+        self.refusals += 1;
+        if self.refusals >= REFUSALS_BEFORE_CLOSE {
+            Verdict::Close
+        } else {
+            Verdict::Refuse
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_the_rate() {
+        let mut bucket = Bucket::new(0.0);
+        for _ in 0..20 {
+            assert_eq!(bucket.take(0.0), Verdict::Serve);
+        }
+        assert_eq!(bucket.take(0.0), Verdict::Refuse);
+        // 100 ms later one more token has come in.
+        assert_eq!(bucket.take(100.0), Verdict::Serve);
+        assert_eq!(bucket.take(100.0), Verdict::Refuse);
+        // A quiet spell refills up to the burst, not beyond.
+        for _ in 0..20 {
+            assert_eq!(bucket.take(60_000.0), Verdict::Serve);
+        }
+        assert_eq!(bucket.take(60_000.0), Verdict::Refuse);
+    }
+
+    #[test]
+    fn sustained_abuse_closes() {
+        let mut bucket = Bucket::new(0.0);
+        for _ in 0..20 {
+            bucket.take(0.0);
+        }
+        for _ in 1..REFUSALS_BEFORE_CLOSE {
+            assert_eq!(bucket.take(0.0), Verdict::Refuse);
+        }
+        assert_eq!(bucket.take(0.0), Verdict::Close);
+    }
+
+    #[test]
+    fn a_served_message_forgives_earlier_refusals() {
+        let mut bucket = Bucket::new(0.0);
+        for _ in 0..20 {
+            bucket.take(0.0);
+        }
+        for _ in 0..REFUSALS_BEFORE_CLOSE - 1 {
+            bucket.take(0.0);
+        }
+        assert_eq!(bucket.take(1000.0), Verdict::Serve);
+        assert_eq!(bucket.take(1000.0), Verdict::Serve);
+        for _ in 0..8 {
+            bucket.take(1000.0);
+        }
+        assert_eq!(bucket.take(1000.0), Verdict::Refuse);
+    }
+
+    #[test]
+    fn a_clock_going_back_does_not_mint_tokens() {
+        let mut bucket = Bucket::new(5000.0);
+        for _ in 0..20 {
+            bucket.take(5000.0);
+        }
+        assert_eq!(bucket.take(1000.0), Verdict::Refuse);
+        assert_eq!(bucket.take(5000.0), Verdict::Refuse);
+    }
+}
