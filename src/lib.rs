@@ -23,6 +23,8 @@ mod clock;
 mod hub;
 mod media;
 mod notify;
+#[cfg(test)]
+mod properties;
 mod store;
 
 pub use hub::EventHub;

@@ -1,0 +1,225 @@
+//! Property tests of the pure message handling: arbitrary frames never make
+//! the parser panic, and arbitrary sequences of changes keep the catalog's
+//! invariants. A small seeded generator keeps every run the same.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::catalog::{Catalog, Event};
+use crate::protocol::{ClientMessage, Frame};
+use crate::validate::EventChanges;
+
+/// xorshift64*: enough randomness for inputs, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const PIECES: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "type",
+    "app",
+    "mini_event",
+    "login",
+    "attend",
+    "leave",
+    "create-event",
+    "edit-event",
+    "delete-event",
+    "event",
+    "id",
+    "title",
+    "start",
+    "duration",
+    "image",
+    "base64",
+    "data",
+    "null",
+    "true",
+    "-1",
+    "0",
+    "3",
+    "1e308",
+    "9:00",
+    "25:00",
+    "\u{0}",
+    "é",
+    "😀",
+    "\"event\":",
+    "\"type\":\"attend\"",
+    "\"app\":\"mini_event\"",
+];
+
+#[test]
+fn arbitrary_frames_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        let mut frame = String::new();
+        for _ in 0..rng.below(24) {
+            frame.push_str(rng.pick(PIECES));
+        }
+        if let Ok(parsed) = Frame::parse(&frame) {
+            let _ = parsed.is_login();
+            let _ = parsed.is_admin_only();
+            let _ = parsed.into_message();
+        }
+    }
+}
+
+#[test]
+fn well_formed_frames_with_random_fields_never_panic() {
+    let mut rng = Rng(42);
+    let kinds = [
+        "login",
+        "attend",
+        "leave",
+        "create-event",
+        "edit-event",
+        "delete-event",
+        "x",
+    ];
+    let values = [
+        "1",
+        "\"2\"",
+        "-5",
+        "1.5",
+        "null",
+        "[]",
+        "{}",
+        "\"\"",
+        "\"9:00\"",
+        "\"23:59\"",
+        "24",
+        "0.0001",
+        "\"https://a.example/x.png\"",
+        "{\"base64\":\"iVBORw0KGgo=\"}",
+        "{\"base64\":\"!!\"}",
+        "\"x\"",
+        "99999999999999999999",
+    ];
+    let fields = [
+        "event",
+        "id",
+        "title",
+        "description",
+        "start",
+        "duration",
+        "image",
+        "data",
+    ];
+    for _ in 0..20_000 {
+        let mut text = format!(
+            r#"{{"type":"{}","app":"mini_event""#,
+            kinds[rng.below(kinds.len() as u64) as usize]
+        );
+        for _ in 0..rng.below(6) {
+            text.push_str(&format!(
+                r#","{}":{}"#,
+                fields[rng.below(fields.len() as u64) as usize],
+                values[rng.below(values.len() as u64) as usize]
+            ));
+        }
+        text.push('}');
+        let Ok(frame) = Frame::parse(&text) else {
+            continue;
+        };
+        if let Ok(ClientMessage::CreateEvent(changes)) = frame.into_message() {
+            // Whatever was accepted is within the rules.
+            let title = changes.title.unwrap_or_default();
+            assert!((1..=120).contains(&title.chars().count()), "{text}");
+            assert!(
+                changes.duration.is_some_and(|d| d > 0.0 && d <= 24.0),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_changes_keep_the_catalog_consistent() {
+    let mut rng = Rng(7);
+    let mut catalog = Catalog::new(Vec::new(), []);
+    // A model of what the catalog should hold.
+    let mut model: HashMap<i64, HashSet<i64>> = HashMap::new();
+    let mut next_id = 1;
+    for step in 0..20_000 {
+        let event = rng.below(next_id as u64 + 2) as i64;
+        let user = rng.below(20) as i64 + 1;
+        match rng.below(10) {
+            0 => {
+                catalog.insert(Event {
+                    id: next_id,
+                    title: format!("E{next_id}"),
+                    start: format!("{:02}:{:02}", rng.below(24), rng.below(60)),
+                    duration: 1.0,
+                    ..Event::default()
+                });
+                model.insert(next_id, HashSet::new());
+                next_id += 1;
+            }
+            1 => {
+                let removed = catalog.remove(event).is_ok();
+                assert_eq!(removed, model.remove(&event).is_some(), "step {step}");
+            }
+            2 => {
+                let changes = EventChanges {
+                    start: Some(format!("{:02}:00", rng.below(24))),
+                    ..EventChanges::default()
+                };
+                let edited = catalog.get(event).map(|e| e.edited(&changes, None));
+                if let Ok(edited) = edited {
+                    assert!(catalog.replace(edited).is_ok());
+                }
+            }
+            3..=6 => {
+                let changed = catalog.attend(event, user);
+                match model.get_mut(&event) {
+                    Some(set) => assert_eq!(changed, Ok(set.insert(user)), "step {step}"),
+                    None => assert!(changed.is_err(), "no attendance for a missing event"),
+                }
+            }
+            _ => {
+                let changed = catalog.leave(event, user);
+                match model.get_mut(&event) {
+                    Some(set) => assert_eq!(changed, Ok(set.remove(&user)), "step {step}"),
+                    None => assert!(changed.is_err()),
+                }
+            }
+        }
+        if step % 1000 == 0 {
+            // Counts equal set sizes, every event is listed once, in order.
+            assert_eq!(catalog.len(), model.len());
+            let listed: Vec<&Event> = catalog.in_order().collect();
+            assert_eq!(listed.len(), model.len());
+            for pair in listed.windows(2) {
+                assert!(
+                    (pair[0].start.as_str(), pair[0].id) < (pair[1].start.as_str(), pair[1].id)
+                );
+            }
+            for event in listed {
+                assert_eq!(event.attendee_count(), model[&event.id].len());
+                assert_eq!(event.attendees, model[&event.id]);
+            }
+        }
+    }
+}
