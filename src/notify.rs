@@ -18,6 +18,7 @@ use worker::{console_error, console_log, D1Database, Date, Delay, Env, Result};
 
 use crate::bot::BotApi;
 use crate::clock::Clock;
+use crate::store::int;
 use crate::telegram::{starting_text, ApiReply};
 
 /// Events that started this many minutes ago are still announced, so a
@@ -39,10 +40,6 @@ pub async fn run(env: &Env) {
     if let Err(error) = send_due(env).await {
         console_error!("reminders: {error}");
     }
-}
-
-fn int(value: i64) -> JsValue {
-    JsValue::from_f64(value as f64)
 }
 
 #[derive(Deserialize)]

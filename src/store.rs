@@ -38,7 +38,8 @@ pub mod counters {
     }
 }
 
-fn int(value: i64) -> JsValue {
+/// An integer as a JS number (D1 rejects the BigInt an `i64` would bind as).
+pub(crate) fn int(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
@@ -216,6 +217,18 @@ struct NewId {
     id: i64,
 }
 
+/// An event's stored fields, bound as ?1..?5 (title, description, image,
+/// start, duration).
+fn event_fields(event: &Event) -> [JsValue; 5] {
+    [
+        JsValue::from_str(&event.title),
+        JsValue::from_str(&event.description),
+        JsValue::from_str(&event.image),
+        JsValue::from_str(&event.start),
+        JsValue::from_f64(event.duration),
+    ]
+}
+
 /// Stores a new event and returns the id D1 gave it.
 pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
     counters::write(1);
@@ -224,13 +237,7 @@ pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
             "INSERT INTO events (title, description, image, start, duration) \
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         )
-        .bind(&[
-            JsValue::from_str(&event.title),
-            JsValue::from_str(&event.description),
-            JsValue::from_str(&event.image),
-            JsValue::from_str(&event.start),
-            JsValue::from_f64(event.duration),
-        ])?
+        .bind(&event_fields(event))?
         .first::<NewId>(None)
         .await?;
     row.map(|row| row.id)
@@ -242,17 +249,10 @@ pub async fn update_event(db: &D1Database, event: &Event) -> Result<bool> {
     counters::write(1);
     let row = db
         .prepare(
-            "UPDATE events SET title = ?2, description = ?3, image = ?4, start = ?5, \
-             duration = ?6 WHERE id = ?1 RETURNING id",
+            "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
+             duration = ?5 WHERE id = ?6 RETURNING id",
         )
-        .bind(&[
-            int(event.id),
-            JsValue::from_str(&event.title),
-            JsValue::from_str(&event.description),
-            JsValue::from_str(&event.image),
-            JsValue::from_str(&event.start),
-            JsValue::from_f64(event.duration),
-        ])?
+        .bind(&[event_fields(event).as_slice(), &[int(event.id)]].concat())?
         .first::<NewId>(None)
         .await?;
     Ok(row.is_some())
