@@ -5,6 +5,10 @@
 /// `AUTH_MAX_AGE_SECONDS` when unset or unreadable: one day.
 pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
 
+/// `LOGIN_TIMEOUT_SECONDS` when unset or unreadable: how long a socket may
+/// stay open without logging in before it is closed with 1008.
+pub const DEFAULT_LOGIN_TIMEOUT_SECONDS: u64 = 30;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// `BOT_TOKEN`: empty means every login fails.
@@ -13,6 +17,8 @@ pub struct Config {
     pub admin_ids: Vec<i64>,
     /// `AUTH_MAX_AGE_SECONDS`: 0 disables the age check.
     pub auth_max_age: i64,
+    /// `LOGIN_TIMEOUT_SECONDS`, in milliseconds.
+    pub login_timeout_ms: u64,
     /// `PUBLIC_URL`: the origin image paths and Mini App buttons use.
     pub public_url: Option<String>,
     /// `WEBHOOK_SECRET`: what Telegram must send with every update.
@@ -52,6 +58,10 @@ impl Config {
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|v| *v >= 0)
             .unwrap_or(DEFAULT_AUTH_MAX_AGE_SECONDS);
+        let login_timeout = get("LOGIN_TIMEOUT_SECONDS")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|v| (1..=86_400).contains(v))
+            .unwrap_or(DEFAULT_LOGIN_TIMEOUT_SECONDS);
         let text = |name: &str| {
             get(name)
                 .map(|value| value.trim().to_string())
@@ -61,6 +71,7 @@ impl Config {
             bot_token: text("BOT_TOKEN").unwrap_or_default(),
             admin_ids,
             auth_max_age,
+            login_timeout_ms: login_timeout * 1000,
             public_url: text("PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
             webhook_secret: text("WEBHOOK_SECRET"),
             telegram_api: text("TELEGRAM_API").unwrap_or_else(|| DEFAULT_TELEGRAM_API.into()),
@@ -170,6 +181,22 @@ mod tests {
             assert_eq!(
                 config(&[("AUTH_MAX_AGE_SECONDS", bad)]).auth_max_age,
                 DEFAULT_AUTH_MAX_AGE_SECONDS
+            );
+        }
+    }
+
+    #[test]
+    fn login_timeout_is_positive_seconds() {
+        assert_eq!(config(&[]).login_timeout_ms, 30_000);
+        assert_eq!(
+            config(&[("LOGIN_TIMEOUT_SECONDS", " 5 ")]).login_timeout_ms,
+            5_000
+        );
+        for bad in ["0", "-1", "soon", "", "100000"] {
+            assert_eq!(
+                config(&[("LOGIN_TIMEOUT_SECONDS", bad)]).login_timeout_ms,
+                30_000,
+                "{bad}"
             );
         }
     }

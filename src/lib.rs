@@ -30,7 +30,8 @@ mod store;
 pub use hub::EventHub;
 
 use worker::{
-    event, Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent,
+    console_error, event, Context, Env, Method, Request, Response, Result, ScheduleContext,
+    ScheduledEvent,
 };
 
 /// Every setting, read from the Worker's vars and secrets.
@@ -44,6 +45,18 @@ const HUB_BINDING: &str = "HUB";
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
+    // A failure is logged here and answered plainly: an error that escaped
+    // would reach the client as the runtime's error page, with a stack.
+    match route(req, env, ctx).await {
+        Ok(response) => Ok(response),
+        Err(error) => {
+            console_error!("request failed: {error}");
+            Response::error("Internal server error", 500)
+        }
+    }
+}
+
+async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if let Some(key) = path.strip_prefix(image::MEDIA_PREFIX) {
         return match req.method() {

@@ -10,6 +10,10 @@ pub struct Session {
     /// This socket's id in the hub's in-memory audience.
     #[serde(default)]
     pub socket: u64,
+    /// When the socket was opened (ms since the epoch), for the login
+    /// timeout.
+    #[serde(default)]
+    pub opened: u64,
     /// The origin the socket was opened on, for absolute image URLs when
     /// `PUBLIC_URL` is not set.
     pub origin: String,

@@ -188,6 +188,17 @@ pub async fn upsert_user(
     Ok(row.is_some_and(|row| row.is_admin != 0))
 }
 
+/// The user's admin flag in D1 as it is now (false for an unknown user).
+pub async fn admin_flag(db: &D1Database, telegram_id: i64) -> Result<bool> {
+    counters::read(1);
+    let row = db
+        .prepare("SELECT CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin FROM users WHERE telegram_id = ?1")
+        .bind(&[int(telegram_id)])?
+        .first::<AdminFlag>(None)
+        .await?;
+    Ok(row.is_some_and(|row| row.is_admin != 0))
+}
+
 /// Stores that `telegram_id` attends `event_id`. Writes nothing when the
 /// event is gone by now, so no attendance outlives its event.
 pub async fn add_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {

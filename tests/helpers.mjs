@@ -142,8 +142,13 @@ export class Worker {
     throw new Error(`wrangler dev did not start on port ${port}:\n${log.join('')}${earlier}`);
   }
 
+  /** Kills wrangler and workerd at once (SIGKILL: no clean shutdown), as a crash would. */
+  async kill() {
+    return this.stop({ signal: 'SIGKILL' });
+  }
+
   /** Stops wrangler and workerd, and waits until they are gone. */
-  async stop() {
+  async stop({ signal = 'SIGTERM' } = {}) {
     const group = -this.child.pid;
     const alive = () => {
       try {
@@ -154,7 +159,7 @@ export class Worker {
       }
     };
     if (!alive()) return;
-    process.kill(group, 'SIGTERM');
+    process.kill(group, signal);
     // Wait for the whole process group (wrangler and its workerd), so the
     // ports and the state directory are free when this returns.
     for (let waited = 0; alive(); waited += 100) {

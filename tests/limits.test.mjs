@@ -1,11 +1,13 @@
 // Limits: the per-socket rate limit (and closing on sustained abuse),
-// sockets per user, and ALLOWED_ORIGINS on /ws.
+// sockets per user, the login timeout, and ALLOWED_ORIGINS on /ws.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 
 import { Client, Worker, eventsSql, prepareDb, removeState, sleep, tempState, user } from './helpers.mjs';
+
+const LOGIN_TIMEOUT = 2; // seconds, instead of the default 30
 
 let state;
 let worker;
@@ -15,7 +17,7 @@ before(async () => {
   await prepareDb(state, eventsSql([{ id: 1, title: 'Only event', start: '10:00' }]));
   worker = await Worker.start({
     persistTo: state,
-    vars: { ALLOWED_ORIGINS: 'https://allowed.example' },
+    vars: { ALLOWED_ORIGINS: 'https://allowed.example', LOGIN_TIMEOUT_SECONDS: String(LOGIN_TIMEOUT) },
   });
 });
 
@@ -62,6 +64,42 @@ test('a user may have at most 10 sockets logged in', async () => {
   const again = await Client.login(worker, who);
   assert.equal(again.login.welcome.type, 'welcome', 'a freed slot can be used');
   for (const s of [...sockets, again]) s.close();
+});
+
+/**
+ * Waits up to `ms` for `client` to get the server's close frame (its socket
+ * leaves OPEN then; the TCP connection may end later); true if it did.
+ */
+async function closeFrameWithin(client, ms) {
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(50)) {
+    if (client.ws.readyState !== WebSocket.OPEN) return true;
+  }
+  return client.ws.readyState !== WebSocket.OPEN;
+}
+
+test('sockets that do not log in in time are closed with 1008; logged-in ones stay', async () => {
+  const silent = await Client.open(worker);
+  const chatty = await Client.open(worker); // talks, but never logs in
+  assert.equal((await chatty.error({ type: 'attend', event: 1 })).code, 'login_required');
+  const member = await Client.login(worker, user());
+  await sleep(LOGIN_TIMEOUT * 500);
+  const late = await Client.open(worker); // its deadline comes after the first alarm
+  assert.equal(silent.ws.readyState, WebSocket.OPEN, 'not closed before the timeout');
+
+  const grace = LOGIN_TIMEOUT * 1000 + 5000;
+  assert.ok(await closeFrameWithin(silent, grace), 'the silent socket is closed');
+  assert.ok(await closeFrameWithin(chatty, 1000), 'the chatty socket is closed');
+  assert.equal(late.ws.readyState, WebSocket.OPEN, 'a later socket has its own deadline');
+  assert.ok(await closeFrameWithin(late, grace), 'the later socket is closed in its turn');
+  for (const client of [silent, chatty, late]) {
+    // The runtime may finish the TCP side a little later (seen: up to 10 s locally).
+    const closed = await Promise.race([client.closed, sleep(30_000).then(() => 'still connected')]);
+    assert.deepEqual(closed, { code: 1008, reason: 'login timeout' });
+  }
+
+  assert.equal(member.ws.readyState, WebSocket.OPEN, 'the logged-in socket stays');
+  assert.equal((await member.error({ type: 'leave', event: 999 })).code, 'no_such_event');
+  member.close();
 });
 
 async function handshake(origin) {

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { Client, ROOT, Worker, makePng, prepareDb, removeState, tempState, user } from './helpers.mjs';
+import { Client, ROOT, Worker, d1, makePng, prepareDb, removeState, tempState, user } from './helpers.mjs';
 
 const run = promisify(execFile);
 const GRANTED = 7_000_000_001;
@@ -101,4 +101,32 @@ test('clients see what the commands did once the hub loads the catalog', async (
   assert.ok(Buffer.from(await response.arrayBuffer()).equals(png));
   granted.close();
   revoked.close();
+});
+
+test('an admin revoked while connected is refused from the next admin message on', async () => {
+  const holder = await Client.login(worker, user({ id: GRANTED }));
+  const watcher = await Client.login(worker, user());
+  assert.equal(holder.login.welcome.is_admin, true);
+
+  holder.send({ type: 'create-event', title: 'Before revoke', start: '18:00', duration: 1 });
+  const created = await watcher.next();
+  assert.equal(created.title, 'Before revoke');
+  await holder.drain();
+
+  assert.equal((await admin('revoke', String(GRANTED))).code, 0);
+  const attempts = [
+    { type: 'create-event', title: 'After revoke', start: '19:00', duration: 1 },
+    { type: 'edit-event', id: created.id, title: 'Renamed after revoke' },
+    { type: 'delete-event', id: created.id },
+  ];
+  for (const attempt of attempts) {
+    assert.equal((await holder.error(attempt)).code, 'forbidden', attempt.type);
+  }
+  assert.deepEqual(await watcher.drain(), [], 'nobody heard of a change');
+  const rows = await d1(state, `SELECT title FROM events WHERE title LIKE '%revoke%' ORDER BY id`);
+  assert.deepEqual(rows.map((r) => r.title), ['Before revoke']);
+
+  const again = await Client.login(worker, user({ id: GRANTED }));
+  assert.equal(again.login.welcome.is_admin, false, 'a new login is not an admin either');
+  for (const c of [holder, watcher, again]) c.close();
 });

@@ -2,7 +2,7 @@
 //! is stored (image in R2, row in D1) before the catalog takes it and every
 //! logged-in socket hears of it.
 
-use worker::{js_sys, Date};
+use worker::{js_sys, Date, WebSocket};
 
 use super::{internal, EventHub};
 use crate::catalog::Event;
@@ -10,6 +10,7 @@ use crate::error::ClientError;
 use crate::image::{self, Upload};
 use crate::media;
 use crate::protocol::ServerMessage;
+use crate::session::Session;
 use crate::store;
 use crate::validate::{EventChanges, ImageChange};
 
@@ -25,6 +26,41 @@ struct StoredImage {
 }
 
 impl EventHub {
+    /// Lets an admin message through only if its sender is an admin now:
+    /// listed in `ADMIN_IDS`, or flagged in D1 at this moment (one read; admin
+    /// messages are rare). The session's flag only spares that read for
+    /// sockets that never were admins. A revoked admin is refused from
+    /// their next admin message on, and their session loses the flag.
+    pub(super) async fn confirm_admin(
+        &self,
+        ws: &WebSocket,
+        session: &Session,
+        user: i64,
+    ) -> Result<(), ClientError> {
+        let was_admin = session.user.as_ref().is_some_and(|u| u.is_admin);
+        if !was_admin {
+            return Err(ClientError::Forbidden);
+        }
+        if self.config.is_listed_admin(user) {
+            return Ok(());
+        }
+        let stored = store::admin_flag(&self.db()?, user)
+            .await
+            .map_err(|e| internal("reading the admin flag", e))?;
+        self.remember_admin_flag(user, stored);
+        if stored {
+            return Ok(());
+        }
+        let mut demoted = session.clone();
+        if let Some(user) = demoted.user.as_mut() {
+            user.is_admin = false;
+        }
+        if let Err(e) = ws.serialize_attachment(&demoted) {
+            internal("saving the session", e);
+        }
+        Err(ClientError::Forbidden)
+    }
+
     pub(super) async fn create_event(
         &self,
         changes: EventChanges,

@@ -1,7 +1,7 @@
 //! `login`: check the initData, record the user, then send `welcome`, every
 //! event and `events-loaded`.
 
-use worker::{console_log, Date, WebSocket};
+use worker::{console_error, console_log, Date, WebSocket};
 
 use super::{audience, internal, send, EventHub, View};
 use crate::error::ClientError;
@@ -136,6 +136,65 @@ impl EventHub {
             },
         );
         Ok(stored_admin)
+    }
+
+    /// Updates what memory holds of a user's admin flag in D1 after it was
+    /// read again, so the next login does not trust a stale one.
+    pub(super) fn remember_admin_flag(&self, user: i64, stored_admin: bool) {
+        if let Some(known) = self.known_users.borrow_mut().get_mut(&user) {
+            known.stored_admin = stored_admin;
+        }
+    }
+
+    /// Makes sure the alarm will look at a socket that just opened. An alarm
+    /// already set is for an older socket, so it comes first and sets the
+    /// next one itself.
+    pub(super) async fn watch_login_deadline(&self) {
+        let storage = self.state.storage();
+        match storage.get_alarm().await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                if let Err(e) = storage.set_alarm(self.config.login_timeout_ms as i64).await {
+                    console_error!("setting the login alarm failed: {e}");
+                }
+            }
+            Err(e) => console_error!("reading the login alarm failed: {e}"),
+        }
+    }
+
+    /// Closes (1008) every socket still not logged in after the timeout
+    /// (unless its login is being checked right now), and sets the alarm
+    /// again for the next one that will be.
+    pub(super) async fn close_late_logins(&self) {
+        let now = Date::now().as_millis();
+        let mut next: Option<u64> = None;
+        for ws in self.state.get_websockets() {
+            let mut session = super::session_of(&ws);
+            if session.user.is_some() || session.refused {
+                continue;
+            }
+            let mut deadline = session.opened.saturating_add(self.config.login_timeout_ms);
+            if self.logging_in.borrow().contains(&session.socket) {
+                // Look again later, in case this login fails.
+                deadline = deadline.max(now + self.config.login_timeout_ms);
+            }
+            if deadline > now {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
+                continue;
+            }
+            session.refused = true;
+            if let Err(e) = ws.serialize_attachment(&session) {
+                internal("marking the session refused", e);
+            }
+            let _ = ws.close(Some(super::POLICY_VIOLATION), Some("login timeout"));
+            self.forget_socket(session.socket);
+        }
+        if let Some(deadline) = next {
+            let wait = deadline.saturating_sub(now).max(1) as i64;
+            if let Err(e) = self.state.storage().set_alarm(wait).await {
+                console_error!("setting the login alarm failed: {e}");
+            }
+        }
     }
 
     /// Ends a failed login: `disconnect`, then a close with a reason.

@@ -17,7 +17,7 @@ mod login;
 mod turns;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use worker::js_sys::JsString;
 use worker::{
@@ -50,6 +50,8 @@ pub struct EventHub {
     known_users: RefCell<HashMap<i64, login::KnownUser>>,
     /// Each socket's rate-limit bucket, by socket id (memory only).
     buckets: RefCell<HashMap<u64, Bucket>>,
+    /// Sockets whose login is being checked: the login timeout spares them.
+    logging_in: RefCell<HashSet<u64>>,
 }
 
 /// An event's `event` message, as JSON, for users who attend it and for
@@ -97,6 +99,7 @@ impl DurableObject for EventHub {
             views: RefCell::new(HashMap::new()),
             known_users: RefCell::new(HashMap::new()),
             buckets: RefCell::new(HashMap::new()),
+            logging_in: RefCell::new(HashSet::new()),
         }
     }
 
@@ -113,11 +116,20 @@ impl DurableObject for EventHub {
         self.state.accept_web_socket(&pair.server);
         pair.server.serialize_attachment(Session {
             socket: audience::new_socket_id(),
+            opened: Date::now().as_millis(),
             origin,
             ..Session::default()
         })?;
         send(&pair.server, &ServerMessage::Connect.to_json());
+        self.watch_login_deadline().await;
         Response::from_websocket(pair.client)
+    }
+
+    /// Closes the sockets that have not logged in within
+    /// `LOGIN_TIMEOUT_SECONDS`.
+    async fn alarm(&self) -> Result<Response> {
+        self.close_late_logins().await;
+        Response::ok("")
     }
 
     async fn websocket_message(
@@ -215,15 +227,21 @@ impl EventHub {
         }
         let frame = Frame::parse(text)?;
         match (&session.user, frame.is_login()) {
-            (None, true) => return self.login(ws, session, frame.into_message()).await,
+            (None, true) => {
+                let socket = session.socket;
+                self.logging_in.borrow_mut().insert(socket);
+                let result = self.login(ws, session, frame.into_message()).await;
+                self.logging_in.borrow_mut().remove(&socket);
+                return result;
+            }
             (None, false) => return Err(ClientError::LoginRequired),
             (Some(_), true) => return Err(ClientError::AlreadyLoggedIn),
             (Some(_), false) => {}
         }
         let base = self.base_url(&session);
         let user = session.user.as_ref().ok_or(ClientError::LoginRequired)?;
-        if frame.is_admin_only() && !user.is_admin {
-            return Err(ClientError::Forbidden);
+        if frame.is_admin_only() {
+            self.confirm_admin(ws, &session, user.id).await?;
         }
         let _turn = self.turns.wait(user.id).await;
         match frame.into_message()? {

@@ -97,7 +97,10 @@ export class Connection {
     this.loggedIn = false;
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
-    if (this.refused || event.code === 4001 || event.code === 1008) {
+    // 1008 is a policy close: too many messages (stop), or a login that did
+    // not arrive in time (a slow network: try again).
+    const policy = event.code === 1008 && event.reason !== 'login timeout';
+    if (this.refused || event.code === 4001 || policy) {
       this.refused = true;
       this.onState('refused');
       return;
