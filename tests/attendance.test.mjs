@@ -122,3 +122,25 @@ test('a failed D1 write gets internal, changes nothing, and the next message wor
   assert.deepEqual([ok.attending, ok.attendees], [true, before + 1]);
   for (const c of [frank, watcher, again]) c.close();
 });
+
+test('a user attends and leaves only as themself, whatever ids the message carries', async () => {
+  const mallory = await Client.login(worker, user({ first: 'Mallory' }));
+  const victim = await Client.login(worker, user({ first: 'Victim' }));
+  const forged = { telegram_id: victim.user.id, user: { id: victim.user.id }, user_id: victim.user.id };
+
+  mallory.send({ type: 'attend', event: 2, ...forged });
+  assert.equal((await mallory.next()).attending, true, 'the sender attends');
+  assert.equal((await victim.next()).attending, false, 'the victim does not');
+  assert.ok((await attendees(2)).includes(mallory.user.id));
+  assert.ok(!(await attendees(2)).includes(victim.user.id));
+
+  victim.send({ type: 'attend', event: 2 });
+  await victim.next();
+  await mallory.next();
+  mallory.send({ type: 'leave', event: 2, ...forged });
+  assert.equal((await mallory.next()).attending, false);
+  assert.equal((await victim.next()).attending, true, 'the victim still attends');
+  assert.ok((await attendees(2)).includes(victim.user.id));
+  mallory.close();
+  victim.close();
+});

@@ -106,6 +106,11 @@ test('bad logins get disconnect and a closed socket', async () => {
   const tampered = good.replace(/hash=([0-9a-f])/, (_, c) => `hash=${c === '0' ? '1' : '0'}`);
   assert.match(await refused(tampered), /signature/);
   assert.match(await refused(user({ token: '999:another-bot' }).initData), /signature/);
+  // The same signed data with another user id in it.
+  const params = new URLSearchParams(good);
+  const profile = JSON.parse(params.get('user'));
+  params.set('user', JSON.stringify({ ...profile, id: profile.id + 1 }));
+  assert.match(await refused(params.toString()), /signature/);
   assert.match(await refused(good.replace(/&hash=[0-9a-f]+/, '')), /hash/);
   const now = Math.floor(Date.now() / 1000);
   assert.match(await refused(user({ authDate: now - 7200 }).initData), /expired/);
