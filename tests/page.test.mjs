@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  Client, Worker, eventsSql, launchBrowser, makePng, openApp, prepareDb, removeState, tempState,
+  Client, Worker, d1, eventsSql, launchBrowser, makePng, openApp, prepareDb, removeState, tempState,
   user, withScreenshots,
 } from './helpers.mjs';
 
@@ -118,6 +118,30 @@ test('server errors show next to the form, and an oversized picture is refused b
     await admin.click('.event-form button[type=submit]');
     await admin.waitForFunction(() => document.querySelector('.form-error').textContent.startsWith('Invalid data: image'));
     assert.equal(await admin.locator('.event:has(h2:text-is("Too big"))').count(), 0);
+  });
+});
+
+test('an admin revoked while the page is open loses the admin tools at their next change', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const id = 5_000_000_778;
+    await d1(state, `INSERT INTO users (telegram_id, name, is_admin) VALUES (${id}, 'Rita Admin', 1);`);
+    const rita = await openApp(browser, worker, user({ id, first: 'Rita' }));
+    pages.push(rita);
+    assert.equal(await rita.isVisible('#new-event'), true, 'an admin at first');
+
+    await d1(state, `UPDATE users SET is_admin = 0 WHERE telegram_id = ${id};`);
+    await rita.click('#new-event');
+    await rita.fill('input[name=title]', 'Not any more');
+    await rita.fill('input[name=start]', '09:00');
+    await rita.click('.event-form button[type=submit]');
+
+    await rita.waitForSelector('#new-event', { state: 'hidden' });
+    assert.match(await text(rita, '#notice'), /no longer an admin/);
+    assert.equal(await rita.locator('.admin-actions:visible').count(), 0, 'no edit or delete buttons');
+    assert.equal(await rita.locator('.event-form').count(), 0, 'the form is closed');
+    assert.deepEqual(await d1(state, "SELECT id FROM events WHERE title = 'Not any more'"), []);
+    assert.deepEqual(rita.errors, []);
   });
 });
 

@@ -110,8 +110,7 @@ function onMessage(message) {
   switch (message.type) {
     case 'welcome':
       $('greeting').textContent = `Hi, ${message.name}`;
-      $('admin').hidden = !message.is_admin;
-      list.setAdmin(message.is_admin);
+      setAdmin(message.is_admin);
       list.beginSync();
       break;
     case 'event': {
@@ -136,11 +135,22 @@ function onMessage(message) {
       list.remove(message.id);
       break;
     case 'error':
-      if (form.isOpen && form.pending) form.showError(message.msg);
+      if (message.code === 'forbidden') {
+        // Admin rights were revoked since this page logged in.
+        form.close();
+        setAdmin(false);
+        notice.show('You are no longer an admin, so that change was not made.', { warning: true });
+      } else if (form.isOpen && form.pending) form.showError(message.msg);
       else notice.show(describeError(message), { warning: true });
       break;
   }
   syncButtons();
+}
+
+/** Shows or hides everything only admins may use. */
+function setAdmin(isAdmin) {
+  $('admin').hidden = !isAdmin;
+  list.setAdmin(isAdmin);
 }
 
 function describeError(error) {
