@@ -1,6 +1,6 @@
 //! Property tests of the pure message handling: arbitrary frames never make
-//! the parser panic, and arbitrary sequences of changes keep the catalog's
-//! invariants. A small seeded generator keeps every run the same.
+//! the parser panic, and arbitrary sequences of changes, and of frames taken
+//! the way the hub takes them, keep the catalog's invariants. A small seeded generator keeps every run the same.
 
 use std::collections::{HashMap, HashSet};
 
@@ -222,4 +222,131 @@ fn random_changes_keep_the_catalog_consistent() {
             }
         }
     }
+}
+
+/// Checks what the catalog must always hold against the model: every event
+/// listed once in (start, id) order, counts equal to set sizes.
+fn assert_consistent(catalog: &Catalog, model: &HashMap<i64, HashSet<i64>>, step: usize) {
+    let listed: Vec<&Event> = catalog.in_order().collect();
+    assert_eq!(listed.len(), model.len(), "step {step}");
+    for pair in listed.windows(2) {
+        assert!((pair[0].start.as_str(), pair[0].id) < (pair[1].start.as_str(), pair[1].id));
+    }
+    for event in listed {
+        assert_eq!(
+            event.attendee_count(),
+            model[&event.id].len(),
+            "step {step}"
+        );
+        assert_eq!(event.attendees, model[&event.id], "step {step}");
+    }
+}
+
+#[test]
+fn random_frame_sequences_keep_the_catalog_consistent() {
+    // Frames as a client would send them, valid and not, from admins and
+    // others, taken the way the hub takes them: parse, check the role, then
+    // apply the message to the catalog.
+    let mut rng = Rng(2024);
+    let kinds = [
+        "attend",
+        "leave",
+        "create-event",
+        "edit-event",
+        "delete-event",
+        "login",
+        "x",
+    ];
+    let mut catalog = Catalog::new(Vec::new(), []);
+    let mut model: HashMap<i64, HashSet<i64>> = HashMap::new();
+    let mut next_id = 1;
+    let mut served = 0;
+    for step in 0..10_000 {
+        let kind = rng.pick(&kinds);
+        let target = rng.below(next_id as u64 + 1) as i64;
+        let id_value = match rng.below(5) {
+            0 => format!("\"{target}\""),
+            1 => rng.pick(&["null", "-1", "1.5", "\"x\"", "[]"]).to_string(),
+            _ => target.to_string(),
+        };
+        let mut text =
+            format!(r#"{{"type":"{kind}","app":"mini_event","event":{id_value},"id":{id_value}"#);
+        if rng.below(4) > 0 {
+            text.push_str(&format!(
+                r#","title":"{}""#,
+                rng.pick(&["Run", "", " Walk ", "<b>x</b>"])
+            ));
+        }
+        if rng.below(4) > 0 {
+            text.push_str(&format!(
+                r#","start":"{}""#,
+                rng.pick(&["07:30", "9:00", "23:59", "24:00", "x"])
+            ));
+        }
+        if rng.below(4) > 0 {
+            text.push_str(&format!(
+                r#","duration":{}"#,
+                rng.pick(&["1", "2.5", "0", "25", "\"1\""])
+            ));
+        }
+        text.push('}');
+        let user = rng.below(6) as i64 + 1;
+        let is_admin = user <= 2;
+
+        let Ok(frame) = Frame::parse(&text) else {
+            continue;
+        };
+        if frame.is_login() || (frame.is_admin_only() && !is_admin) {
+            continue;
+        }
+        let Ok(message) = frame.into_message() else {
+            continue;
+        };
+        served += 1;
+        match message {
+            ClientMessage::Attend { event } => {
+                let changed = catalog.attend(event, user);
+                match model.get_mut(&event) {
+                    Some(set) => assert_eq!(changed, Ok(set.insert(user)), "{text}"),
+                    None => assert!(changed.is_err(), "no attendance for a missing event"),
+                }
+            }
+            ClientMessage::Leave { event } => {
+                let changed = catalog.leave(event, user);
+                match model.get_mut(&event) {
+                    Some(set) => assert_eq!(changed, Ok(set.remove(&user)), "{text}"),
+                    None => assert!(changed.is_err()),
+                }
+            }
+            ClientMessage::CreateEvent(changes) => {
+                let mut event = Event::default().edited(&changes, None);
+                event.id = next_id;
+                catalog.insert(event);
+                model.insert(next_id, HashSet::new());
+                next_id += 1;
+            }
+            ClientMessage::EditEvent { id, changes } => {
+                let edited = catalog.get(id).map(|e| e.edited(&changes, None));
+                match edited {
+                    Ok(edited) => {
+                        assert!(catalog.replace(edited).is_ok());
+                        let kept = catalog.get(id).map(|e| e.attendees.clone());
+                        assert_eq!(
+                            kept.ok().as_ref(),
+                            model.get(&id),
+                            "an edit keeps attendance"
+                        );
+                    }
+                    Err(_) => assert!(!model.contains_key(&id)),
+                }
+            }
+            ClientMessage::DeleteEvent { id } => {
+                assert_eq!(catalog.remove(id).is_ok(), model.remove(&id).is_some());
+            }
+            ClientMessage::Login { .. } => unreachable!("logins were skipped above"),
+        }
+        assert_consistent(&catalog, &model, step);
+    }
+    assert!(served > 2_000, "enough frames were served ({served})");
+    assert!(next_id > 20, "events were created ({})", next_id - 1);
 }
