@@ -24,7 +24,7 @@ pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Respons
     if !secret_matches(config.webhook_secret.as_deref(), &given) {
         return Response::error("Unauthorized", 401);
     }
-    let origin = req.url()?.origin().ascii_serialization();
+    let origin = crate::config::origin_of(&req.inner().url()).to_string();
     let body = req.text().await.unwrap_or_default();
     // An update we cannot read is still answered 200, or Telegram would
     // send it again and again.

@@ -70,9 +70,10 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
             if !upgrade.eq_ignore_ascii_case("websocket") {
                 return Response::error("Expected a WebSocket upgrade", 426);
             }
-            let own = req.url()?.origin().ascii_serialization();
+            let url = req.inner().url();
+            let own = config::origin_of(&url);
             let origin = req.headers().get("Origin")?;
-            if !config_from_env(&env).origin_allowed(origin.as_deref(), &own) {
+            if !config_from_env(&env).origin_allowed(origin.as_deref(), own) {
                 return Response::error("Origin not allowed", 403);
             }
             hub(&env)?.fetch_with_request(req).await

@@ -111,7 +111,7 @@ impl DurableObject for EventHub {
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return Response::error("Expected a WebSocket upgrade", 426);
         }
-        let origin = req.url()?.origin().ascii_serialization();
+        let origin = crate::config::origin_of(&req.inner().url()).to_string();
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
         pair.server.serialize_attachment(Session {
