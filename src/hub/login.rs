@@ -1,5 +1,6 @@
 //! `login`: check the initData, record the user, then send `welcome`, every
-//! event and `events-loaded`.
+//! event and `events-loaded`. Also the login timeout: the object's alarm
+//! closes sockets that have not logged in in time.
 
 use worker::{console_error, console_log, Date, WebSocket};
 
