@@ -327,7 +327,7 @@ export async function launchBrowser() {
  * Telegram opens it: the launch data in the URL fragment. Telegram's script
  * cannot load here; `telegramScript` serves a stand-in for it instead.
  */
-export async function openApp(browser, worker, who, { colorScheme = 'light', themeParams, telegramScript, fragment } = {}) {
+export async function openApp(browser, worker, who, { colorScheme = 'light', themeParams, telegramScript, fragment, setup } = {}) {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme });
   await context.route('https://telegram.org/**', (route) =>
     telegramScript
@@ -337,6 +337,7 @@ export async function openApp(browser, worker, who, { colorScheme = 'light', the
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
+  await setup?.(page);
   let url = who ? appUrl(worker.url, who.initData) : `${worker.url}/`;
   if (themeParams) url += `&tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(themeParams))}`;
   if (fragment !== undefined) url = `${worker.url}/#${fragment}`;

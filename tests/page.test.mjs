@@ -11,6 +11,8 @@ import {
 } from './helpers.mjs';
 
 const ADMIN_ID = 5_000_000_777;
+const LOGIN_TIMEOUT = 2; // seconds
+const WORKER_VARS = { ADMIN_IDS: String(ADMIN_ID), LOGIN_TIMEOUT_SECONDS: String(LOGIN_TIMEOUT) };
 let state;
 let worker;
 let browser;
@@ -22,7 +24,7 @@ before(async () => {
     { id: 2, title: 'Book club', start: '19:00', duration: 1.5 },
     ...Array.from({ length: 8 }, (_, i) => ({ id: 10 + i, title: `Filler ${i}`, start: `1${i}:00`, duration: 1 })),
   ]));
-  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(ADMIN_ID) } });
+  worker = await Worker.start({ persistTo: state, vars: WORKER_VARS });
   browser = await launchBrowser();
 });
 
@@ -281,11 +283,47 @@ test('after wrangler dev restarts, the page reconnects by itself and shows the s
     await worker.stop();
     await page.waitForSelector('#connection:visible');
     assert.equal(await page.isDisabled(`${card(1)} .toggle`), true, 'actions wait for the connection');
-    worker = await Worker.start({ persistTo: state, port, vars: { ADMIN_IDS: String(ADMIN_ID) } });
+    worker = await Worker.start({ persistTo: state, port, vars: WORKER_VARS });
 
     await page.waitForSelector('#connection', { state: 'hidden', timeout: 60_000 });
     assert.deepEqual(await page.locator('.event h2').allTextContents(), before);
     assert.equal(await text(page, `${card(2)} .toggle`), 'Leave');
     assert.equal(await page.isDisabled(`${card(1)} .toggle`), false);
+  });
+});
+
+test('a login held up past the timeout is closed, and the page logs in again by itself', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    let sockets = 0;
+    const closes = [];
+    // A slow network for the first socket only: its login frame is held
+    // until after the server's deadline.
+    const setup = (page) => page.routeWebSocket(/\/ws$/, (socket) => {
+      const first = sockets === 0;
+      sockets += 1;
+      const server = socket.connectToServer();
+      server.onClose((code, reason) => {
+        closes.push({ code, reason });
+        socket.close({ code, reason });
+      });
+      socket.onMessage((message) => {
+        const late = first && String(message).includes('"login"');
+        setTimeout(() => {
+          try {
+            server.send(message);
+          } catch {
+            // closed meanwhile
+          }
+        }, late ? (LOGIN_TIMEOUT + 2) * 1000 : 0);
+      });
+    });
+    const page = await openApp(browser, worker, user(), { setup });
+    pages.push(page);
+    assert.deepEqual(closes[0], { code: 1008, reason: 'login timeout' });
+    assert.ok(sockets >= 2, 'the page opened a new socket');
+    assert.equal(await page.isHidden('#connection'), true, 'online again');
+    assert.equal(await text(page, `${card(1)} h2`), 'Morning swim');
+    assert.deepEqual(page.errors, []);
   });
 });
