@@ -39,8 +39,8 @@ test('after the object is rebuilt, sockets stay, and the catalog comes back from
   // Each look at the counters is a request that keeps the object awake, so
   // look seldom.
   let rebuilt = false;
-  for (let tries = 0; tries < 5 && !rebuilt; tries += 1) {
-    await sleep(12_000);
+  for (let tries = 0; tries < 4 && !rebuilt; tries += 1) {
+    await sleep(15_000);
     rebuilt = (await counters()).catalog_loaded === false;
   }
   assert.ok(rebuilt, 'the object was rebuilt while the sockets stayed open');
