@@ -207,19 +207,8 @@ fn random_changes_keep_the_catalog_consistent() {
             }
         }
         if step % 1000 == 0 {
-            // Counts equal set sizes, every event is listed once, in order.
             assert_eq!(catalog.len(), model.len());
-            let listed: Vec<&Event> = catalog.in_order().collect();
-            assert_eq!(listed.len(), model.len());
-            for pair in listed.windows(2) {
-                assert!(
-                    (pair[0].start.as_str(), pair[0].id) < (pair[1].start.as_str(), pair[1].id)
-                );
-            }
-            for event in listed {
-                assert_eq!(event.attendee_count(), model[&event.id].len());
-                assert_eq!(event.attendees, model[&event.id]);
-            }
+            assert_consistent(&catalog, &model, step);
         }
     }
 }
