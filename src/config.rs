@@ -110,7 +110,7 @@ impl Config {
 
 /// The origin (`scheme://host[:port]`) of a request's URL as the runtime
 /// gives it: absolute and already normalized, so no parser is needed (the
-/// `url` crate would cost the bundle about 10 KB).
+/// `url` crate, with `idna`, cost the bundle about 70 KB gzipped).
 pub fn origin_of(url: &str) -> &str {
     let host = url.find("://").map_or(0, |i| i + 3);
     match url[host..].find(['/', '?', '#']) {

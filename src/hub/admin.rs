@@ -35,12 +35,11 @@ impl EventHub {
         &self,
         ws: &WebSocket,
         session: &Session,
-        user: i64,
     ) -> Result<(), ClientError> {
-        let was_admin = session.user.as_ref().is_some_and(|u| u.is_admin);
-        if !was_admin {
-            return Err(ClientError::Forbidden);
-        }
+        let user = match &session.user {
+            Some(user) if user.is_admin => user.id,
+            _ => return Err(ClientError::Forbidden),
+        };
         if self.config.is_listed_admin(user) {
             return Ok(());
         }

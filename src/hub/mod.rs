@@ -241,7 +241,7 @@ impl EventHub {
         let base = self.base_url(&session);
         let user = session.user.as_ref().ok_or(ClientError::LoginRequired)?;
         if frame.is_admin_only() {
-            self.confirm_admin(ws, &session, user.id).await?;
+            self.confirm_admin(ws, &session).await?;
         }
         let _turn = self.turns.wait(user.id).await;
         match frame.into_message()? {
