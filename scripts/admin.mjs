@@ -1,48 +1,173 @@
 #!/usr/bin/env node
-// Operator commands for Mini Events, against the local or the deployed D1
-// (and R2 for images). They run `wrangler d1 execute` and `wrangler r2 object
-// put` underneath, so they need nothing but wrangler's own login.
+// Operator commands for Mini Events.
 //
-//   npm run admin -- [--remote] <command>
+// Changes to events go through the running Worker, as an admin speaking
+// the app's own WebSocket protocol: the Worker applies its rules (one copy
+// of them) and every open page sees the change at once. The script signs
+// initData for an admin listed in ADMIN_IDS with the bot token, which the
+// operator holds. Users and admin flags are read and written in D1
+// directly, with `wrangler d1 execute`.
+//
+//   npm run admin -- [options] <command>
 //
 // Run with no command for the list. See README.md, "Operator commands".
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
+import { Client, wsUrlOf } from './client.mjs';
+import { signInitData } from './sign-init-data.mjs';
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const run = promisify(execFile);
 
-const USAGE = `usage: npm run admin -- [--remote] [--persist-to DIR] <command>
+const USAGE = `usage: npm run admin -- [options] <command>
 
+Events (through the running Worker, as an admin; changes reach every open page at once):
+  events                      list the events with their attendee counts
+  add-event --title T --start HH:MM --duration HOURS
+            [--description D] [--image FILE.png|jpg|webp|gif | https://URL]
+  edit-event <id> [--title T] [--start HH:MM] [--duration HOURS]
+            [--description D] [--image FILE | https://URL | none]
+  delete-event <id>
+  demo                        add the demo events, if there are no events yet
+
+Users (in D1):
   users                       list users (id, name, username, admin, last login)
   grant <telegram_id>         make a user an admin
   revoke <telegram_id>        take the admin flag away (ADMIN_IDS still counts)
-  events                      list events with their attendee counts
-  add-event --title T --start HH:MM --duration HOURS
-            [--description D] [--image FILE.png|jpg|webp|gif | https://URL]
-  demo                        add the demo events, if there are no events yet
 
---remote works on the deployed database and bucket, the default is the local
-one that \`wrangler dev\` uses (--persist-to as given to wrangler dev).`;
+Options:
+  --url URL          the Worker (default http://127.0.0.1:8787, the local one;
+                     the deployed one is https://<worker>.<you>.workers.dev)
+  --as ID            the admin to act as (default: the first of ADMIN_IDS)
+  --remote           users commands on the deployed D1 (default: the local one)
+  --persist-to DIR   the local D1's directory, as given to wrangler dev
 
-const MAX_IMAGE_BYTES = 512 * 1024;
-const IMAGE_KINDS = [
-  { ext: 'png', type: 'image/png', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { ext: 'jpg', type: 'image/jpeg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { ext: 'gif', type: 'image/gif', test: (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1')) },
-  { ext: 'webp', type: 'image/webp', test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
-];
+The event commands sign a login with the bot token: BOT_TOKEN from the
+environment, or from .dev.vars for the local Worker. ADMIN_IDS likewise
+(environment, .dev.vars, then wrangler.toml).`;
 
 class UsageError extends Error {}
 
-/** Where the commands act: local (optionally in a --persist-to dir) or remote. */
+/** What the Worker refused, with its error code. */
+class Refused extends Error {}
+
+/** Control characters (but newlines) shown as \\xNN, so stored text cannot drive the terminal. */
+function printable(value) {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return String(value ?? '').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+async function readDevVars() {
+  const text = await readFile(join(ROOT, '.dev.vars'), 'utf8').catch(() => '');
+  const vars = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+async function wranglerTomlVar(name) {
+  const toml = await readFile(join(ROOT, 'wrangler.toml'), 'utf8').catch(() => '');
+  return new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(toml)?.[1];
+}
+
+/** The Worker the event commands talk to. */
+function workerOrigin(options) {
+  return options.url ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
+}
+
+/** The bot token and the admin id the event commands act with (.dev.vars only for a local Worker). */
+async function operator(options) {
+  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(workerOrigin(options));
+  const local = loopback ? await readDevVars() : {};
+  const token = process.env.BOT_TOKEN || local.BOT_TOKEN;
+  if (!token) throw new UsageError('no bot token: set BOT_TOKEN in the environment (for the local Worker, .dev.vars has it)');
+  const listed = process.env.ADMIN_IDS ?? local.ADMIN_IDS ?? (await wranglerTomlVar('ADMIN_IDS')) ?? '';
+  const id = options.as ?? listed.split(',').map((s) => s.trim()).find(Boolean);
+  if (!id) throw new UsageError('no admin to act as: pass --as <telegram_id> (one listed in ADMIN_IDS)');
+  return { token, id: telegramId(id) };
+}
+
+/** Logs in to the Worker as the operator's admin; returns the client and what the login sent. */
+async function connect(options) {
+  const origin = workerOrigin(options);
+  const { token, id } = await operator(options);
+  const initData = signInitData({ token, user: { id: Number(id), first_name: 'Operator' } });
+  let client;
+  try {
+    client = await Client.open(wsUrlOf(origin));
+  } catch (error) {
+    throw new Error(`cannot reach the Worker at ${origin} (${error.message}); start it with npm run dev, or pass --url`, { cause: error });
+  }
+  const login = await client.login(initData);
+  if (login.welcome.type !== 'welcome') {
+    const { reason } = await client.closed;
+    throw new Error(`the Worker refused the login: ${reason || 'no reason given'} (is BOT_TOKEN the Worker's?)`);
+  }
+  if (!login.welcome.is_admin) {
+    client.close();
+    throw new UsageError(`user ${id} is not an admin of that Worker: list it in ADMIN_IDS`);
+  }
+  return { client, login };
+}
+
+/** Sends `message` and waits for the Worker's answer: the first message `answers` accepts, or an error. */
+async function ask(client, message, answers) {
+  client.send(message);
+  const reply = await client.nextWhere((m) => m.type === 'error' || answers(m), 15_000);
+  if (reply.type === 'error') throw new Refused(`${reply.msg} (${reply.code})`);
+  return reply;
+}
+
+/** The `image` field for a file (uploaded), an https URL, or `none`. */
+async function imageField(image) {
+  if (image === undefined) return undefined;
+  if (image === 'none' || image === '') return null;
+  if (/^[a-z]+:/i.test(image)) return image;
+  const bytes = await readFile(image).catch((cause) => {
+    throw new UsageError(`cannot read image file ${image}`, { cause });
+  });
+  return { name: basename(image), base64: bytes.toString('base64') };
+}
+
+/** The fields of create-event / edit-event from the command line; the Worker checks them. */
+async function eventFields(options) {
+  const fields = {};
+  for (const name of ['title', 'description', 'start']) {
+    if (options[name] !== undefined) fields[name] = options[name];
+  }
+  if (options.duration !== undefined) {
+    const hours = Number(options.duration);
+    fields.duration = options.duration.trim() && Number.isFinite(hours) ? hours : options.duration;
+  }
+  const image = await imageField(options.image);
+  if (image !== undefined) fields.image = image;
+  return fields;
+}
+
+function eventId(value) {
+  if (!/^[1-9][0-9]*$/.test(value ?? '')) throw new UsageError(`not an event id: ${value ?? '(missing)'}`);
+  return Number(value);
+}
+
+async function withWorker(options, body) {
+  const { client, login } = await connect(options);
+  try {
+    return await body(client, login);
+  } finally {
+    client.close();
+  }
+}
+
+/** Where the users commands act: local (optionally in a --persist-to dir) or remote. */
 function target(options) {
   if (options.remote) return ['--remote'];
   return options['persist-to'] ? ['--local', '--persist-to', options['persist-to']] : ['--local'];
@@ -58,7 +183,7 @@ async function wrangler(args) {
     return stdout;
   } catch (error) {
     const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
-    throw new Error(`wrangler ${args.slice(0, 3).join(' ')} failed:\n${output || error.message}`);
+    throw new Error(`wrangler ${args.slice(0, 3).join(' ')} failed:\n${output || error.message}`, { cause: error });
   }
 }
 
@@ -75,63 +200,35 @@ async function sql(options, statements) {
   }
 }
 
-const text = (value) => `'${String(value).replaceAll("'", "''")}'`;
-
 function telegramId(value) {
   if (!/^[1-9][0-9]{0,15}$/.test(value ?? '')) throw new UsageError(`not a Telegram user id: ${value ?? '(missing)'}`);
   return value;
 }
 
-/** The same rules the Worker applies to create-event (src/validate.rs). */
-function checkEvent({ title, description = '', start, duration }) {
-  title = (title ?? '').trim();
-  description = description.trim();
-  const chars = (s) => [...s].length;
-  if (chars(title) < 1 || chars(title) > 120) throw new UsageError('--title must be 1 to 120 characters');
-  if (chars(description) > 2000) throw new UsageError('--description must be at most 2000 characters');
-  const time = /^(\d{1,2}):(\d{2})$/.exec((start ?? '').trim());
-  if (!time || Number(time[1]) > 23 || Number(time[2]) > 59) throw new UsageError('--start must be a time from 00:00 to 23:59');
-  const hours = Number(duration);
-  if (!(duration ?? '').toString().trim() || !(hours > 0 && hours <= 24)) throw new UsageError('--duration must be a number of hours above 0 and at most 24');
-  return { title, description, start: `${time[1].padStart(2, '0')}:${time[2]}`, duration: hours };
-}
-
-/** Uploads an image file to R2 and returns its /media/ path, or passes an https URL through. */
-async function storeImage(options, image) {
-  if (!image) return '';
-  if (/^https:\/\/[^\s/]/.test(image)) return image;
-  if (/^[a-z]+:/i.test(image)) throw new UsageError('--image must be a file or an https:// URL');
-  const bytes = await readFile(image).catch(() => {
-    throw new UsageError(`cannot read image file ${image}`);
-  });
-  if (bytes.length > MAX_IMAGE_BYTES) throw new UsageError(`${basename(image)} is over 512 KiB`);
-  const kind = IMAGE_KINDS.find((k) => k.test(bytes));
-  if (!kind) throw new UsageError(`${basename(image)} is not a PNG, JPEG, WebP or GIF`);
-  const bucket = /bucket_name\s*=\s*"([^"]+)"/.exec(await readFile(join(ROOT, 'wrangler.toml'), 'utf8'))?.[1];
-  if (!bucket) throw new Error('wrangler.toml has no R2 bucket_name');
-  const key = `${randomBytes(12).toString('hex')}.${kind.ext}`;
-  await wrangler(['r2', 'object', 'put', `${bucket}/${key}`, '--file', image, '--content-type', kind.type, ...target(options)]);
-  return `/media/${key}`;
-}
-
-async function addEvents(options, events) {
-  const rows = [];
-  for (const event of events) {
-    const checked = checkEvent(event);
-    rows.push({ ...checked, image: await storeImage(options, event.image) });
-  }
-  const values = rows
-    .map((e) => `(${text(e.title)}, ${text(e.description)}, ${text(e.image)}, ${text(e.start)}, ${e.duration})`)
-    .join(',\n');
-  return sql(options, `INSERT INTO events (title, description, image, start, duration) VALUES ${values} RETURNING id, title, start, image;`);
-}
-
 function table(rows) {
   if (rows.length === 0) return '(none)';
   const columns = Object.keys(rows[0]);
-  const width = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (cells) => cells.map((cell, i) => String(cell ?? '').padEnd(width[i])).join('  ').trimEnd();
+  const cell = (value) => printable(value).replaceAll('\n', ' ');
+  const width = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (cells) => cells.map((value, i) => cell(value).padEnd(width[i])).join('  ').trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n');
+}
+
+function describe(event) {
+  return `event ${event.id}: ${printable(event.title)} at ${event.start}${event.image ? ` with image ${event.image}` : ''}`;
+}
+
+/** Creates `events` one after the other; each answer is the first event the login did not list. */
+async function createEvents(client, login, events) {
+  const known = new Set(login.events.map((e) => e.id));
+  const created = [];
+  for (const event of events) {
+    const fields = await eventFields(event);
+    const answer = await ask(client, { type: 'create-event', ...fields }, (m) => m.type === 'event' && !known.has(m.id));
+    known.add(answer.id);
+    created.push(answer);
+  }
+  return created;
 }
 
 const commands = {
@@ -150,32 +247,54 @@ const commands = {
 
   async revoke(options, [id]) {
     await sql(options, `UPDATE users SET is_admin = 0 WHERE telegram_id = ${telegramId(id)};`);
-    console.log(`${id} is no admin from their next login (unless listed in ADMIN_IDS).`);
+    console.log(`${id} is no admin from their next change (unless listed in ADMIN_IDS).`);
   },
 
   async events(options) {
-    const rows = await sql(options, `SELECT e.id, e.start, e.duration, e.title, e.image,
-      (SELECT COUNT(*) FROM attendance a WHERE a.event_id = e.id) AS attendees
-      FROM events e ORDER BY e.start, e.id;`);
-    console.log(table(rows));
+    await withWorker(options, (_, { events }) => {
+      const rows = events.map((e) => ({
+        id: e.id, start: e.start, duration: e.duration, title: e.title, image: e.image, attendees: e.attendees,
+      }));
+      console.log(table(rows));
+    });
   },
 
   async 'add-event'(options) {
-    const [row] = await addEvents(options, [options]);
-    console.log(`Added event ${row.id}: ${row.title} at ${row.start}${row.image ? ` with image ${row.image}` : ''}.`);
-    console.log('Open apps see it once the hub reloads its catalog (see README, "Operator commands").');
+    await withWorker(options, async (client, login) => {
+      const [event] = await createEvents(client, login, [options]);
+      console.log(`Added ${describe(event)}. Open pages show it now.`);
+    });
+  },
+
+  async 'edit-event'(options, [id]) {
+    const event = eventId(id);
+    const fields = await eventFields(options);
+    if (Object.keys(fields).length === 0) throw new UsageError('edit-event needs something to change (--title, --start, ...)');
+    await withWorker(options, async (client) => {
+      const edited = await ask(client, { type: 'edit-event', id: event, ...fields }, (m) => m.type === 'event' && m.id === event);
+      console.log(`Changed ${describe(edited)}.`);
+    });
+  },
+
+  async 'delete-event'(options, [id]) {
+    const event = eventId(id);
+    await withWorker(options, async (client) => {
+      await ask(client, { type: 'delete-event', id: event }, (m) => m.type === 'delete-event' && m.id === event);
+      console.log(`Deleted event ${event}.`);
+    });
   },
 
   async demo(options) {
-    const [{ count }] = await sql(options, 'SELECT COUNT(*) AS count FROM events;');
-    if (count > 0) {
-      console.log(`There are ${count} events already; no demo events added.`);
-      return;
-    }
-    const dir = join(ROOT, 'scripts', 'demo');
-    const events = JSON.parse(await readFile(join(dir, 'events.json'), 'utf8'));
-    const rows = await addEvents(options, events.map((e) => ({ ...e, duration: String(e.duration), image: join(dir, e.image) })));
-    console.log(`Added ${rows.length} demo events.`);
+    await withWorker(options, async (client, login) => {
+      if (login.events.length > 0) {
+        console.log(`There are ${login.events.length} events already; no demo events added.`);
+        return;
+      }
+      const dir = join(ROOT, 'scripts', 'demo');
+      const demo = JSON.parse(await readFile(join(dir, 'events.json'), 'utf8'));
+      const created = await createEvents(client, login, demo.map((e) => ({ ...e, duration: String(e.duration), image: join(dir, e.image) })));
+      console.log(`Added ${created.length} demo events.`);
+    });
   },
 };
 
@@ -183,6 +302,8 @@ async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      url: { type: 'string' },
+      as: { type: 'string' },
       remote: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },
@@ -206,7 +327,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(`admin: ${error.message}`);
-  if (error instanceof UsageError) console.error(`\n${USAGE}`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  const usage = error instanceof UsageError;
+  console.error(`admin: ${printable(error.message)}`);
+  if (usage) console.error(`\n${USAGE}`);
+  process.exit(usage || error instanceof Refused ? 2 : 1);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The dev command: set everything up, then run the app locally with
-# `wrangler dev` and print links that open the page logged in.
+# The dev command: set everything up, run the app locally with `wrangler
+# dev`, add the demo events through it (when there are none yet), and print
+# links that open the page logged in. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -13,6 +14,24 @@ if [ -z "$token" ]; then
   exit 1
 fi
 
+export WRANGLER_SEND_METRICS=false
+npx wrangler dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false &
+wrangler_pid=$!
+trap 'kill "$wrangler_pid" 2>/dev/null || true; wait "$wrangler_pid" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+
+# The first start builds the Worker, which takes a minute or two.
+node --input-type=module -e '
+  const url = process.argv[1];
+  for (const until = Date.now() + 600_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+    try { if ((await fetch(url)).status === 426) process.exit(0); } catch {}
+  }
+  console.error(`dev: the Worker did not answer at ${url}`);
+  process.exit(1);
+' "$origin/ws"
+
+node scripts/admin.mjs --url "$origin" demo
+
 admin_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
   --id 10001 --first-name Dev --last-name Admin --username dev_admin)
 guest_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
@@ -20,7 +39,7 @@ guest_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" 
 
 cat <<MSG
 
-  Mini Events is starting on $origin
+  Mini Events is running on $origin (Ctrl-C stops it)
 
   Open the app as the dev admin (user 10001, valid for a day):
     $admin_url
@@ -30,5 +49,4 @@ cat <<MSG
 
 MSG
 
-export WRANGLER_SEND_METRICS=false
-exec npx wrangler dev --ip 127.0.0.1 --port "$port"
+wait "$wrangler_pid"

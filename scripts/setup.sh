@@ -3,7 +3,7 @@
 # already there at the right version. Safe to run again and again.
 #
 #   scripts/setup.sh          tools: wasm32 target, worker-build, wasm-bindgen, npm packages
-#   scripts/setup.sh --dev    also .dev.vars and a local D1 with the schema and demo events
+#   scripts/setup.sh --dev    also .dev.vars and a local D1 with the schema
 #   scripts/setup.sh --test   also Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,14 +71,17 @@ fi
 #    admin. Never overwrites an existing file.
 if [ ! -f .dev.vars ]; then
   say "writing .dev.vars with a local bot token"
-  {
-    echo "BOT_TOKEN=\"100000:local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')\""
-    echo 'ADMIN_IDS="10001"'
-  } > .dev.vars
+  (
+    umask 077 # readable by this user only
+    {
+      echo "BOT_TOKEN=\"100000:local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')\""
+      echo 'ADMIN_IDS="10001"'
+    } > .dev.vars
+  )
 fi
+chmod 600 .dev.vars
 
-# 7. The local D1 and R2: the schema, and demo events with their pictures
-#    when there are no events yet (both steps are safe to repeat).
+# 7. The local D1: the schema (safe to repeat; the dev command adds the demo
+#    events through the running Worker).
 say "applying schema.sql to the local D1"
 npx wrangler d1 execute DB --local --file schema.sql >/dev/null
-node scripts/admin.mjs demo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: set-up (tools only), lint, host unit tests, one build of
-# the Worker, then the end-to-end tests against real `wrangler dev`s.
+# The test command: set-up (tools only), lint (Rust and JS), host unit
+# tests, one build of the Worker, then the end-to-end tests against real
+# `wrangler dev`s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -8,6 +9,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+step "eslint (static/, scripts/, tests/)"
+npx eslint .
 step "cargo fmt --check"
 cargo fmt --check
 step "cargo clippy"

@@ -1,17 +1,14 @@
-//! The bot: `POST /telegram/webhook` and the Bot API client. What to answer
-//! is decided in `telegram.rs`; this file does the HTTP.
+//! The bot's webhook, `POST /telegram/webhook`. What to answer is decided in
+//! `telegram.rs`; the answers go out through `bot_api.rs`.
 
-use serde_json::Value;
 use subtle::ConstantTimeEq;
-use wasm_bindgen::JsValue;
-use worker::{
-    console_error, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result,
-};
+use worker::{console_error, Context, Env, Request, Response, Result};
 
+use crate::bot_api::BotApi;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::store;
-use crate::telegram::{self, ApiReply, InlineSearch, Links, Request as BotRequest, Update};
+use crate::telegram::{self, InlineSearch, Links, Request as BotRequest, Update};
 
 /// Telegram gives up on a webhook after a while; we answer at once and do
 /// the Bot API calls afterwards, in `wait_until`.
@@ -64,7 +61,7 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             {
                 // Writing to the bot undoes a block: reminders may go again.
                 // The answer matters more, so a failure here only logs.
-                if let Err(error) = store::unblock(&env.d1("DB")?, chat_id).await {
+                if let Err(error) = store::outbox::unblock(&env.d1("DB")?, chat_id).await {
                     console_error!("forgetting a block failed: {error}");
                 }
             }
@@ -76,15 +73,17 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             let db = env.d1("DB")?;
             let limit = telegram::MAX_INLINE_RESULTS;
             let events = match query {
-                InlineSearch::Event(id) => store::event(&db, id).await?.into_iter().collect(),
-                InlineSearch::Text(text) => store::search_events(&db, &text, limit).await?,
+                InlineSearch::Event(id) => {
+                    store::events::event(&db, id).await?.into_iter().collect()
+                }
+                InlineSearch::Text(text) => store::events::search_events(&db, &text, limit).await?,
                 InlineSearch::Upcoming => {
                     let now = Clock::new(&config.timezone)
                         .ok()
                         .and_then(|clock| clock.minute_at(worker::Date::now().as_millis() as f64))
                         .map(|minute| minute.time)
                         .unwrap_or_else(|| "00:00".into());
-                    store::upcoming_events(&db, &now, limit).await?
+                    store::events::upcoming_events(&db, &now, limit).await?
                 }
             };
             let body = telegram::inline_answer(&query_id, &events, &links);
@@ -93,45 +92,6 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
         BotRequest::Ignore => {}
     }
     Ok(())
-}
-
-/// Calls to `TELEGRAM_API` with the bot's token. The token is part of the
-/// URL, so URLs are never logged.
-pub struct BotApi {
-    base: String,
-    token: String,
-}
-
-impl BotApi {
-    pub fn new(config: &Config) -> BotApi {
-        BotApi {
-            base: config.telegram_api.trim_end_matches('/').to_string(),
-            token: config.bot_token.clone(),
-        }
-    }
-
-    /// Calls `method` with a JSON body and says how it went. A transport
-    /// failure is an `Err`.
-    pub async fn call(&self, method: &str, body: &Value) -> Result<ApiReply> {
-        if self.token.is_empty() {
-            return Err("BOT_TOKEN is not set".into());
-        }
-        let headers = Headers::new();
-        headers.set("Content-Type", "application/json")?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(JsValue::from_str(&body.to_string())));
-        let url = format!("{}/bot{}/{method}", self.base, self.token);
-        let request = Request::new_with_init(&url, &init)?;
-        let mut response = Fetch::Request(request).send().await?;
-        let text = response.text().await.unwrap_or_default();
-        let reply = ApiReply::parse(response.status_code(), &text);
-        if let ApiReply::Failed(description) = &reply {
-            console_error!("Bot API {method} failed: {description}");
-        }
-        Ok(reply)
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 //! The hub writes a change to D1 first and applies it here only once the
 //! write succeeded, so this copy never holds anything the store does not.
 //! Broadcasts read only from here.
+//!
+//! Every change to an event, whatever it touched, gives the event a new
+//! [`Event::revision`]. The hub's rendered `event` messages remember the
+//! revision they were made from, so none can outlive the change.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,6 +28,8 @@ pub struct Event {
     pub duration: f64,
     /// Telegram ids of the users who attend.
     pub attendees: HashSet<i64>,
+    /// Changes with every change made through the [`Catalog`].
+    pub revision: u64,
 }
 
 impl Event {
@@ -50,6 +56,7 @@ impl Event {
             start: changes.start.clone().unwrap_or_else(|| self.start.clone()),
             duration: changes.duration.unwrap_or(self.duration),
             attendees: HashSet::new(),
+            revision: self.revision,
         }
     }
 }
@@ -61,6 +68,8 @@ pub struct Catalog {
     /// Ids sorted by (`start`, `id`): the order new logins receive them in.
     /// Only creating, editing or deleting an event changes it.
     order: Vec<i64>,
+    /// The last revision given out.
+    revisions: u64,
 }
 
 impl Catalog {
@@ -70,6 +79,7 @@ impl Catalog {
         let mut catalog = Catalog {
             events: events.into_iter().map(|e| (e.id, e)).collect(),
             order: Vec::new(),
+            revisions: 0,
         };
         for (event, user) in attendance {
             if let Some(event) = catalog.events.get_mut(&event) {
@@ -77,7 +87,20 @@ impl Catalog {
             }
         }
         catalog.sort();
+        for event in catalog.events.values_mut() {
+            catalog.revisions += 1;
+            event.revision = catalog.revisions;
+        }
         catalog
+    }
+
+    /// The event `id`, to be changed: it gets its new revision here, so no
+    /// change can forget to.
+    fn change(&mut self, id: i64) -> Result<&mut Event, ClientError> {
+        let event = self.events.get_mut(&id).ok_or(ClientError::NoSuchEvent)?;
+        self.revisions += 1;
+        event.revision = self.revisions;
+        Ok(event)
     }
 
     fn sort(&mut self) {
@@ -88,14 +111,6 @@ impl Catalog {
             .collect();
         keys.sort_unstable();
         self.order = keys.into_iter().map(|(_, id)| id).collect();
-    }
-
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
     }
 
     pub fn get(&self, id: i64) -> Result<&Event, ClientError> {
@@ -109,20 +124,19 @@ impl Catalog {
 
     /// Adds a new event (stored already, so it has its id).
     pub fn insert(&mut self, event: Event) {
-        self.events.insert(event.id, event);
+        let id = event.id;
+        self.events.insert(id, event);
+        let _ = self.change(id);
         self.sort();
     }
 
     /// Replaces an event's fields with those of `edited`, keeping whoever
     /// attends it now.
     pub fn replace(&mut self, edited: Event) -> Result<(), ClientError> {
-        let event = self
-            .events
-            .get_mut(&edited.id)
-            .ok_or(ClientError::NoSuchEvent)?;
-        let attendees = std::mem::take(&mut event.attendees);
+        let event = self.change(edited.id)?;
         *event = Event {
-            attendees,
+            attendees: std::mem::take(&mut event.attendees),
+            revision: event.revision,
             ..edited
         };
         self.sort();
@@ -139,21 +153,19 @@ impl Catalog {
     /// Adds `user` to the event's attendees. `Ok(true)` when that changed
     /// something, `Ok(false)` when they already attended.
     pub fn attend(&mut self, event: i64, user: i64) -> Result<bool, ClientError> {
-        let event = self
-            .events
-            .get_mut(&event)
-            .ok_or(ClientError::NoSuchEvent)?;
-        Ok(event.attendees.insert(user))
+        if self.get(event)?.is_attended_by(user) {
+            return Ok(false);
+        }
+        Ok(self.change(event)?.attendees.insert(user))
     }
 
     /// Removes `user` from the event's attendees. `Ok(true)` when that
     /// changed something, `Ok(false)` when they did not attend.
     pub fn leave(&mut self, event: i64, user: i64) -> Result<bool, ClientError> {
-        let event = self
-            .events
-            .get_mut(&event)
-            .ok_or(ClientError::NoSuchEvent)?;
-        Ok(event.attendees.remove(&user))
+        if !self.get(event)?.is_attended_by(user) {
+            return Ok(false);
+        }
+        Ok(self.change(event)?.attendees.remove(&user))
     }
 }
 
@@ -187,7 +199,7 @@ mod tests {
             [],
         );
         assert_eq!(ids(&catalog), vec![4, 2, 3, 1]);
-        assert_eq!(catalog.len(), 4);
+        assert_eq!(catalog.in_order().count(), 4);
     }
 
     #[test]
@@ -258,6 +270,41 @@ mod tests {
             catalog.replace(event(1, "10:00")),
             Err(ClientError::NoSuchEvent)
         );
+    }
+
+    #[test]
+    fn every_change_makes_a_new_revision_and_nothing_else_does() {
+        let mut catalog = Catalog::new(vec![event(1, "10:00"), event(2, "11:00")], []);
+        let revision = |c: &Catalog, id| c.get(id).map(|e| e.revision).unwrap_or(0);
+        let mut last = revision(&catalog, 1);
+        let mut changed = |c: &Catalog, what: &str| {
+            let now = revision(c, 1);
+            assert!(now > last, "{what} gives a new revision");
+            last = now;
+        };
+        assert_eq!(catalog.attend(1, 7), Ok(true));
+        changed(&catalog, "attend");
+        let before = revision(&catalog, 1);
+        assert_eq!(catalog.attend(1, 7), Ok(false));
+        assert_eq!(
+            revision(&catalog, 1),
+            before,
+            "attending again changes nothing"
+        );
+        let edited = catalog
+            .get(1)
+            .map(|e| e.edited(&EventChanges::default(), None));
+        assert_eq!(edited.and_then(|e| catalog.replace(e)), Ok(()));
+        changed(&catalog, "an edit");
+        assert_eq!(catalog.leave(1, 7), Ok(true));
+        changed(&catalog, "leave");
+        let two = revision(&catalog, 2);
+        catalog.insert(event(3, "12:00"));
+        assert!(
+            revision(&catalog, 3) > last,
+            "a new event is newer than all"
+        );
+        assert_eq!(revision(&catalog, 2), two, "other events keep theirs");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Settings read from the Worker's vars and secrets. The names are part of
-//! the contract (see `SPEC.md`); parsing them needs no `worker`, so the
-//! rules are tested on the host.
+//! the contract (the README's configuration table); parsing them needs no
+//! `worker`, so the rules are tested on the host.
 
 /// `AUTH_MAX_AGE_SECONDS` when unset or unreadable: one day.
 pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
@@ -8,6 +8,10 @@ pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
 /// `LOGIN_TIMEOUT_SECONDS` when unset or unreadable: how long a socket may
 /// stay open without logging in before it is closed with 1008.
 pub const DEFAULT_LOGIN_TIMEOUT_SECONDS: u64 = 30;
+
+/// `REMINDERS_PER_RUN` when unset: Bot API calls per cron run, within the
+/// free plan's 50 subrequests per invocation, with room for the D1 queries.
+pub const DEFAULT_REMINDERS_PER_RUN: u32 = 20;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
@@ -35,6 +39,8 @@ pub struct Config {
     /// `ALLOWED_ORIGINS`: origins besides our own that may open `/ws`;
     /// empty allows any.
     pub allowed_origins: Vec<String>,
+    /// `REMINDERS_PER_RUN`: Bot API calls one cron run may make.
+    pub reminders_per_run: u32,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -67,6 +73,9 @@ impl Config {
                 .map(|value| value.trim().to_string())
                 .filter(|value| !value.is_empty())
         };
+        let reminders_per_run = get("REMINDERS_PER_RUN")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(DEFAULT_REMINDERS_PER_RUN);
         Config {
             bot_token: text("BOT_TOKEN").unwrap_or_default(),
             admin_ids,
@@ -87,6 +96,7 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            reminders_per_run,
         }
     }
 
@@ -142,6 +152,11 @@ mod tests {
         assert_eq!(c.webhook_secret, None);
         assert_eq!(c.telegram_api, "https://api.telegram.org");
         assert_eq!(c.timezone, "UTC");
+        assert_eq!(c.reminders_per_run, 20);
+        assert_eq!(
+            config(&[("REMINDERS_PER_RUN", " 300 ")]).reminders_per_run,
+            300
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Telegram signs the query string it hands to a Mini App with a key derived
 //! from the bot's token. We check that signature before trusting any field in
 //! it, as described in Telegram's "Validating data received via the Mini App"
-//! and in `SPEC.md`. This module never sees `worker`, so it is tested on the
-//! host.
+//! and in `docs/protocol.md`. This module never sees `worker`, so it is
+//! tested on the host. [`sign`] does what Telegram does, for the tests and
+//! the load tool.
 
 use std::collections::BTreeMap;
 
@@ -41,7 +42,6 @@ impl TelegramUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitData {
     pub user: TelegramUser,
-    pub auth_date: i64,
     /// The `startapp` parameter of a deep link, if the app was opened by one.
     pub start_param: Option<String>,
 }
@@ -139,11 +139,27 @@ pub fn validate(
         .map(|v| v.to_string())
         .filter(|v| !v.is_empty());
 
-    Ok(InitData {
-        user,
-        auth_date,
-        start_param,
-    })
+    Ok(InitData { user, start_param })
+}
+
+/// Signs `fields` (`auth_date`, `user`, ...) the way Telegram does and
+/// returns the initData query string with its `hash`.
+pub fn sign(fields: &[(&str, &str)], bot_token: &str) -> String {
+    let mut sorted: Vec<_> = fields.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let check = sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let secret = hmac_sha256(b"WebAppData", bot_token.as_bytes());
+    let hash = hex::encode(hmac_sha256(&secret, check.as_bytes()));
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        out.append_pair(k, v);
+    }
+    out.append_pair("hash", &hash);
+    out.finish()
 }
 
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -159,25 +175,6 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Signs `fields` the way Telegram does (the dev signer in `scripts/` does the same in JS).
-    fn sign(fields: &[(&str, &str)], bot_token: &str) -> String {
-        let mut sorted: Vec<_> = fields.to_vec();
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
-        let check = sorted
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let secret = hmac_sha256(b"WebAppData", bot_token.as_bytes());
-        let hash = hex::encode(hmac_sha256(&secret, check.as_bytes()));
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in fields {
-            out.append_pair(k, v);
-        }
-        out.append_pair("hash", &hash);
-        out.finish()
-    }
 
     const TOKEN: &str = "123456:TEST-token";
     const NOW: i64 = 1_700_000_000;

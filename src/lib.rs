@@ -2,32 +2,46 @@
 //! Worker.
 //!
 //! The request path reads top to bottom: this router sends `/ws` to the
-//! Durable Object in [`hub`], which hands each client message to its handler;
-//! handlers apply the rules of [`catalog`] and write through [`store`] (D1).
-//! [`protocol`], [`init_data`], [`catalog`], [`config`] and [`validate`] never
-//! touch `worker`, so `cargo test` checks them on the host.
+//! Durable Object in [`hub`], which routes each client frame
+//! (`hub/dispatch.rs`) to its handler; handlers apply the rules of
+//! [`catalog`] and write through [`store`] (D1).
+//!
+//! Where each concern lives:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`protocol`] | every JSON shape on the wire |
+//! | [`init_data`] | Telegram's initData: validating (and signing, for tests) |
+//! | [`catalog`], [`validate`] | the events and attendance in memory and their rules; the rules for admins' event fields |
+//! | [`hub`] | the Durable Object: sockets (`sockets.rs`), routing (`dispatch.rs`), who is admin (`admins.rs`), users seen (`users.rs`), the login timeout (`deadline.rs`), rendered messages (`views.rs`), one file per kind of message |
+//! | [`media`] | pictures: what is accepted, keys, absolute URLs; R2 and `/media/<key>` in `media/bucket.rs` |
+//! | [`store`] | every SQL statement: events, users, the bot's outbox |
+//! | [`bot`], [`telegram`], [`bot_api`] | the webhook; what the bot answers (pure); the Bot API client |
+//! | [`notify`], [`clock`] | the reminder cron; local time through `Intl` |
+//! | [`config`], [`limits`], [`error`], [`session`] | settings; limits; the errors a client can get; a socket's session |
+//!
+//! Pure modules never touch `worker`, so `cargo test` checks them on the
+//! host.
 
-pub mod catalog;
-pub mod config;
-pub mod error;
-pub mod image;
 pub mod init_data;
-pub mod limits;
-pub mod protocol;
-pub mod session;
-pub mod telegram;
-pub mod validate;
 
 mod bot;
+mod bot_api;
+mod catalog;
 mod clock;
+mod config;
+mod error;
 mod hub;
+mod limits;
 mod media;
 mod notify;
 #[cfg(test)]
 mod properties;
+mod protocol;
+mod session;
 mod store;
-
-pub use hub::EventHub;
+mod telegram;
+mod validate;
 
 use worker::{
     console_error, event, Context, Env, Method, Request, Response, Result, ScheduleContext,
@@ -58,9 +72,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
-    if let Some(key) = path.strip_prefix(image::MEDIA_PREFIX) {
+    if let Some(key) = path.strip_prefix(media::MEDIA_PREFIX) {
         return match req.method() {
-            Method::Get | Method::Head => media::serve(&env, key).await,
+            Method::Get | Method::Head => media::bucket::serve(&env, key).await,
             _ => Response::error("Method not allowed", 405),
         };
     }

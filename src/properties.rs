@@ -1,11 +1,19 @@
 //! Property tests of the pure message handling: arbitrary frames never make
 //! the parser panic, and arbitrary sequences of changes, and of frames taken
-//! the way the hub takes them, keep the catalog's invariants. A small seeded generator keeps every run the same.
+//! through the hub's own routing, keep the catalog's invariants. A small
+//! seeded generator keeps every run the same.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::pin::pin;
+use std::task::Poll;
 
 use crate::catalog::{Catalog, Event};
+use crate::error::ClientError;
+use crate::hub::dispatch::{route, serve, Handler, Incoming, Route};
+use crate::hub::turns::{tests::poll, Turns};
 use crate::protocol::{ClientMessage, Frame};
+use crate::session::{Session, SessionUser};
 use crate::validate::EventChanges;
 
 /// xorshift64*: enough randomness for inputs, no dependency.
@@ -70,6 +78,17 @@ const PIECES: &[&str] = &[
     "\"app\":\"mini_event\"",
 ];
 
+/// Every message type a client may send, and one nobody knows.
+const KINDS: &[&str] = &[
+    "login",
+    "attend",
+    "leave",
+    "create-event",
+    "edit-event",
+    "delete-event",
+    "x",
+];
+
 #[test]
 fn arbitrary_frames_never_panic() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -79,9 +98,11 @@ fn arbitrary_frames_never_panic() {
             frame.push_str(rng.pick(PIECES));
         }
         if let Ok(parsed) = Frame::parse(&frame) {
-            let _ = parsed.is_login();
             let _ = parsed.is_admin_only();
-            let _ = parsed.into_message();
+            match parsed.is_login() {
+                true => drop(parsed.into_login()),
+                false => drop(parsed.into_message()),
+            }
         }
     }
 }
@@ -89,15 +110,7 @@ fn arbitrary_frames_never_panic() {
 #[test]
 fn well_formed_frames_with_random_fields_never_panic() {
     let mut rng = Rng(42);
-    let kinds = [
-        "login",
-        "attend",
-        "leave",
-        "create-event",
-        "edit-event",
-        "delete-event",
-        "x",
-    ];
+    let kinds = KINDS;
     let values = [
         "1",
         "\"2\"",
@@ -191,25 +204,33 @@ fn random_changes_keep_the_catalog_consistent() {
                     assert!(catalog.replace(edited).is_ok());
                 }
             }
-            3..=6 => {
-                let changed = catalog.attend(event, user);
-                match model.get_mut(&event) {
-                    Some(set) => assert_eq!(changed, Ok(set.insert(user)), "step {step}"),
-                    None => assert!(changed.is_err(), "no attendance for a missing event"),
-                }
-            }
-            _ => {
-                let changed = catalog.leave(event, user);
-                match model.get_mut(&event) {
-                    Some(set) => assert_eq!(changed, Ok(set.remove(&user)), "step {step}"),
-                    None => assert!(changed.is_err()),
-                }
-            }
+            3..=6 => set_attendance(&mut catalog, &mut model, event, user, true),
+            _ => set_attendance(&mut catalog, &mut model, event, user, false),
         }
         if step % 1000 == 0 {
-            assert_eq!(catalog.len(), model.len());
+            assert_eq!(catalog.in_order().count(), model.len());
             assert_consistent(&catalog, &model, step);
         }
+    }
+}
+
+/// Attends (`going`) or leaves in the catalog and the model alike, and
+/// checks the catalog said what the model did.
+fn set_attendance(
+    catalog: &mut Catalog,
+    model: &mut HashMap<i64, HashSet<i64>>,
+    event: i64,
+    user: i64,
+    going: bool,
+) {
+    let changed = match going {
+        true => catalog.attend(event, user),
+        false => catalog.leave(event, user),
+    };
+    match model.get_mut(&event) {
+        Some(set) if going => assert_eq!(changed, Ok(set.insert(user))),
+        Some(set) => assert_eq!(changed, Ok(set.remove(&user))),
+        None => assert!(changed.is_err(), "no attendance for a missing event"),
     }
 }
 
@@ -231,28 +252,83 @@ fn assert_consistent(catalog: &Catalog, model: &HashMap<i64, HashSet<i64>>, step
     }
 }
 
+/// Applies served messages to a catalog, the way the hub's handlers do
+/// after their D1 writes, and checks each against the model.
+struct ModelHub {
+    catalog: RefCell<Catalog>,
+    model: RefCell<HashMap<i64, HashSet<i64>>>,
+    next_id: RefCell<i64>,
+}
+
+impl Handler for ModelHub {
+    async fn confirm_admin(&self, user: &SessionUser) -> Result<(), ClientError> {
+        match user.is_admin {
+            true => Ok(()),
+            false => Err(ClientError::Forbidden),
+        }
+    }
+
+    async fn apply(&self, user: &SessionUser, message: ClientMessage) -> Result<(), ClientError> {
+        let mut catalog = self.catalog.borrow_mut();
+        let mut model = self.model.borrow_mut();
+        match message {
+            ClientMessage::Attend { event } => {
+                set_attendance(&mut catalog, &mut model, event, user.id, true)
+            }
+            ClientMessage::Leave { event } => {
+                set_attendance(&mut catalog, &mut model, event, user.id, false)
+            }
+            ClientMessage::CreateEvent(changes) => {
+                assert!(user.is_admin, "only admins create");
+                let mut next_id = self.next_id.borrow_mut();
+                let mut event = Event::default().edited(&changes, None);
+                event.id = *next_id;
+                catalog.insert(event);
+                model.insert(*next_id, HashSet::new());
+                *next_id += 1;
+            }
+            ClientMessage::EditEvent { id, changes } => {
+                assert!(user.is_admin, "only admins edit");
+                match catalog.get(id).map(|e| e.edited(&changes, None)) {
+                    Ok(edited) => {
+                        assert!(catalog.replace(edited).is_ok());
+                        let kept = catalog.get(id).map(|e| e.attendees.clone());
+                        assert_eq!(
+                            kept.ok().as_ref(),
+                            model.get(&id),
+                            "an edit keeps attendance"
+                        );
+                    }
+                    Err(_) => assert!(!model.contains_key(&id)),
+                }
+            }
+            ClientMessage::DeleteEvent { id } => {
+                assert!(user.is_admin, "only admins delete");
+                assert_eq!(catalog.remove(id).is_ok(), model.remove(&id).is_some());
+            }
+        }
+        Ok(())
+    }
+}
+
 #[test]
 fn random_frame_sequences_keep_the_catalog_consistent() {
-    // Frames as a client would send them, valid and not, from admins and
-    // others, taken the way the hub takes them: parse, check the role, then
-    // apply the message to the catalog.
+    // Frames as a client would send them, valid and not, from admins,
+    // others and sockets not logged in, taken through the hub's own routing
+    // (`hub::dispatch`): what needs a login, what needs an admin, in whose
+    // turn. Only what it lets through reaches the catalog.
     let mut rng = Rng(2024);
-    let kinds = [
-        "attend",
-        "leave",
-        "create-event",
-        "edit-event",
-        "delete-event",
-        "login",
-        "x",
-    ];
-    let mut catalog = Catalog::new(Vec::new(), []);
-    let mut model: HashMap<i64, HashSet<i64>> = HashMap::new();
-    let mut next_id = 1;
-    let mut served = 0;
+    let kinds = KINDS;
+    let hub = ModelHub {
+        catalog: RefCell::new(Catalog::new(Vec::new(), [])),
+        model: RefCell::new(HashMap::new()),
+        next_id: RefCell::new(1),
+    };
+    let turns = Turns::default();
+    let (mut served, mut forbidden) = (0, 0);
     for step in 0..10_000 {
         let kind = rng.pick(&kinds);
-        let target = rng.below(next_id as u64 + 1) as i64;
+        let target = rng.below(*hub.next_id.borrow() as u64 + 1) as i64;
         let id_value = match rng.below(5) {
             0 => format!("\"{target}\""),
             1 => rng.pick(&["null", "-1", "1.5", "\"x\"", "[]"]).to_string(),
@@ -279,63 +355,36 @@ fn random_frame_sequences_keep_the_catalog_consistent() {
             ));
         }
         text.push('}');
-        let user = rng.below(6) as i64 + 1;
-        let is_admin = user <= 2;
+        let user = rng.below(7) as i64;
+        let session = Session {
+            // User 0 has not logged in.
+            user: (user > 0).then(|| SessionUser {
+                id: user,
+                name: format!("User {user}"),
+                is_admin: user <= 2,
+            }),
+            ..Session::default()
+        };
 
-        let Ok(frame) = Frame::parse(&text) else {
+        let Route::Serve(frame) = route(&session, Incoming::Text(&text)) else {
             continue;
         };
-        if frame.is_login() || (frame.is_admin_only() && !is_admin) {
-            continue;
-        }
-        let Ok(message) = frame.into_message() else {
-            continue;
+        let Some(user) = &session.user else {
+            panic!("a socket not logged in was served: {text}");
         };
-        served += 1;
-        match message {
-            ClientMessage::Attend { event } => {
-                let changed = catalog.attend(event, user);
-                match model.get_mut(&event) {
-                    Some(set) => assert_eq!(changed, Ok(set.insert(user)), "{text}"),
-                    None => assert!(changed.is_err(), "no attendance for a missing event"),
-                }
-            }
-            ClientMessage::Leave { event } => {
-                let changed = catalog.leave(event, user);
-                match model.get_mut(&event) {
-                    Some(set) => assert_eq!(changed, Ok(set.remove(&user)), "{text}"),
-                    None => assert!(changed.is_err()),
-                }
-            }
-            ClientMessage::CreateEvent(changes) => {
-                let mut event = Event::default().edited(&changes, None);
-                event.id = next_id;
-                catalog.insert(event);
-                model.insert(next_id, HashSet::new());
-                next_id += 1;
-            }
-            ClientMessage::EditEvent { id, changes } => {
-                let edited = catalog.get(id).map(|e| e.edited(&changes, None));
-                match edited {
-                    Ok(edited) => {
-                        assert!(catalog.replace(edited).is_ok());
-                        let kept = catalog.get(id).map(|e| e.attendees.clone());
-                        assert_eq!(
-                            kept.ok().as_ref(),
-                            model.get(&id),
-                            "an edit keeps attendance"
-                        );
-                    }
-                    Err(_) => assert!(!model.contains_key(&id)),
-                }
-            }
-            ClientMessage::DeleteEvent { id } => {
-                assert_eq!(catalog.remove(id).is_ok(), model.remove(&id).is_some());
-            }
-            ClientMessage::Login { .. } => unreachable!("logins were skipped above"),
+        let mut serving = pin!(serve(&turns, &hub, user, frame));
+        let Poll::Ready(outcome) = poll(serving.as_mut()) else {
+            panic!("nothing here waits, so a message is served at once: {text}");
+        };
+        match outcome {
+            Ok(()) => served += 1,
+            Err(ClientError::Forbidden) => forbidden += 1,
+            Err(_) => {}
         }
-        assert_consistent(&catalog, &model, step);
+        assert_consistent(&hub.catalog.borrow(), &hub.model.borrow(), step);
     }
     assert!(served > 2_000, "enough frames were served ({served})");
-    assert!(next_id > 20, "events were created ({})", next_id - 1);
+    assert!(forbidden > 100, "non-admins were refused ({forbidden})");
+    let created = *hub.next_id.borrow() - 1;
+    assert!(created > 20, "events were created ({created})");
 }

@@ -2,14 +2,15 @@
 //!
 //! Client frames are read in two steps. [`Frame::parse`] checks what every
 //! message must have (a JSON object, our `app`, a `type`), so the hub can
-//! apply the login rules before it looks at the rest; [`Frame::into_message`]
-//! then reads the fields of that one type into a [`ClientMessage`].
+//! apply the login rules before it looks at the rest; [`Frame::into_login`]
+//! or [`Frame::into_message`] then reads the fields of that one type.
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::catalog::Event;
 use crate::error::ClientError;
+use crate::media;
 use crate::validate::{self, EventChanges};
 
 /// The app name every client message carries in `app`.
@@ -22,10 +23,10 @@ pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 pub const PING: &str = r#"{"type":"ping"}"#;
 pub const PONG: &str = r#"{"type":"pong"}"#;
 
-/// A message from a client, after its envelope and fields were checked.
+/// A message from a logged-in client, after its envelope and fields were
+/// checked. (A `login` is read with [`Frame::into_login`].)
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
-    Login { data: String },
     Attend { event: i64 },
     Leave { event: i64 },
     CreateEvent(EventChanges),
@@ -69,13 +70,18 @@ impl Frame {
         )
     }
 
+    /// The initData of a `login`.
+    pub fn into_login(mut self) -> Result<String, ClientError> {
+        match self.fields.remove("data") {
+            Some(Value::String(data)) if self.is_login() => Ok(data),
+            _ => Err(ClientError::invalid("data must be the initData string")),
+        }
+    }
+
+    /// Reads a message a logged-in client may send.
     pub fn into_message(self) -> Result<ClientMessage, ClientError> {
         let Frame { kind, fields } = self;
         match kind.as_str() {
-            "login" => match fields.get("data") {
-                Some(Value::String(data)) => Ok(ClientMessage::Login { data: data.clone() }),
-                _ => Err(ClientError::invalid("data must be the initData string")),
-            },
             "attend" => Ok(ClientMessage::Attend {
                 event: event_id(fields.get("event"), "event")?,
             }),
@@ -171,7 +177,7 @@ impl<'a> EventView<'a> {
             id: event.id,
             title: &event.title,
             description: &event.description,
-            image: absolute_url(&event.image, base),
+            image: media::absolute_url(&event.image, base),
             start: &event.start,
             duration: event.duration,
             attending,
@@ -184,15 +190,6 @@ impl<'a> EventView<'a> {
 /// attending. A broadcast calls this twice per event, not once per socket.
 pub fn event_json(event: &Event, attending: bool, base: &str) -> String {
     ServerMessage::Event(EventView::new(event, attending, base)).to_json()
-}
-
-/// Stored images are either absolute URLs or paths on this Worker.
-fn absolute_url(image: &str, base: &str) -> String {
-    if image.starts_with('/') {
-        format!("{}{}", base.trim_end_matches('/'), image)
-    } else {
-        image.to_string()
-    }
 }
 
 /// `2.0` goes out as `2`, so clients see the duration as it was typed.
@@ -215,10 +212,15 @@ mod tests {
 
     #[test]
     fn reads_login() {
+        let login = |text| Frame::parse(text).and_then(Frame::into_login);
         assert_eq!(
-            parse(r#"{"type":"login","app":"mini_event","data":"a=b"}"#),
-            Ok(ClientMessage::Login { data: "a=b".into() })
+            login(r#"{"type":"login","app":"mini_event","data":"a=b"}"#),
+            Ok("a=b".into())
         );
+        let missing = login(r#"{"type":"login","app":"mini_event"}"#);
+        assert_eq!(missing.map_err(|e| e.code()), Err("invalid"));
+        let not_login = login(r#"{"type":"attend","app":"mini_event","data":"a=b"}"#);
+        assert_eq!(not_login.map_err(|e| e.code()), Err("invalid"));
     }
 
     #[test]
@@ -289,7 +291,8 @@ mod tests {
         );
         assert_eq!(
             code(r#"{"type":"login","app":"mini_event"}"#),
-            Err("invalid")
+            Err("unknown_type"),
+            "a login is not a message of a logged-in client"
         );
     }
 

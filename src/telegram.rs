@@ -1,11 +1,12 @@
 //! The bot's side of Telegram, without any I/O: reading updates, deciding
 //! the reply, and the JSON bodies of the Bot API calls we make. `bot.rs`
-//! sends them; this module is tested on the host.
+//! sends them through `bot_api.rs`; this module is tested on the host.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalog::Event;
+use crate::media;
 
 /// The part of an update we act on; everything else is ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -34,7 +35,6 @@ pub struct Chat {
 
 #[derive(Debug, Deserialize)]
 pub struct From {
-    pub id: i64,
     #[serde(default)]
     pub first_name: String,
 }
@@ -79,11 +79,7 @@ impl Links {
 
     /// Absolute URL of a stored image (`/media/...` paths are ours).
     pub fn image(&self, image: &str) -> String {
-        if image.starts_with('/') {
-            format!("{}{image}", self.public_url)
-        } else {
-            image.to_string()
-        }
+        media::absolute_url(image, &self.public_url)
     }
 }
 
@@ -291,40 +287,6 @@ pub fn starting_text(title: &str) -> String {
     format!("{title} is starting!")
 }
 
-/// What the Bot API said to a call.
-#[derive(Debug, PartialEq)]
-pub enum ApiReply {
-    Ok,
-    /// 429: wait this many seconds, then try again.
-    RetryAfter(u64),
-    /// 403: the user blocked the bot (or never started it).
-    Forbidden,
-    /// Anything else, with Telegram's description.
-    Failed(String),
-}
-
-impl ApiReply {
-    pub fn parse(status: u16, body: &str) -> ApiReply {
-        let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-        if status == 200 && value["ok"] == json!(true) {
-            return ApiReply::Ok;
-        }
-        let code = value["error_code"].as_u64().unwrap_or(u64::from(status));
-        match code {
-            429 => ApiReply::RetryAfter(value["parameters"]["retry_after"].as_u64().unwrap_or(1)),
-            403 => ApiReply::Forbidden,
-            _ => ApiReply::Failed(
-                value["description"]
-                    .as_str()
-                    .unwrap_or("no description")
-                    .chars()
-                    .take(200)
-                    .collect(),
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,27 +412,9 @@ mod tests {
     }
 
     #[test]
-    fn api_replies() {
-        assert_eq!(
-            ApiReply::parse(200, r#"{"ok":true,"result":{}}"#),
-            ApiReply::Ok
-        );
-        assert_eq!(
-            ApiReply::parse(
-                429,
-                r#"{"ok":false,"error_code":429,"parameters":{"retry_after":7}}"#
-            ),
-            ApiReply::RetryAfter(7)
-        );
-        assert_eq!(
-            ApiReply::parse(403, r#"{"ok":false,"error_code":403}"#),
-            ApiReply::Forbidden
-        );
-        assert_eq!(
-            ApiReply::parse(502, "<html>bad gateway</html>"),
-            ApiReply::Failed("no description".into())
-        );
+    fn durations() {
         assert_eq!(format_duration(0.25), "15 min");
         assert_eq!(format_duration(2.0), "2 h");
+        assert_eq!(format_duration(1.5), "1 h 30 min");
     }
 }

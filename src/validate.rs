@@ -4,17 +4,14 @@
 //! `title`, `start` and `duration`, an edit any one of them. Each refusal
 //! names its field, so the page can show it next to the right input.
 
-use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::error::ClientError;
-use crate::image::{ImageKind, Upload, MAX_IMAGE_BYTES};
+use crate::media::ImageChange;
 
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_DURATION_HOURS: f64 = 24.0;
-/// Longest image URL we store.
-pub const MAX_URL_BYTES: usize = 2048;
 
 /// Fields of an event to set; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,17 +21,6 @@ pub struct EventChanges {
     pub start: Option<String>,
     pub duration: Option<f64>,
     pub image: Option<ImageChange>,
-}
-
-/// What to do with an event's image.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ImageChange {
-    /// No image (`null` or `""`).
-    Remove,
-    /// An `https://` URL, stored as it is.
-    Url(String),
-    /// An uploaded picture, for R2.
-    Upload(Upload),
 }
 
 /// Reads the fields of a `create-event`: title, start and duration required.
@@ -78,7 +64,10 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
             })
             .transpose()?,
         duration: fields.get("duration").map(duration).transpose()?,
-        image: fields.get("image").map(image).transpose()?,
+        image: fields
+            .get("image")
+            .map(ImageChange::from_field)
+            .transpose()?,
     })
 }
 
@@ -114,54 +103,6 @@ fn duration(value: &Value) -> Result<f64, ClientError> {
         ))
 }
 
-fn image(value: &Value) -> Result<ImageChange, ClientError> {
-    match value {
-        Value::Null => Ok(ImageChange::Remove),
-        Value::String(url) if url.is_empty() => Ok(ImageChange::Remove),
-        Value::String(url) => image_url(url),
-        Value::Object(upload) => match upload.get("base64") {
-            Some(Value::String(data)) => image_upload(data).map(ImageChange::Upload),
-            _ => Err(ClientError::invalid("image upload needs base64 data")),
-        },
-        _ => Err(ClientError::invalid(
-            "image must be an https URL or an upload {name, base64}",
-        )),
-    }
-}
-
-fn image_url(url: &str) -> Result<ImageChange, ClientError> {
-    let plain = url
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
-    let host = url.strip_prefix("https://").unwrap_or("");
-    if !plain || host.is_empty() || host.starts_with('/') || url.len() > MAX_URL_BYTES {
-        return Err(ClientError::invalid("image must be an https:// URL"));
-    }
-    Ok(ImageChange::Url(url.to_string()))
-}
-
-fn image_upload(data: &str) -> Result<Upload, ClientError> {
-    // Accept a data: URL as a browser's FileReader makes it.
-    let data = match data.split_once(";base64,") {
-        Some((prefix, rest)) if prefix.starts_with("data:") => rest,
-        _ => data,
-    };
-    // Refuse what is too big before spending time decoding it.
-    if data.len() > MAX_IMAGE_BYTES.div_ceil(3) * 4 + 4 {
-        return Err(ClientError::invalid("image must be at most 512 KiB"));
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .map_err(|_| ClientError::invalid("image base64 does not decode"))?;
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(ClientError::invalid("image must be at most 512 KiB"));
-    }
-    let kind = ImageKind::sniff(&bytes).ok_or(ClientError::invalid(
-        "image must be a PNG, JPEG, WebP or GIF",
-    ))?;
-    Ok(Upload { bytes, kind })
-}
-
 /// Reads "H:MM" or "HH:MM" between 00:00 and 23:59 and writes it as "HH:MM".
 pub fn normalize_start(text: &str) -> Option<String> {
     let (hours, minutes) = text.trim().split_once(':')?;
@@ -179,6 +120,8 @@ pub fn normalize_start(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::{ImageKind, Upload, MAX_IMAGE_BYTES};
+    use base64::Engine;
     use serde_json::json;
 
     const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];

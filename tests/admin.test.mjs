@@ -48,7 +48,7 @@ test('ADMIN_IDS and the users.is_admin flag both make an admin', async () => {
 });
 
 test('a non-admin gets forbidden for each admin message and nothing changes', async () => {
-  const before = await eventRows();
+  const rowsBefore = await eventRows();
   const guest = await Client.login(worker, user());
   const admin = await Client.login(worker, user({ id: ADMIN_ID }));
   const attempts = [
@@ -61,7 +61,7 @@ test('a non-admin gets forbidden for each admin message and nothing changes', as
     assert.deepEqual(await guest.error(attempt), { type: 'error', msg: 'You are not an admin', code: 'forbidden' });
   }
   assert.deepEqual(await admin.drain(300), [], 'nothing was broadcast');
-  assert.deepEqual(await eventRows(), before);
+  assert.deepEqual(await eventRows(), rowsBefore);
   guest.close();
   admin.close();
 });

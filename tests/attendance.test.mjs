@@ -103,7 +103,7 @@ test('a second socket of the same user gets attending true too', async () => {
 test('a failed D1 write gets internal, changes nothing, and the next message works', async () => {
   const frank = await Client.login(worker, user({ first: 'Frank' }));
   const watcher = await Client.login(worker, user({ first: 'Watcher' }));
-  const before = frank.login.events.find((e) => e.id === 2).attendees;
+  const countBefore = frank.login.events.find((e) => e.id === 2).attendees;
 
   await d1(state, 'ALTER TABLE attendance RENAME TO attendance_away;');
   try {
@@ -115,11 +115,11 @@ test('a failed D1 write gets internal, changes nothing, and the next message wor
   }
 
   const again = await Client.login(worker, user({ first: 'Late' }));
-  assert.equal(again.login.events.find((e) => e.id === 2).attendees, before, 'memory is unchanged');
+  assert.equal(again.login.events.find((e) => e.id === 2).attendees, countBefore, 'memory is unchanged');
 
   frank.send({ type: 'attend', event: 2 });
   const ok = await frank.next();
-  assert.deepEqual([ok.attending, ok.attendees], [true, before + 1]);
+  assert.deepEqual([ok.attending, ok.attendees], [true, countBefore + 1]);
   for (const c of [frank, watcher, again]) c.close();
 });
 

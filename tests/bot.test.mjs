@@ -4,11 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 
-import { ROOT, TOKEN, Worker, d1, eventsSql, prepareDb, removeState, tempState } from './helpers.mjs';
+import { TOKEN, Worker, d1, eventsSql, prepareDb, removeState, tempState } from './helpers.mjs';
 import { FAKE_BOT_USERNAME, startFakeTelegram } from './fake-telegram.mjs';
 
 const SECRET = 'webhook-secret-for-tests';

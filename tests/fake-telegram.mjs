@@ -68,7 +68,7 @@ export async function startFakeTelegram() {
     let raw = '';
     req.on('data', (chunk) => { raw += chunk; });
     req.on('end', () => {
-      let body = null;
+      let body;
       try {
         body = raw ? JSON.parse(raw) : {};
       } catch {

@@ -14,10 +14,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import WebSocket from 'ws';
 
 import { chromium } from 'playwright-core';
 
+import { Client as ProtocolClient } from '../scripts/client.mjs';
 import { appUrl, signInitData } from '../scripts/sign-init-data.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -186,94 +186,18 @@ export function user({ id = nextUserId++, first = 'Test', last = `User${id}`, us
   };
 }
 
-/** A protocol client over a real WebSocket. */
-export class Client {
-  constructor(ws) {
-    this.ws = ws;
-    this.inbox = [];
-    this.waiters = [];
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    });
-    ws.on('message', (data, isBinary) => {
-      const message = isBinary ? { binary: data } : JSON.parse(data.toString());
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(message);
-      else this.inbox.push(message);
-    });
-  }
-
+/** A protocol client (scripts/client.mjs) that knows the test's Worker. */
+export class Client extends ProtocolClient {
   /** Opens a socket to `worker` and waits for `connect`. */
-  static async open(worker) {
-    const ws = new WebSocket(worker.wsUrl);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const client = new Client(ws);
-    const first = await client.next();
-    if (first.type !== 'connect') throw new Error(`expected connect, got ${JSON.stringify(first)}`);
-    return client;
+  static async open(worker, options) {
+    return super.open(worker.wsUrl, options);
   }
 
   /** Opens a socket and logs in as `who`; returns what the login sent. */
   static async login(worker, who) {
-    const client = await Client.open(worker);
+    const client = await this.open(worker);
     const login = await client.login(who.initData);
     return Object.assign(client, { login, user: who });
-  }
-
-  /** Sends a message object (with our app) or a raw string. */
-  send(message) {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify({ app: 'mini_event', ...message }));
-  }
-
-  /** The next message, waiting up to `timeout` ms. */
-  next(timeout = 5000) {
-    if (this.inbox.length) return Promise.resolve(this.inbox.shift());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(done), 1);
-        reject(new Error(`no message within ${timeout} ms`));
-      }, timeout);
-      const done = (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      };
-      this.waiters.push(done);
-    });
-  }
-
-  /** Resolves with what arrives within `ms` (an empty list when nothing does). */
-  async drain(ms = 300) {
-    await sleep(ms);
-    return this.inbox.splice(0);
-  }
-
-  /** Sends `login`; returns { welcome, events, selected }. */
-  async login(initData) {
-    this.send({ type: 'login', data: initData });
-    const welcome = await this.next();
-    if (welcome.type !== 'welcome') return { welcome, events: [], selected: undefined };
-    const events = [];
-    for (;;) {
-      const message = await this.next();
-      if (message.type === 'event') events.push(message);
-      else if (message.type === 'events-loaded') return { welcome, events, selected: message.selected };
-      else throw new Error(`unexpected during login: ${JSON.stringify(message)}`);
-    }
-  }
-
-  /** Sends `message` and returns the `error` it must get back. */
-  async error(message) {
-    this.send(message);
-    const reply = await this.next();
-    if (reply.type !== 'error') throw new Error(`expected error, got ${JSON.stringify(reply)}`);
-    return reply;
-  }
-
-  close() {
-    this.ws.close();
   }
 }
 

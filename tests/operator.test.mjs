@@ -1,5 +1,6 @@
-// The operator commands (scripts/admin.mjs, `npm run admin`) against the
-// local database, then seen through a real `wrangler dev` on the same state.
+// The operator commands (scripts/admin.mjs, `npm run admin`): event changes
+// through the running Worker as an admin, seen at once by connected
+// clients; grants, revokes and the user list in the local D1.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,9 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { Client, ROOT, Worker, d1, makePng, prepareDb, removeState, tempState, user } from './helpers.mjs';
+import { Client, ROOT, TOKEN, Worker, d1, makePng, prepareDb, removeState, tempState, user } from './helpers.mjs';
 
 const run = promisify(execFile);
+const OPERATOR = 7_000_000_000;
 const GRANTED = 7_000_000_001;
 const REVOKED = 7_000_000_002;
 
@@ -20,6 +22,7 @@ let worker;
 before(async () => {
   state = await tempState();
   await prepareDb(state);
+  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(OPERATOR) } });
 });
 
 after(async () => {
@@ -27,10 +30,13 @@ after(async () => {
   await removeState(state);
 });
 
-/** Runs an operator command on the test's local state; returns { code, stdout, stderr }. */
+/** Runs an operator command against the test's Worker and D1; returns { code, stdout, stderr }. */
 async function admin(...args) {
+  const options = ['--persist-to', state, '--url', worker.url, '--as', String(OPERATOR)];
   try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'scripts', 'admin.mjs'), '--persist-to', state, ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run('node', [join(ROOT, 'scripts', 'admin.mjs'), ...options, ...args], {
+      cwd: ROOT, env: { ...process.env, BOT_TOKEN: TOKEN },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     return { code: error.code, stdout: error.stdout, stderr: error.stderr };
@@ -54,51 +60,79 @@ test('grant, revoke and users manage the admin flag in D1', async () => {
   assert.match(bad.stderr, /not a Telegram user id/);
 });
 
-test('add-event stores an event with an image file, and events lists it', async () => {
+test('add-event goes through the Worker: a connected client sees it at once, with its image', async () => {
+  const watcher = await Client.login(worker, user());
   const file = join(state, 'cover.png');
   await writeFile(file, png);
   const added = await admin('add-event', '--title', "Sam's BBQ", '--start', '8:15', '--duration', '2.5', '--description', 'Grill & chill', '--image', file);
   assert.equal(added.code, 0, added.stderr);
-  assert.match(added.stdout, /Added event \d+: Sam's BBQ at 08:15 with image \/media\/[0-9a-f]+\.png/);
+  assert.match(added.stdout, /Added event \d+: Sam's BBQ at 08:15 with image http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]+\.png/);
+
+  const event = await watcher.next();
+  assert.deepEqual(
+    [event.type, event.title, event.description, event.start, event.duration],
+    ['event', "Sam's BBQ", 'Grill & chill', '08:15', 2.5],
+  );
+  const response = await fetch(event.image);
+  assert.equal(response.headers.get('content-type'), 'image/png');
+  assert.ok(Buffer.from(await response.arrayBuffer()).equals(png));
 
   const { stdout } = await admin('events');
-  assert.match(stdout, /08:15\s+2\.5\s+Sam's BBQ\s+\/media\/[0-9a-f]+\.png\s+0/);
+  assert.match(stdout, /08:15\s+2\.5\s+Sam's BBQ\s+http\S+\.png\s+0/);
+  watcher.close();
 });
 
-test('add-event refuses bad input with a clear message and stores nothing', async () => {
+test("add-event refusals are the Worker's own, clear, and store nothing", async () => {
   const svg = join(state, 'evil.png');
   await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg"/>');
   const cases = [
-    [['--title', 'X', '--start', '25:00', '--duration', '1'], /--start/],
-    [['--title', '', '--start', '10:00', '--duration', '1'], /--title/],
-    [['--title', 'X', '--start', '10:00', '--duration', '0'], /--duration/],
-    [['--title', 'X', '--start', '10:00', '--duration', '1', '--image', svg], /not a PNG/],
+    [['--title', 'X', '--start', '25:00', '--duration', '1'], /Invalid data: start/],
+    [['--title', '', '--start', '10:00', '--duration', '1'], /Invalid data: title/],
+    [['--title', 'X', '--start', '10:00', '--duration', '0'], /Invalid data: duration/],
+    [['--title', 'X', '--start', '10:00', '--duration', 'soon'], /Invalid data: duration/],
+    [['--title', 'X', '--start', '10:00', '--duration', '1', '--image', svg], /Invalid data: image must be a PNG/],
   ];
   for (const [args, message] of cases) {
     const result = await admin('add-event', ...args);
     assert.equal(result.code, 2, args.join(' '));
     assert.match(result.stderr, message);
   }
-  const { stdout } = await admin('events');
-  assert.equal(stdout.trim().split('\n').length, 2, 'still only the header and one event');
+  const rows = await d1(state, 'SELECT title FROM events');
+  assert.deepEqual(rows.map((r) => r.title), ["Sam's BBQ"], 'still only the one event');
 });
 
-test('clients see what the commands did once the hub loads the catalog', async () => {
-  worker = await Worker.start({ persistTo: state });
+test('edit-event and delete-event reach connected clients at once', async () => {
+  const watcher = await Client.login(worker, user());
+  const [event] = watcher.login.events;
+  const edited = await admin('edit-event', String(event.id), '--title', 'Sam\'s big BBQ', '--image', 'none');
+  assert.equal(edited.code, 0, edited.stderr);
+  const change = await watcher.next();
+  assert.deepEqual([change.id, change.title, change.image, change.start], [event.id, "Sam's big BBQ", '', '08:15']);
+
+  const missing = await admin('delete-event', '999');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /No such event/);
+
+  const deleted = await admin('delete-event', String(event.id));
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.deepEqual(await watcher.next(), { type: 'delete-event', id: event.id });
+  assert.deepEqual(await d1(state, 'SELECT id FROM events'), []);
+  watcher.close();
+});
+
+test('the event commands refuse to act as someone who is not an admin', async () => {
+  const { code, stderr } = await run('node', [join(ROOT, 'scripts', 'admin.mjs'), '--url', worker.url, '--as', '42', 'demo'], {
+    cwd: ROOT, env: { ...process.env, BOT_TOKEN: TOKEN },
+  }).then(() => ({ code: 0 }), (error) => error);
+  assert.equal(code, 2);
+  assert.match(stderr, /42 is not an admin/);
+});
+
+test('grants are seen at the next login', async () => {
   const granted = await Client.login(worker, user({ id: GRANTED }));
   const revoked = await Client.login(worker, user({ id: REVOKED }));
   assert.equal(granted.login.welcome.is_admin, true);
   assert.equal(revoked.login.welcome.is_admin, false);
-
-  const [event] = granted.login.events;
-  assert.deepEqual(
-    [event.title, event.description, event.start, event.duration],
-    ["Sam's BBQ", 'Grill & chill', '08:15', 2.5],
-  );
-  const response = await fetch(event.image);
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get('content-type'), 'image/png');
-  assert.ok(Buffer.from(await response.arrayBuffer()).equals(png));
   granted.close();
   revoked.close();
 });

@@ -277,7 +277,7 @@ test('after wrangler dev restarts, the page reconnects by itself and shows the s
     pages.push(page);
     await page.click(`${card(2)} .toggle`);
     await page.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${card(2)} .toggle`);
-    const before = await page.locator('.event h2').allTextContents();
+    const titlesBefore = await page.locator('.event h2').allTextContents();
 
     const { port } = worker;
     await worker.stop();
@@ -286,7 +286,7 @@ test('after wrangler dev restarts, the page reconnects by itself and shows the s
     worker = await Worker.start({ persistTo: state, port, vars: WORKER_VARS });
 
     await page.waitForSelector('#connection', { state: 'hidden', timeout: 60_000 });
-    assert.deepEqual(await page.locator('.event h2').allTextContents(), before);
+    assert.deepEqual(await page.locator('.event h2').allTextContents(), titlesBefore);
     assert.equal(await text(page, `${card(2)} .toggle`), 'Leave');
     assert.equal(await page.isDisabled(`${card(1)} .toggle`), false);
   });

@@ -3,32 +3,17 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// initData for user `id`, signed the way Telegram signs it.
+/// initData for user `id`, signed the way Telegram signs it (by the
+/// Worker crate's own signer).
 pub fn init_data(token: &str, id: u64) -> String {
     let user = format!(r#"{{"id":{id},"first_name":"Bench","last_name":"User {id}"}}"#);
-    let auth_date = "1700000000";
-    let check = format!("auth_date={auth_date}\nuser={user}");
-    let secret = hmac(b"WebAppData", token.as_bytes());
-    let hash = hex::encode(hmac(&secret, check.as_bytes()));
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("auth_date", auth_date)
-        .append_pair("user", &user)
-        .append_pair("hash", &hash)
-        .finish()
+    mini_events::init_data::sign(&[("auth_date", "1700000000"), ("user", &user)], token)
 }
 
 /// Opens a socket, logs in and reads up to `events-loaded`. Returns the

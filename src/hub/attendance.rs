@@ -6,41 +6,32 @@ use crate::session::SessionUser;
 use crate::store;
 
 impl EventHub {
-    pub(super) async fn attend(
+    /// Makes `user` attend `event` (`going`) or not. Saying again what is
+    /// already so changes nothing and broadcasts nothing.
+    pub(super) async fn set_attendance(
         &self,
         user: &SessionUser,
         event: i64,
+        going: bool,
         base: &str,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        if self.with_catalog(|c| Ok(c.get(event)?.is_attended_by(user.id)))? {
+        if self.with_catalog(|c| Ok(c.get(event)?.is_attended_by(user.id)))? == going {
             return Ok(());
         }
-        store::add_attendance(&self.db()?, event, user.id)
-            .await
-            .map_err(|e| internal("storing attendance", e))?;
+        let db = self.db()?;
+        let stored = match going {
+            true => store::events::add_attendance(&db, event, user.id).await,
+            false => store::events::remove_attendance(&db, event, user.id).await,
+        };
+        stored.map_err(|e| internal("storing attendance", e))?;
         // Another handler may have made the same change while we awaited;
         // then it has broadcast it and we stay quiet.
-        if self.with_catalog(|c| c.attend(event, user.id))? {
-            self.broadcast_event(event, base);
-        }
-        Ok(())
-    }
-
-    pub(super) async fn leave(
-        &self,
-        user: &SessionUser,
-        event: i64,
-        base: &str,
-    ) -> Result<(), ClientError> {
-        self.load_catalog().await?;
-        if !self.with_catalog(|c| Ok(c.get(event)?.is_attended_by(user.id)))? {
-            return Ok(());
-        }
-        store::remove_attendance(&self.db()?, event, user.id)
-            .await
-            .map_err(|e| internal("removing attendance", e))?;
-        if self.with_catalog(|c| c.leave(event, user.id))? {
+        let changed = self.with_catalog(|c| match going {
+            true => c.attend(event, user.id),
+            false => c.leave(event, user.id),
+        })?;
+        if changed {
             self.broadcast_event(event, base);
         }
         Ok(())

@@ -9,15 +9,26 @@
 //! Handlers interleave at every `.await` (D1 calls are not behind the
 //! object's input gate), so no `RefCell` borrow is held across one, and a
 //! change is applied to the catalog only after its D1 write succeeded.
+//!
+//! Where things are: [`dispatch`] decides what a frame needs (login, admin,
+//! whose turn) and [`turns`] keeps the order; [`sockets`] holds one record
+//! per socket; [`views`] the rendered `event` messages; [`users`] the users
+//! seen at login; [`admins`] who is an admin; [`deadline`] the login
+//! timeout. One file per kind of message applies it: [`login`],
+//! [`attendance`], [`events`].
 
-mod admin;
+mod admins;
 mod attendance;
-mod audience;
+mod deadline;
+pub(crate) mod dispatch;
+mod events;
 mod login;
-mod turns;
+mod sockets;
+pub(crate) mod turns;
+mod users;
+mod views;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 use worker::js_sys::JsString;
 use worker::{
@@ -25,12 +36,13 @@ use worker::{
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
-use crate::catalog::{Catalog, Event};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::ClientError;
-use crate::limits::{Bucket, Verdict};
-use crate::protocol::{self, ClientMessage, Frame, ServerMessage};
-use crate::session::Session;
+use crate::limits::Verdict;
+use crate::protocol::{self, ClientMessage, ServerMessage};
+use crate::session::{Session, SessionUser};
+use dispatch::{Incoming, Route};
 
 #[durable_object]
 pub struct EventHub {
@@ -39,46 +51,16 @@ pub struct EventHub {
     config: Config,
     /// `None` until the first message after construction loads it.
     catalog: RefCell<Option<Catalog>>,
-    /// Keeps each user's messages in arrival order across awaits.
+    /// Keeps messages in arrival order across awaits.
     turns: turns::Turns,
-    /// The logged-in sockets, for broadcasts.
-    audience: audience::Audience,
-    /// Each event's `event` message, serialized once per change (attending
-    /// and not), for broadcasts and logins alike.
-    views: RefCell<HashMap<i64, View>>,
+    /// Every socket, with its session and rate-limit bucket.
+    sockets: sockets::Sockets,
+    /// Each event's `event` messages, rendered once per change.
+    views: views::Views,
     /// Users seen at login, so a returning user costs no D1 query.
-    known_users: RefCell<HashMap<i64, login::KnownUser>>,
-    /// Each socket's rate-limit bucket, by socket id (memory only).
-    buckets: RefCell<HashMap<u64, Bucket>>,
-    /// Sockets whose login is being checked: the login timeout spares them.
-    logging_in: RefCell<HashSet<u64>>,
-}
-
-/// An event's `event` message, as JSON, for users who attend it and for
-/// users who do not, with image URLs made absolute against `base`.
-/// Kept as JS strings, so sending one to many sockets converts it once.
-struct View {
-    base: String,
-    attending: JsString,
-    not_attending: JsString,
-}
-
-impl View {
-    fn render(event: &Event, base: &str) -> View {
-        View {
-            base: base.to_string(),
-            attending: JsString::from(protocol::event_json(event, true, base)),
-            not_attending: JsString::from(protocol::event_json(event, false, base)),
-        }
-    }
-
-    fn for_user(&self, event: &Event, user: i64) -> &JsString {
-        if event.is_attended_by(user) {
-            &self.attending
-        } else {
-            &self.not_attending
-        }
-    }
+    users: users::Users,
+    /// Sockets waiting to log in, by deadline.
+    deadlines: deadline::Deadlines,
 }
 
 impl DurableObject for EventHub {
@@ -95,11 +77,10 @@ impl DurableObject for EventHub {
             config,
             catalog: RefCell::new(None),
             turns: turns::Turns::default(),
-            audience: audience::Audience::default(),
-            views: RefCell::new(HashMap::new()),
-            known_users: RefCell::new(HashMap::new()),
-            buckets: RefCell::new(HashMap::new()),
-            logging_in: RefCell::new(HashSet::new()),
+            sockets: sockets::Sockets::default(),
+            views: views::Views::default(),
+            users: users::Users::default(),
+            deadlines: deadline::Deadlines::default(),
         }
     }
 
@@ -113,15 +94,16 @@ impl DurableObject for EventHub {
         }
         let origin = crate::config::origin_of(&req.inner().url()).to_string();
         let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(Session {
-            socket: audience::new_socket_id(),
+        let session = Session {
+            socket: sockets::new_socket_id(),
             opened: Date::now().as_millis(),
             origin,
             ..Session::default()
-        })?;
+        };
+        let (socket, opened) = (session.socket, session.opened);
+        self.sockets.accept(&self.state, &pair.server, session)?;
         send(&pair.server, &ServerMessage::Connect.to_json());
-        self.watch_login_deadline().await;
+        self.watch_login_deadline(socket, opened).await;
         Response::from_websocket(pair.client)
     }
 
@@ -137,25 +119,46 @@ impl DurableObject for EventHub {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let session = session_of(&ws);
-        let verdict = self
-            .buckets
-            .borrow_mut()
-            .entry(session.socket)
-            .or_insert_with(|| Bucket::new(Date::now().as_millis() as f64))
-            .take(Date::now().as_millis() as f64);
-        let outcome = match (verdict, message) {
-            (Verdict::Close, _) => {
+        let mut session = sockets::attached_session(&ws);
+        if session.refused {
+            return Ok(());
+        }
+        let now = Date::now().as_millis() as f64;
+        match self.sockets.take_token(&self.state, session.socket, now) {
+            Verdict::Serve => {}
+            Verdict::Refuse => {
                 send(&ws, &protocol::error_json(&ClientError::RateLimited));
-                let _ = ws.close(Some(POLICY_VIOLATION), Some("too many messages"));
-                self.forget_socket(session.socket);
                 return Ok(());
             }
-            (Verdict::Refuse, _) => Err(ClientError::RateLimited),
-            (Verdict::Serve, WebSocketIncomingMessage::String(text)) => {
-                self.handle(&ws, session, &text).await
+            Verdict::Close => {
+                send(&ws, &protocol::error_json(&ClientError::RateLimited));
+                session.refused = true;
+                if let Err(e) = self.sockets.save(&self.state, &ws, &session) {
+                    internal("marking the session refused", e);
+                }
+                let _ = ws.close(Some(POLICY_VIOLATION), Some("too many messages"));
+                return Ok(());
             }
-            (Verdict::Serve, WebSocketIncomingMessage::Binary(_)) => Err(ClientError::Binary),
+        }
+        let incoming = match &message {
+            WebSocketIncomingMessage::String(text) => Incoming::Text(text),
+            WebSocketIncomingMessage::Binary(_) => Incoming::Binary,
+        };
+        let outcome = match dispatch::route(&session, incoming) {
+            Route::Ignore => Ok(()),
+            Route::Refuse(error) => Err(error),
+            Route::Login(data) => self.login(&ws, session, data).await,
+            Route::Serve(frame) => match &session.user {
+                Some(user) => {
+                    let served = Served {
+                        hub: self,
+                        ws: &ws,
+                        base: self.base_url(&session),
+                    };
+                    dispatch::serve(&self.turns, &served, user, frame).await
+                }
+                None => Err(ClientError::LoginRequired),
+            },
         };
         if let Err(error) = outcome {
             send(&ws, &protocol::error_json(&error));
@@ -170,7 +173,8 @@ impl DurableObject for EventHub {
         _reason: String,
         _was_clean: bool,
     ) -> Result<()> {
-        self.forget_socket(session_of(&ws).socket);
+        self.sockets
+            .forget(&self.state, sockets::attached_session(&ws).socket);
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
@@ -178,12 +182,43 @@ impl DurableObject for EventHub {
 
     async fn websocket_error(&self, ws: WebSocket, error: worker::Error) -> Result<()> {
         console_error!("websocket error: {error}");
-        self.forget_socket(session_of(&ws).socket);
+        self.sockets
+            .forget(&self.state, sockets::attached_session(&ws).socket);
         Ok(())
     }
 }
 
-/// Close code for policy violations (sustained abuse).
+/// A logged-in user's message being served on `ws`: what [`dispatch::serve`]
+/// needs from the hub.
+struct Served<'a> {
+    hub: &'a EventHub,
+    ws: &'a WebSocket,
+    /// The origin image paths are made absolute with for this socket.
+    base: String,
+}
+
+impl dispatch::Handler for Served<'_> {
+    async fn confirm_admin(&self, user: &SessionUser) -> std::result::Result<(), ClientError> {
+        self.hub.confirm_admin(self.ws, user).await
+    }
+
+    async fn apply(
+        &self,
+        user: &SessionUser,
+        message: ClientMessage,
+    ) -> std::result::Result<(), ClientError> {
+        let (hub, base) = (self.hub, self.base.as_str());
+        match message {
+            ClientMessage::Attend { event } => hub.set_attendance(user, event, true, base).await,
+            ClientMessage::Leave { event } => hub.set_attendance(user, event, false, base).await,
+            ClientMessage::CreateEvent(changes) => hub.create_event(changes, base).await,
+            ClientMessage::EditEvent { id, changes } => hub.edit_event(id, changes, base).await,
+            ClientMessage::DeleteEvent { id } => hub.delete_event(id).await,
+        }
+    }
+}
+
+/// Close code for policy violations (sustained abuse, a login too late).
 const POLICY_VIOLATION: u16 = 1008;
 
 /// Where the benchmark reads the hub's counters (see `BENCHMARKS.md`).
@@ -201,57 +236,9 @@ impl EventHub {
             "d1_reads": reads,
             "d1_writes": writes,
             "sockets": self.state.get_websockets().len(),
-            "logged_in": self.audience.len(&self.state),
+            "logged_in": self.sockets.logged_in(&self.state),
             "catalog_loaded": self.catalog.borrow().is_some(),
         }))
-    }
-
-    /// Drops what memory holds for a socket that is gone.
-    fn forget_socket(&self, socket: u64) {
-        self.audience.leave(&self.state, socket);
-        self.buckets.borrow_mut().remove(&socket);
-    }
-
-    /// Serves one text frame. An `Err` becomes the `error` message.
-    async fn handle(
-        &self,
-        ws: &WebSocket,
-        session: Session,
-        text: &str,
-    ) -> std::result::Result<(), ClientError> {
-        if text.len() > protocol::MAX_FRAME_BYTES {
-            return Err(ClientError::TooLarge);
-        }
-        if session.refused {
-            return Ok(());
-        }
-        let frame = Frame::parse(text)?;
-        match (&session.user, frame.is_login()) {
-            (None, true) => {
-                let socket = session.socket;
-                self.logging_in.borrow_mut().insert(socket);
-                let result = self.login(ws, session, frame.into_message()).await;
-                self.logging_in.borrow_mut().remove(&socket);
-                return result;
-            }
-            (None, false) => return Err(ClientError::LoginRequired),
-            (Some(_), true) => return Err(ClientError::AlreadyLoggedIn),
-            (Some(_), false) => {}
-        }
-        let base = self.base_url(&session);
-        let user = session.user.as_ref().ok_or(ClientError::LoginRequired)?;
-        if frame.is_admin_only() {
-            self.confirm_admin(ws, &session).await?;
-        }
-        let _turn = self.turns.wait(user.id).await;
-        match frame.into_message()? {
-            ClientMessage::Attend { event } => self.attend(user, event, &base).await,
-            ClientMessage::Leave { event } => self.leave(user, event, &base).await,
-            ClientMessage::CreateEvent(changes) => self.create_event(changes, &base).await,
-            ClientMessage::EditEvent { id, changes } => self.edit_event(id, changes, &base).await,
-            ClientMessage::DeleteEvent { id } => self.delete_event(id).await,
-            ClientMessage::Login { .. } => Err(ClientError::AlreadyLoggedIn),
-        }
     }
 
     fn db(&self) -> std::result::Result<D1Database, ClientError> {
@@ -263,7 +250,7 @@ impl EventHub {
         if self.catalog.borrow().is_some() {
             return Ok(());
         }
-        let loaded = crate::store::load_catalog(&self.db()?)
+        let loaded = crate::store::events::load_catalog(&self.db()?)
             .await
             .map_err(|e| internal("loading the catalog", e))?;
         // Another handler may have loaded (and since changed) it while we
@@ -292,36 +279,23 @@ impl EventHub {
     }
 
     /// Sends the changed event `id` to every logged-in socket, each with its
-    /// own `attending`. The event is serialized twice, not once per socket,
-    /// and the result kept for the logins that follow.
+    /// own `attending`. The event is serialized twice, not once per socket.
     fn broadcast_event(&self, id: i64, base: &str) {
         let slot = self.catalog.borrow();
         let Some(event) = slot.as_ref().and_then(|c| c.get(id).ok()) else {
             return;
         };
-        let view = View::render(event, base);
-        self.audience
-            .send(&self.state, |user| view.for_user(event, user));
-        self.views.borrow_mut().insert(id, view);
+        let view = self.views.of(event, base);
+        self.sockets.send_each(&self.state, |session| {
+            session.user.as_ref().map(|u| view.for_user(event, u.id))
+        });
     }
 
     /// Sends `text` to every logged-in socket.
     fn broadcast(&self, text: &str) {
         let text = JsString::from(text);
-        self.audience.send(&self.state, |_| &text);
+        self.sockets.send_each(&self.state, |_| Some(&text));
     }
-
-    /// Forgets the serialized form of a deleted event.
-    fn forget_view(&self, id: i64) {
-        self.views.borrow_mut().remove(&id);
-    }
-}
-
-fn session_of(ws: &WebSocket) -> Session {
-    ws.deserialize_attachment::<Session>()
-        .ok()
-        .flatten()
-        .unwrap_or_default()
 }
 
 /// Sends a frame; a socket that cannot take it (closing, gone) is skipped

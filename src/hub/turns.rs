@@ -1,11 +1,12 @@
-//! Keeps each user's messages in the order they arrived.
+//! Keeps messages that must not overlap in the order they arrived.
 //!
 //! Handlers interleave at every D1 await, so without this an `attend`
 //! followed at once by a `leave` could see the catalog before the attend
 //! landed and do nothing, leaving the user attending against their last
-//! word. Each user's messages take turns: a message waits until the one
-//! before it from the same user has finished. Different users never wait
-//! for each other; they cannot touch the same attendance.
+//! word. Messages take turns in lanes: a message waits until the one before
+//! it in the same lane has finished. Each user has a lane of their own (so
+//! their messages apply in the order they sent them), and all event
+//! changes by admins share one. Different lanes never wait for each other.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,9 +14,19 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
-/// The last message in line per user: its number, and a receiver that
+/// A line of messages that take turns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// One user's messages, in the order they sent them.
+    User(i64),
+    /// Admins' changes to events, so that D1 and memory see them in the
+    /// same order.
+    Admin,
+}
+
+/// The last message in line per lane: its number, and a receiver that
 /// completes when it finishes.
-type Tails = HashMap<i64, (u64, oneshot::Receiver<()>)>;
+type Tails = HashMap<Lane, (u64, oneshot::Receiver<()>)>;
 
 #[derive(Default)]
 pub struct Turns {
@@ -26,29 +37,29 @@ pub struct Turns {
 /// Held while a message is served; dropping it lets the next one go.
 pub struct Turn {
     tails: Rc<RefCell<Tails>>,
-    user: i64,
+    lane: Lane,
     number: u64,
     _done: oneshot::Sender<()>,
 }
 
 impl Turns {
-    /// Waits until every earlier message of `user` has finished. The place
+    /// Waits until every earlier message in `lane` has finished. The place
     /// in line is taken before the first await, so arrival order holds.
-    pub async fn wait(&self, user: i64) -> Turn {
+    pub async fn wait(&self, lane: Lane) -> Turn {
         let number = {
             let mut next = self.next.borrow_mut();
             *next += 1;
             *next
         };
         let (done, finished) = oneshot::channel();
-        let previous = self.tails.borrow_mut().insert(user, (number, finished));
+        let previous = self.tails.borrow_mut().insert(lane, (number, finished));
         if let Some((_, previous)) = previous {
             // Ok or Canceled: either way the previous message is done.
             let _ = previous.await;
         }
         Turn {
             tails: Rc::clone(&self.tails),
-            user,
+            lane,
             number,
             _done: done,
         }
@@ -58,34 +69,36 @@ impl Turns {
 impl Drop for Turn {
     fn drop(&mut self) {
         let mut tails = self.tails.borrow_mut();
-        // Forget the user once no one queued behind us.
+        // Forget the lane once no one queued behind us.
         if tails
-            .get(&self.user)
+            .get(&self.lane)
             .is_some_and(|(n, _)| *n == self.number)
         {
-            tails.remove(&self.user);
+            tails.remove(&self.lane);
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
-    fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    /// Polls once with a waker that does nothing: the test decides when
+    /// to look again.
+    pub fn poll<F: Future + ?Sized>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
         future.poll(&mut Context::from_waker(Waker::noop()))
     }
 
     #[test]
     fn a_users_messages_wait_in_arrival_order() {
         let turns = Turns::default();
-        let mut first = pin!(turns.wait(1));
-        let mut second = pin!(turns.wait(1));
-        let mut third = pin!(turns.wait(1));
-        let mut other_user = pin!(turns.wait(2));
+        let mut first = pin!(turns.wait(Lane::User(1)));
+        let mut second = pin!(turns.wait(Lane::User(1)));
+        let mut third = pin!(turns.wait(Lane::User(1)));
+        let mut other_user = pin!(turns.wait(Lane::User(2)));
 
         let Poll::Ready(first_turn) = poll(first.as_mut()) else {
             panic!("the first message goes at once");

@@ -56,6 +56,12 @@ export class EventList {
     this.updateEmpty();
   }
 
+  /** Stops showing the loading state when no events will come (a refused login). */
+  stopLoading() {
+    this.root.setAttribute('aria-busy', 'false');
+    this.root.querySelectorAll('.skeleton').forEach((s) => s.remove());
+  }
+
   setAdmin(isAdmin) {
     this.isAdmin = isAdmin;
     for (const card of this.cards.values()) card.querySelector('.admin-actions').hidden = !isAdmin;

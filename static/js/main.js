@@ -1,39 +1,42 @@
-// Mini Events: wires Telegram, the connection, the list and the admin form.
+// Mini Events: wires the pieces together. Telegram (telegram.js), the
+// connection (connection.js) and its banner (connection-banner.js), the
+// list of events (events-view.js), attending (attendance.js), the admin
+// form (event-form.js) and notices (notice.js) each live in their own
+// module; this one routes the server's messages to them.
 
+import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
+import { showConnectionState } from './connection-banner.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
+import { Notice } from './notice.js';
 import {
-  applyThemeFromFragment, canShare, confirmAction, initData, requestWriteAccess, shareEvent,
-  whenTelegramLoads,
+  applyThemeFromFragment, canShare, confirmAction, initData, shareEvent, whenTelegramLoads,
 } from './telegram.js';
 
 const $ = (id) => document.getElementById(id);
-const WRITE_ACCESS_KEY = 'mini-events:write-access';
-const PENDING_TIMEOUT_MS = 8000;
 
 applyThemeFromFragment();
 
-const notice = {
-  element: $('notice'),
-  timer: null,
-  show(text, { warning = false, sticky = false } = {}) {
-    clearTimeout(this.timer);
-    this.element.textContent = text;
-    this.element.classList.toggle('warning', warning);
-    this.element.hidden = false;
-    if (!sticky) this.timer = setTimeout(() => { this.element.hidden = true; }, 6000);
-  },
-};
+/** True until the first `events-loaded`. */
+let firstLoad = true;
+/** What an `error` from the server most likely answers: the form, or a button. */
+let lastAction = null;
 
+const connection = new Connection({ initData: initData(), onMessage, onState });
+const send = (message) => connection.send(message);
+const notice = new Notice($('notice'));
+const form = new EventForm(send);
+const attendance = new Attendance({ send, notice, onSettled: syncButtons });
 const list = new EventList($('events'), $('empty'), {
-  onToggle: toggleAttendance,
+  onToggle(event, button) {
+    lastAction = { kind: 'attendance', title: event.title };
+    attendance.toggle(event, button);
+  },
   onShare: (event) => shareEvent(event.id),
   onEdit: (event, card) => form.open(card.querySelector('.edit-slot'), event),
   onDelete: deleteEvent,
 });
-
-const form = new EventForm((message) => connection.send(message));
 
 // Telegram hides its loading screen on ready(); expand() gives us the full height.
 whenTelegramLoads((app) => {
@@ -44,54 +47,11 @@ whenTelegramLoads((app) => {
 
 $('new-event').addEventListener('click', () => form.open($('new-event-slot')));
 
-/** What an `error` from the server most likely answers: the form, or a button. */
-let lastAction = null;
-
-async function toggleAttendance(event, button) {
-  if (!event.attending && !(await writeAccessSettled())) return;
-  lastAction = { kind: 'attendance', title: event.title };
-  if (!connection.send({ type: event.attending ? 'leave' : 'attend', event: event.id })) {
-    notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
-    return;
-  }
-  // Until the server's update arrives; it re-renders the button.
-  button.disabled = true;
-  button.dataset.pending = 'true';
-  setTimeout(() => {
-    if (button.dataset.pending) {
-      delete button.dataset.pending;
-      syncButtons();
-    }
-  }, PENDING_TIMEOUT_MS);
-}
-
-/**
- * Inside Telegram, attending first asks to let the bot message the user, so
- * it can say when the event starts. A refusal still attends, with a note.
- * Resolves false only when nothing should be sent.
- */
-async function writeAccessSettled() {
-  if (localStorage.getItem(WRITE_ACCESS_KEY) === 'granted') return true;
-  if (sessionStorage.getItem(WRITE_ACCESS_KEY) === 'refused') return true;
-  const granted = await requestWriteAccess();
-  if (granted === null) return true; // not in Telegram: nothing to ask
-  if (granted) {
-    localStorage.setItem(WRITE_ACCESS_KEY, 'granted');
-  } else {
-    sessionStorage.setItem(WRITE_ACCESS_KEY, 'refused');
-    notice.show(
-      "You're going. The bot can't message you, so you won't get a reminder when it starts; allow messages from the bot to get one.",
-      { sticky: true },
-    );
-  }
-  return true;
-}
-
 async function deleteEvent(event) {
   const ok = await confirmAction(`Delete "${event.title}"? Everyone going will lose it from their list.`);
   if (!ok) return;
   lastAction = { kind: 'delete', title: event.title };
-  if (!connection.send({ type: 'delete-event', id: event.id })) {
+  if (!send({ type: 'delete-event', id: event.id })) {
     notice.show('Not connected. The event was not deleted; try again when the app is back online.', { warning: true });
   }
 }
@@ -103,8 +63,6 @@ function syncButtons() {
     button.disabled = !online || Boolean(button.dataset.pending);
   }
 }
-
-let firstLoad = true;
 
 function onMessage(message) {
   switch (message.type) {
@@ -160,30 +118,13 @@ function describeError(error) {
   return error.msg;
 }
 
-const banner = $('connection');
-
 function onState(state, detail) {
-  banner.hidden = state === 'online';
-  if (state === 'connecting') banner.textContent = firstLoad ? 'Connecting…' : 'Reconnecting…';
-  if (state === 'waiting') {
-    const seconds = Math.max(1, Math.round(detail.delay / 1000));
-    banner.textContent = navigator.onLine
-      ? `Connection lost. Reconnecting in ${seconds} s…`
-      : 'You are offline. Changes are paused until you are back online.';
-  }
-  if (state === 'refused') {
-    banner.textContent = 'Your session has expired. Close the app and open it again from Telegram.';
-    banner.classList.add('warning');
-    $('events').setAttribute('aria-busy', 'false');
-    $('events').querySelectorAll('.skeleton').forEach((s) => s.remove());
-  }
-  document.body.dataset.connection = state;
+  showConnectionState($('connection'), state, detail, { firstLoad });
+  if (state === 'refused') list.stopLoading();
   syncButtons();
 }
 
-const data = initData();
-const connection = new Connection({ initData: data, onMessage, onState });
-if (data) {
+if (connection.initData) {
   connection.start();
 } else {
   $('outside-telegram').hidden = false;

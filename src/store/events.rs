@@ -1,47 +1,12 @@
-//! D1, the system of record. Every accepted change is written here before
-//! the hub applies it to the catalog and broadcasts it.
-//!
-//! Integers are bound with `JsValue::from_f64`: binding an `i64` makes a
-//! BigInt, which D1 rejects. Telegram ids fit in 52 bits, so `f64` is exact.
-//! Queries cast their columns to the types the row structs expect, so a row
-//! written by another tool (say `duration` as text) decodes instead of
-//! failing the whole load.
+//! Events and attendance.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
+use super::{counters, int};
 use crate::catalog::{Catalog, Event};
 use crate::validate;
-
-/// How many statements this isolate sent to D1, for the benchmark's
-/// "work per operation" figures (served only when `DEBUG_COUNTERS` is set).
-pub mod counters {
-    use std::cell::Cell;
-
-    thread_local! {
-        static READS: Cell<u64> = const { Cell::new(0) };
-        static WRITES: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(super) fn read(statements: u64) {
-        READS.with(|n| n.set(n.get() + statements));
-    }
-
-    pub(super) fn write(statements: u64) {
-        WRITES.with(|n| n.set(n.get() + statements));
-    }
-
-    /// (reads, writes) so far.
-    pub fn snapshot() -> (u64, u64) {
-        (READS.with(Cell::get), WRITES.with(Cell::get))
-    }
-}
-
-/// An integer as a JS number (D1 rejects the BigInt an `i64` would bind as).
-pub(crate) fn int(value: i64) -> JsValue {
-    JsValue::from_f64(value as f64)
-}
 
 #[derive(Deserialize)]
 struct EventRow {
@@ -77,6 +42,7 @@ impl From<EventRow> for Event {
             start: validate::normalize_start(&row.start).unwrap_or(row.start),
             duration: row.duration,
             attendees: Default::default(),
+            revision: 0,
         }
     }
 }
@@ -152,51 +118,6 @@ pub async fn upcoming_events(db: &D1Database, now: &str, limit: usize) -> Result
         .await?
         .results::<EventRow>()?;
     Ok(rows.into_iter().map(Event::from).collect())
-}
-
-#[derive(Deserialize)]
-struct AdminFlag {
-    is_admin: i64,
-}
-
-/// Records a login and returns the user's admin flag from D1.
-pub async fn upsert_user(
-    db: &D1Database,
-    telegram_id: i64,
-    name: &str,
-    username: Option<&str>,
-    now: i64,
-) -> Result<bool> {
-    counters::write(1);
-    let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
-    let row = db
-        .prepare(
-            "INSERT INTO users (telegram_id, name, username, is_admin, last_seen) \
-             VALUES (?1, ?2, ?3, 0, ?4) \
-             ON CONFLICT (telegram_id) DO UPDATE SET name = excluded.name, \
-             username = excluded.username, last_seen = excluded.last_seen \
-             RETURNING CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin",
-        )
-        .bind(&[
-            int(telegram_id),
-            JsValue::from_str(name),
-            username,
-            int(now),
-        ])?
-        .first::<AdminFlag>(None)
-        .await?;
-    Ok(row.is_some_and(|row| row.is_admin != 0))
-}
-
-/// The user's admin flag in D1 as it is now (false for an unknown user).
-pub async fn admin_flag(db: &D1Database, telegram_id: i64) -> Result<bool> {
-    counters::read(1);
-    let row = db
-        .prepare("SELECT CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin FROM users WHERE telegram_id = ?1")
-        .bind(&[int(telegram_id)])?
-        .first::<AdminFlag>(None)
-        .await?;
-    Ok(row.is_some_and(|row| row.is_admin != 0))
 }
 
 /// Stores that `telegram_id` attends `event_id`. Writes nothing when the
@@ -279,15 +200,5 @@ pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
             .bind(&[int(id)])?,
     ])
     .await?;
-    Ok(())
-}
-
-/// Forgets that a user blocked the bot (they wrote to it again).
-pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
-    counters::write(1);
-    db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
-        .bind(&[int(telegram_id)])?
-        .run()
-        .await?;
     Ok(())
 }

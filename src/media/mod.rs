@@ -1,13 +1,75 @@
-//! Uploaded images: what we accept, and how they are named in R2. Pure, so
-//! the rules are tested on the host; `media.rs` does the R2 and HTTP work.
+//! Event pictures, all in one place: what an admin may send (an `https`
+//! URL or an upload of a PNG, JPEG, WebP or GIF), how uploads are named in
+//! R2, and how a stored picture becomes the absolute URL clients get. Pure,
+//! so the rules are tested on the host; [`bucket`] does the R2 and HTTP
+//! work.
 
+pub mod bucket;
+
+use base64::Engine;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::error::ClientError;
 
 /// Largest accepted image, decoded.
 pub const MAX_IMAGE_BYTES: usize = 512 * 1024;
 
 /// Where uploaded images are served, followed by their R2 key.
 pub const MEDIA_PREFIX: &str = "/media/";
+
+/// Longest image URL we store.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// What an event's `image` field asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageChange {
+    /// No image (`null` or `""`).
+    Remove,
+    /// An `https://` URL, stored as it is.
+    Url(String),
+    /// An uploaded picture, for R2.
+    Upload(Upload),
+}
+
+impl ImageChange {
+    /// Reads the `image` field of `create-event` / `edit-event`.
+    pub fn from_field(value: &Value) -> Result<ImageChange, ClientError> {
+        match value {
+            Value::Null => Ok(ImageChange::Remove),
+            Value::String(url) if url.is_empty() => Ok(ImageChange::Remove),
+            Value::String(url) => image_url(url),
+            Value::Object(upload) => match upload.get("base64") {
+                Some(Value::String(data)) => Upload::decode(data).map(ImageChange::Upload),
+                _ => Err(ClientError::invalid("image upload needs base64 data")),
+            },
+            _ => Err(ClientError::invalid(
+                "image must be an https URL or an upload {name, base64}",
+            )),
+        }
+    }
+}
+
+fn image_url(url: &str) -> Result<ImageChange, ClientError> {
+    let plain = url
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
+    let host = url.strip_prefix("https://").unwrap_or("");
+    if !plain || host.is_empty() || host.starts_with('/') || url.len() > MAX_URL_BYTES {
+        return Err(ClientError::invalid("image must be an https:// URL"));
+    }
+    Ok(ImageChange::Url(url.to_string()))
+}
+
+/// A stored image as clients get it: `/media/...` paths (ours) made
+/// absolute against `base`, URLs as they are, `""` for none.
+pub fn absolute_url(image: &str, base: &str) -> String {
+    if image.starts_with('/') {
+        format!("{}{}", base.trim_end_matches('/'), image)
+    } else {
+        image.to_string()
+    }
+}
 
 /// The image formats we store, told apart by their first bytes (never by
 /// the file name a client sends).
@@ -67,6 +129,29 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// Checks an upload's base64 data (a browser's `data:` URL is fine too):
+    /// at most [`MAX_IMAGE_BYTES`] decoded, and an image by its first bytes.
+    pub fn decode(data: &str) -> Result<Upload, ClientError> {
+        let data = match data.split_once(";base64,") {
+            Some((prefix, rest)) if prefix.starts_with("data:") => rest,
+            _ => data,
+        };
+        // Refuse what is too big before spending time decoding it.
+        if data.len() > MAX_IMAGE_BYTES.div_ceil(3) * 4 + 4 {
+            return Err(ClientError::invalid("image must be at most 512 KiB"));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .map_err(|_| ClientError::invalid("image base64 does not decode"))?;
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(ClientError::invalid("image must be at most 512 KiB"));
+        }
+        let kind = ImageKind::sniff(&bytes).ok_or(ClientError::invalid(
+            "image must be a PNG, JPEG, WebP or GIF",
+        ))?;
+        Ok(Upload { bytes, kind })
+    }
+
     /// A fresh R2 key: a hash of the bytes and `salt` (the time and a
     /// counter), so two uploads of one picture still get two keys and
     /// deleting one never removes the other's.
@@ -155,5 +240,18 @@ mod tests {
         assert_eq!(key_of_path("https://cdn.example/media/x.png"), None);
         assert_eq!(content_type_of_key("a.JPG"), Some("image/jpeg"));
         assert_eq!(content_type_of_key("a.webp"), Some("image/webp"));
+    }
+
+    #[test]
+    fn stored_images_become_absolute() {
+        assert_eq!(
+            absolute_url("/media/a.png", "https://x.example/"),
+            "https://x.example/media/a.png"
+        );
+        assert_eq!(
+            absolute_url("https://cdn.example/p.png", "https://x.example"),
+            "https://cdn.example/p.png"
+        );
+        assert_eq!(absolute_url("", "https://x.example"), "");
     }
 }

@@ -1,0 +1,215 @@
+//! Every socket the hub holds, one record each: the socket, its session
+//! (the user behind it, whether it was refused), its rate-limit bucket and
+//! whether its login is being checked. One type owns them all, so
+//! forgetting a socket, or adding something to remember about one, is one
+//! edit.
+//!
+//! The session also lives in the socket's attachment, which survives
+//! hibernation; memory does not. The first use after the object is
+//! constructed again rebuilds the records from the attachments (one pass).
+//! [`Sockets::save`] writes both, so they never disagree.
+
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{self, JsString};
+use worker::{State, WebSocket};
+
+use crate::limits::{Bucket, Verdict, MAX_SOCKETS_PER_USER};
+use crate::session::Session;
+
+struct Record {
+    ws: WebSocket,
+    session: Session,
+    /// Made at the socket's first message after a wake.
+    bucket: Option<Bucket>,
+    /// The user whose login is being checked on this socket: it holds one
+    /// of their [`MAX_SOCKETS_PER_USER`] places meanwhile.
+    logging_in: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct Sockets {
+    /// `None` until rebuilt after construction.
+    records: RefCell<Option<HashMap<u64, Record>>>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's WebSocket, for `send` with a string that is already a
+    /// JS string: `send_with_str` would copy and decode the text from WASM
+    /// memory again for every socket.
+    type JsSocket;
+
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send_text(this: &JsSocket, text: &JsString) -> Result<(), JsValue>;
+}
+
+/// Sends an already-converted text frame; false when the socket cannot
+/// take it (closing, gone).
+pub fn send_js(ws: &WebSocket, text: &JsString) -> bool {
+    let socket: &worker::web_sys::WebSocket = ws.as_ref();
+    socket.unchecked_ref::<JsSocket>().send_text(text).is_ok()
+}
+
+/// A fresh socket id. Random, so ids made before and after a wake never meet.
+pub fn new_socket_id() -> u64 {
+    (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64
+}
+
+/// The session kept in a socket's attachment.
+pub fn attached_session(ws: &WebSocket) -> Session {
+    ws.deserialize_attachment::<Session>()
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+impl Sockets {
+    fn records(&self, state: &State) -> RefMut<'_, HashMap<u64, Record>> {
+        RefMut::map(self.records.borrow_mut(), |slot| {
+            slot.get_or_insert_with(|| {
+                state
+                    .get_websockets()
+                    .into_iter()
+                    .map(|ws| {
+                        let session = attached_session(&ws);
+                        (session.socket, Record::new(ws, session))
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    /// Accepts a new socket with the Hibernation API and remembers it.
+    pub fn accept(&self, state: &State, ws: &WebSocket, session: Session) -> worker::Result<()> {
+        state.accept_web_socket(ws);
+        ws.serialize_attachment(&session)?;
+        self.records(state)
+            .insert(session.socket, Record::new(ws.clone(), session));
+        Ok(())
+    }
+
+    /// Stores a socket's changed session, in its attachment and here.
+    pub fn save(&self, state: &State, ws: &WebSocket, session: &Session) -> worker::Result<()> {
+        ws.serialize_attachment(session)?;
+        let mut records = self.records(state);
+        match records.get_mut(&session.socket) {
+            Some(record) => record.session = session.clone(),
+            None => {
+                records.insert(session.socket, Record::new(ws.clone(), session.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets a socket that is gone or closing.
+    pub fn forget(&self, state: &State, socket: u64) {
+        self.records(state).remove(&socket);
+    }
+
+    /// Takes a token from the socket's rate-limit bucket for a message
+    /// arriving at `now_ms`.
+    pub fn take_token(&self, state: &State, socket: u64, now_ms: f64) -> Verdict {
+        match self.records(state).get_mut(&socket) {
+            Some(record) => record
+                .bucket
+                .get_or_insert_with(|| Bucket::new(now_ms))
+                .take(now_ms),
+            // Not ours any more (closing): nothing is served.
+            None => Verdict::Refuse,
+        }
+    }
+
+    /// Takes one of `user`'s places for a login being checked on `socket`,
+    /// unless they have [`MAX_SOCKETS_PER_USER`] already (logged in or
+    /// logging in). Taken before the login awaits anything, so logins that
+    /// interleave cannot pass the limit together.
+    pub fn reserve_login(&self, state: &State, socket: u64, user: i64) -> bool {
+        let mut records = self.records(state);
+        let taken = records.values().filter(|r| r.holds_place_of(user)).count();
+        match records.get_mut(&socket) {
+            Some(record) if taken < MAX_SOCKETS_PER_USER => {
+                record.logging_in = Some(user);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Ends a login check: the place is now held by the logged-in session,
+    /// or given back.
+    pub fn end_login(&self, state: &State, socket: u64) {
+        if let Some(record) = self.records(state).get_mut(&socket) {
+            record.logging_in = None;
+        }
+    }
+
+    /// Whether a login is being checked on `socket`.
+    pub fn is_logging_in(&self, state: &State, socket: u64) -> bool {
+        self.records(state)
+            .get(&socket)
+            .is_some_and(|r| r.logging_in.is_some())
+    }
+
+    /// The sockets that have neither logged in nor been refused, with the
+    /// time each was opened (ms).
+    pub fn pending(&self, state: &State) -> Vec<(u64, u64)> {
+        self.records(state)
+            .values()
+            .filter(|r| r.session.user.is_none() && !r.session.refused)
+            .map(|r| (r.session.socket, r.session.opened))
+            .collect()
+    }
+
+    /// The socket and session of `socket`, if it is still here.
+    pub fn get(&self, state: &State, socket: u64) -> Option<(WebSocket, Session)> {
+        self.records(state)
+            .get(&socket)
+            .map(|r| (r.ws.clone(), r.session.clone()))
+    }
+
+    /// How many sockets are logged in.
+    pub fn logged_in(&self, state: &State) -> usize {
+        self.records(state)
+            .values()
+            .filter(|r| r.session.user.is_some())
+            .count()
+    }
+
+    /// Sends to every logged-in socket the text `pick` chooses for its
+    /// session (`None`: nothing). A socket that cannot take it is forgotten;
+    /// the others are not affected.
+    pub fn send_each<'t>(
+        &self,
+        state: &State,
+        mut pick: impl FnMut(&Session) -> Option<&'t JsString>,
+    ) {
+        self.records(state).retain(|_, record| {
+            if record.session.user.is_none() {
+                return true;
+            }
+            match pick(&record.session) {
+                Some(text) => send_js(&record.ws, text),
+                None => true,
+            }
+        });
+    }
+}
+
+impl Record {
+    fn new(ws: WebSocket, session: Session) -> Record {
+        Record {
+            ws,
+            session,
+            bucket: None,
+            logging_in: None,
+        }
+    }
+
+    fn holds_place_of(&self, user: i64) -> bool {
+        self.logging_in == Some(user) || self.session.user.as_ref().is_some_and(|u| u.id == user)
+    }
+}

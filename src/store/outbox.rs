@@ -1,0 +1,168 @@
+//! The bot's outbox: reminders due to attendees (`notifications`), claimed
+//! by one cron run at a time, and the users Telegram refuses to deliver to
+//! (`bot_blocked`). The rules of when a row is due and how it is sent are in
+//! `notify.rs`; this is their SQL.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Result};
+
+use super::{counters, int};
+use crate::clock::LocalMinute;
+
+/// A reminder claimed for sending, with what the message needs.
+#[derive(Deserialize)]
+pub struct Due {
+    pub event_id: i64,
+    pub telegram_id: i64,
+    pub day: String,
+    pub title: String,
+    /// Whether the user still attends the (still existing) event.
+    pub attending: i64,
+}
+
+/// How a reminder ended (or `Pending` to try again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Sent,
+    /// Telegram answered 403.
+    Blocked,
+    /// Telegram refused it for another reason.
+    Failed,
+    /// The user no longer attends.
+    Left,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sent => "sent",
+            Status::Blocked => "blocked",
+            Status::Failed => "failed",
+            Status::Left => "left",
+        }
+    }
+}
+
+/// Records who is due for events starting at each of `minutes` (local
+/// time), once per event, attendee and day (`INSERT OR IGNORE`), and gives
+/// up on rows created before `expire_before`.
+pub async fn enqueue(
+    db: &D1Database,
+    minutes: &[LocalMinute],
+    now: i64,
+    expire_before: i64,
+) -> Result<()> {
+    let mut statements = Vec::new();
+    for minute in minutes {
+        statements.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO notifications \
+                 (event_id, telegram_id, day, status, created_at, updated_at) \
+                 SELECT a.event_id, a.telegram_id, ?1, 'pending', ?3, ?3 \
+                 FROM attendance a JOIN events e ON e.id = a.event_id \
+                 WHERE e.start = ?2 \
+                 AND a.telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
+            )
+            .bind(&[
+                JsValue::from_str(&minute.day),
+                JsValue::from_str(&minute.time),
+                int(now),
+            ])?,
+        );
+    }
+    statements.push(
+        db.prepare(
+            "UPDATE notifications SET status = 'expired', updated_at = ?1 \
+             WHERE status IN ('pending', 'sending') AND created_at < ?2",
+        )
+        .bind(&[int(now), int(expire_before)])?,
+    );
+    counters::write(statements.len() as u64);
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// Takes up to `limit` due rows for the run with `token` (atomically, so
+/// two runs never take the same row; a claim older than `lease_before` is
+/// taken to be from a run that died) and reads what sending them needs.
+pub async fn claim(
+    db: &D1Database,
+    token: &str,
+    limit: u32,
+    now: i64,
+    lease_before: i64,
+) -> Result<Vec<Due>> {
+    counters::write(1);
+    counters::read(1);
+    let claim = db
+        .prepare(
+            "UPDATE notifications SET status = 'sending', claim = ?1, updated_at = ?2 \
+             WHERE rowid IN (SELECT rowid FROM notifications \
+               WHERE status = 'pending' OR (status = 'sending' AND updated_at < ?3) \
+               ORDER BY created_at LIMIT ?4)",
+        )
+        .bind(&[
+            JsValue::from_str(token),
+            int(now),
+            int(lease_before),
+            JsValue::from_f64(f64::from(limit)),
+        ])?;
+    let read = db
+        .prepare(
+            "SELECT n.event_id, n.telegram_id, n.day, \
+             CAST(COALESCE(e.title, '') AS TEXT) AS title, \
+             (e.id IS NOT NULL AND a.telegram_id IS NOT NULL) AS attending \
+             FROM notifications n \
+             LEFT JOIN events e ON e.id = n.event_id \
+             LEFT JOIN attendance a ON a.event_id = n.event_id AND a.telegram_id = n.telegram_id \
+             WHERE n.claim = ?1 AND n.status = 'sending' ORDER BY n.created_at",
+        )
+        .bind(&[JsValue::from_str(token)])?;
+    let results = db.batch(vec![claim, read]).await?;
+    match results.get(1) {
+        Some(rows) => rows.results::<Due>(),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Records how sending `row` went.
+pub async fn mark(db: &D1Database, row: &Due, status: Status, now: i64) -> Result<()> {
+    counters::write(1);
+    db.prepare(
+        "UPDATE notifications SET status = ?1, updated_at = ?2 \
+         WHERE event_id = ?3 AND telegram_id = ?4 AND day = ?5",
+    )
+    .bind(&[
+        JsValue::from_str(status.as_str()),
+        int(now),
+        int(row.event_id),
+        int(row.telegram_id),
+        JsValue::from_str(&row.day),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Remembers that Telegram will not deliver to `telegram_id` (403).
+pub async fn block(db: &D1Database, telegram_id: i64, now: i64) -> Result<()> {
+    counters::write(1);
+    db.prepare("INSERT OR REPLACE INTO bot_blocked (telegram_id, since) VALUES (?1, ?2)")
+        .bind(&[int(telegram_id), int(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Forgets that a user blocked the bot (they wrote to it again).
+pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
+    counters::write(1);
+    db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
+        .bind(&[int(telegram_id)])?
+        .run()
+        .await?;
+    Ok(())
+}

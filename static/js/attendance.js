@@ -1,0 +1,61 @@
+// Attend and Leave on a card: asks (inside Telegram, once) for the bot to
+// be allowed to message the user, sends the change, and keeps the button
+// waiting until the server's answer re-renders it.
+
+import { requestWriteAccess } from './telegram.js';
+
+const WRITE_ACCESS_KEY = 'mini-events:write-access';
+const PENDING_TIMEOUT_MS = 8000;
+
+export class Attendance {
+  /**
+   * @param {object} o
+   * @param {(message: object) => boolean} o.send false when not connected
+   * @param {import('./notice.js').Notice} o.notice
+   * @param {() => void} o.onSettled a button stopped waiting without an answer
+   */
+  constructor({ send, notice, onSettled }) {
+    this.send = send;
+    this.notice = notice;
+    this.onSettled = onSettled;
+  }
+
+  async toggle(event, button) {
+    if (!event.attending && !(await this.writeAccessSettled())) return;
+    if (!this.send({ type: event.attending ? 'leave' : 'attend', event: event.id })) {
+      this.notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
+      return;
+    }
+    // Until the server's update arrives; it re-renders the button.
+    button.disabled = true;
+    button.dataset.pending = 'true';
+    setTimeout(() => {
+      if (button.dataset.pending) {
+        delete button.dataset.pending;
+        this.onSettled();
+      }
+    }, PENDING_TIMEOUT_MS);
+  }
+
+  /**
+   * Inside Telegram, attending first asks to let the bot message the user,
+   * so it can say when the event starts. A refusal still attends, with a
+   * note. Resolves false only when nothing should be sent.
+   */
+  async writeAccessSettled() {
+    if (localStorage.getItem(WRITE_ACCESS_KEY) === 'granted') return true;
+    if (sessionStorage.getItem(WRITE_ACCESS_KEY) === 'refused') return true;
+    const granted = await requestWriteAccess();
+    if (granted === null) return true; // not in Telegram: nothing to ask
+    if (granted) {
+      localStorage.setItem(WRITE_ACCESS_KEY, 'granted');
+    } else {
+      sessionStorage.setItem(WRITE_ACCESS_KEY, 'refused');
+      this.notice.show(
+        "You're going. The bot can't message you, so you won't get a reminder when it starts; allow messages from the bot to get one.",
+        { sticky: true },
+      );
+    }
+    return true;
+  }
+}
