@@ -327,7 +327,7 @@ fn random_frame_sequences_keep_the_catalog_consistent() {
     let turns = Turns::default();
     let (mut served, mut forbidden) = (0, 0);
     for step in 0..10_000 {
-        let kind = rng.pick(&kinds);
+        let kind = rng.pick(kinds);
         let target = rng.below(*hub.next_id.borrow() as u64 + 1) as i64;
         let id_value = match rng.below(5) {
             0 => format!("\"{target}\""),
