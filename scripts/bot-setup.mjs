@@ -7,9 +7,12 @@
 //
 //   BOT_TOKEN=... npm run bot-setup -- --url https://mini-events.<you>.workers.dev
 //
-// Without --secret it makes a new webhook secret and stores it as the
-// Worker's WEBHOOK_SECRET with `wrangler secret put` (so the Worker and
-// Telegram agree). The token is never printed.
+// The token comes from the environment (BOT_TOKEN) or standard input, never
+// from the command line, which other users see in `ps` and which shells
+// keep in their history. Without WEBHOOK_SECRET in the environment it makes
+// a new webhook secret and stores it as the Worker's WEBHOOK_SECRET with
+// `wrangler secret put` (so the Worker and Telegram agree). Neither is ever
+// printed, not even in an error.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,35 +23,64 @@ import { parseArgs } from 'node:util';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage: BOT_TOKEN=... npm run bot-setup -- --url https://<worker-host> [options]
+       npm run bot-setup -- --url https://<worker-host> < file-with-the-token
 
   --url URL        the deployed Worker's public origin (PUBLIC_URL)
-  --token T        the bot token (default: the BOT_TOKEN environment variable)
-  --secret S       use this webhook secret (already stored as WEBHOOK_SECRET)
-                   instead of making and storing a new one
   --menu-text T    the menu button's label (default "Events")
-  --api URL        the Bot API (default https://api.telegram.org)`;
+  --api URL        the Bot API (default https://api.telegram.org)
+
+The bot token comes from BOT_TOKEN or the first line of standard input.
+WEBHOOK_SECRET, when set, is used as the webhook secret (it must already be
+the Worker's WEBHOOK_SECRET); otherwise a new one is made and stored.`;
 
 function fail(message) {
   console.error(`bot-setup: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    token: { type: 'string' },
-    secret: { type: 'string' },
-    'menu-text': { type: 'string', default: 'Events' },
-    api: { type: 'string', default: process.env.TELEGRAM_API ?? 'https://api.telegram.org' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      'menu-text': { type: 'string', default: 'Events' },
+      api: { type: 'string', default: process.env.TELEGRAM_API ?? 'https://api.telegram.org' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  // Never echo the arguments: one of them may be a token.
+  const secretFlag = process.argv.some((a) => /^--(token|secret)(=|$)/.test(a));
+  fail(secretFlag
+    ? 'the token and the secret are not taken on the command line (ps and shell history show it): use BOT_TOKEN / WEBHOOK_SECRET or standard input'
+    : error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 'unknown option' : 'bad arguments');
+}
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const token = values.token ?? process.env.BOT_TOKEN;
-if (!token) fail('no bot token: pass --token or set BOT_TOKEN');
+
+/** The first line of standard input (asking for it when it is a terminal). */
+async function readToken() {
+  if (process.stdin.isTTY) process.stderr.write('Bot token (from @BotFather): ');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += chunk;
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0].trim();
+}
+
+const token = process.env.BOT_TOKEN || await readToken();
+if (!token) fail('no bot token: set BOT_TOKEN or give it on standard input');
+let api;
+try {
+  api = new URL(values.api).toString().replace(/\/$/, '');
+} catch {
+  fail('--api must be a URL, such as https://api.telegram.org');
+}
+/** `text` with the token taken out. */
+const redact = (text) => String(text).replaceAll(token, '<token>').replaceAll(encodeURIComponent(token), '<token>');
 let origin;
 try {
   origin = new URL(values.url ?? '').origin;
@@ -60,14 +92,20 @@ if (!origin.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.
 }
 
 async function call(method, body) {
-  const response = await fetch(`${values.api.replace(/\/$/, '')}/bot${token}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(`${api}/bot${token}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    console.error(`bot-setup: ${method} failed: ${redact(error.cause?.message ?? error.message)}`);
+    process.exit(1);
+  }
   const reply = await response.json().catch(() => ({ ok: false, description: `HTTP ${response.status}` }));
   if (!reply.ok) {
-    console.error(`bot-setup: ${method} failed: ${reply.description ?? response.status}`);
+    console.error(`bot-setup: ${method} failed: ${redact(reply.description ?? response.status)}`);
     process.exit(1);
   }
   return reply.result;
@@ -76,7 +114,7 @@ async function call(method, body) {
 const me = await call('getMe', {});
 console.log(`Bot: @${me.username}`);
 
-let secret = values.secret;
+let secret = process.env.WEBHOOK_SECRET;
 if (!secret) {
   secret = randomBytes(24).toString('hex');
   console.log('Storing a new WEBHOOK_SECRET with `wrangler secret put`…');

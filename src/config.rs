@@ -9,6 +9,11 @@ pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
 /// stay open without logging in before it is closed with 1008.
 pub const DEFAULT_LOGIN_TIMEOUT_SECONDS: u64 = 30;
 
+/// `MAX_PENDING_SOCKETS` when unset: sockets not logged in, per hub.
+pub const DEFAULT_MAX_PENDING_SOCKETS: usize = 2000;
+/// `MAX_PENDING_PER_IP` when unset: sockets not logged in, per client IP.
+pub const DEFAULT_MAX_PENDING_PER_IP: usize = 100;
+
 /// `REMINDERS_PER_RUN` when unset: Bot API calls per cron run, within the
 /// free plan's 50 subrequests per invocation, with room for the D1 queries.
 pub const DEFAULT_REMINDERS_PER_RUN: u32 = 20;
@@ -41,6 +46,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `REMINDERS_PER_RUN`: Bot API calls one cron run may make.
     pub reminders_per_run: u32,
+    /// `MAX_PENDING_SOCKETS`: sockets not logged in a hub holds at most.
+    pub max_pending_sockets: usize,
+    /// `MAX_PENDING_PER_IP`: of those, from one client (IPv6: one /64).
+    pub max_pending_per_ip: usize,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -76,6 +85,12 @@ impl Config {
         let reminders_per_run = get("REMINDERS_PER_RUN")
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(DEFAULT_REMINDERS_PER_RUN);
+        let count = |name: &str, default: usize| {
+            get(name)
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
         Config {
             bot_token: text("BOT_TOKEN").unwrap_or_default(),
             admin_ids,
@@ -97,6 +112,8 @@ impl Config {
                 })
                 .unwrap_or_default(),
             reminders_per_run,
+            max_pending_sockets: count("MAX_PENDING_SOCKETS", DEFAULT_MAX_PENDING_SOCKETS),
+            max_pending_per_ip: count("MAX_PENDING_PER_IP", DEFAULT_MAX_PENDING_PER_IP),
         }
     }
 
@@ -153,6 +170,11 @@ mod tests {
         assert_eq!(c.telegram_api, "https://api.telegram.org");
         assert_eq!(c.timezone, "UTC");
         assert_eq!(c.reminders_per_run, 20);
+        assert_eq!(c.max_pending_sockets, 2000);
+        assert_eq!(c.max_pending_per_ip, 100);
+        let limited = config(&[("MAX_PENDING_SOCKETS", "50"), ("MAX_PENDING_PER_IP", "0")]);
+        assert_eq!(limited.max_pending_sockets, 50);
+        assert_eq!(limited.max_pending_per_ip, 100, "0 would refuse everyone");
         assert_eq!(
             config(&[("REMINDERS_PER_RUN", " 300 ")]).reminders_per_run,
             300

@@ -25,7 +25,8 @@ pub enum ClientError {
     BadJson,
     /// A binary frame.
     Binary,
-    /// A frame over [`crate::protocol::MAX_FRAME_BYTES`].
+    /// A frame over [`crate::limits::MAX_FRAME_BYTES`] (the socket is then
+    /// closed).
     TooLarge,
     /// Over the per-socket rate limit.
     RateLimited,

@@ -1,5 +1,8 @@
-//! Limits on what one socket may do. Pure, so the rules are tested on the
-//! host; the hub applies them. The numbers are documented in the README.
+//! Limits on what one socket, one client and one user may do. Pure, so the
+//! rules are tested on the host; the hub applies them. The numbers are
+//! documented in the README (and `docs/protocol.md`).
+
+use std::net::Ipv6Addr;
 
 /// Messages a socket may send per second, on average.
 pub const MESSAGES_PER_SECOND: f64 = 10.0;
@@ -10,6 +13,32 @@ pub const MESSAGE_BURST: f64 = 20.0;
 pub const REFUSALS_BEFORE_CLOSE: u32 = 50;
 /// Sockets one user may have logged in at once.
 pub const MAX_SOCKETS_PER_USER: usize = 10;
+/// Largest frame a socket may send before it has logged in: a login is a
+/// few hundred bytes, so nothing bigger is read, let alone parsed.
+pub const MAX_FRAME_BYTES_BEFORE_LOGIN: usize = 8 * 1024;
+/// Largest frame a logged-in socket may send (an event with its picture).
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Close code for a frame over the limit (RFC 6455's "message too big").
+pub const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// What pending sockets (not logged in) are counted by: the client's IP
+/// from `CF-Connecting-IP`, an IPv6 client by its /64 (one household or
+/// one host gets a whole /64, so counting single addresses would let it
+/// pass the limit at will).
+pub fn client_key(ip: &str) -> String {
+    let ip = ip.trim();
+    match ip.parse::<Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        Err(_) => ip.chars().take(64).collect(),
+    }
+}
 
 /// What to do with one incoming message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +90,24 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_64() {
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key(" 203.0.113.7 "), "203.0.113.7");
+        assert_eq!(
+            client_key("2001:db8:aa:bb:1:2:3:4"),
+            client_key("2001:0db8:00aa:00bb:ffff::9")
+        );
+        assert_eq!(client_key("2001:db8:aa:bb::1"), "2001:db8:aa:bb::/64");
+        assert_ne!(
+            client_key("2001:db8:aa:bb::1"),
+            client_key("2001:db8:aa:bc::1")
+        );
+        assert_eq!(client_key("::ffff:198.51.100.2"), "198.51.100.2");
+        assert_eq!(client_key(""), "");
+        assert_eq!(client_key(&"x".repeat(500)).len(), 64);
+    }
 
     #[test]
     fn a_burst_then_the_rate() {

@@ -16,9 +16,6 @@ use crate::validate::{self, EventChanges};
 /// The app name every client message carries in `app`.
 pub const APP: &str = "mini_event";
 
-/// Frames longer than this are refused with `too_large` before parsing.
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
-
 /// The frame the runtime answers by itself, without waking the object.
 pub const PING: &str = r#"{"type":"ping"}"#;
 pub const PONG: &str = r#"{"type":"pong"}"#;
@@ -34,7 +31,8 @@ pub enum ClientMessage {
     DeleteEvent { id: i64 },
 }
 
-/// A client frame whose envelope is valid: a JSON object for our app.
+/// A client frame whose envelope is valid: a JSON object for our app (or
+/// a `ping`, which may come without `app`).
 #[derive(Debug)]
 pub struct Frame {
     kind: String,
@@ -47,6 +45,12 @@ impl Frame {
             Ok(Value::Object(fields)) => fields,
             _ => return Err(ClientError::BadJson),
         };
+        if fields.get("type").and_then(Value::as_str) == Some("ping") {
+            return Ok(Frame {
+                kind: "ping".into(),
+                fields: Map::new(),
+            });
+        }
         if fields.get("app").and_then(Value::as_str) != Some(APP) {
             return Err(ClientError::App);
         }
@@ -59,6 +63,11 @@ impl Frame {
 
     pub fn is_login(&self) -> bool {
         self.kind == "login"
+    }
+
+    /// Any JSON object whose `type` is `ping`, with or without `app`.
+    pub fn is_ping(&self) -> bool {
+        self.kind == "ping"
     }
 
     /// Messages only admins may send. Checked before their fields are read,
@@ -294,6 +303,20 @@ mod tests {
             Err("unknown_type"),
             "a login is not a message of a logged-in client"
         );
+    }
+
+    #[test]
+    fn any_ping_object_is_a_ping() {
+        for text in [
+            r#"{"type":"ping"}"#,
+            r#"{"type": "ping"}"#,
+            r#"{"type":"ping","app":"mini_event"}"#,
+            r#"{"app":"other","type":"ping","x":[1]}"#,
+        ] {
+            assert!(Frame::parse(text).is_ok_and(|f| f.is_ping()), "{text}");
+        }
+        assert!(Frame::parse(r#"{"type":"pings"}"#).is_err());
+        assert!(Frame::parse(r#"["ping"]"#).is_err());
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Session {
     /// The origin the socket was opened on, for absolute image URLs when
     /// `PUBLIC_URL` is not set.
     pub origin: String,
+    /// Who opened it, as the pending-socket limit counts clients (see
+    /// `limits::client_key`).
+    #[serde(default)]
+    pub client: String,
     /// Set by a successful login.
     #[serde(default)]
     pub user: Option<SessionUser>,

@@ -71,8 +71,22 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
     })
 }
 
+/// Text as people typed it, without control characters (escape sequences
+/// could drive the terminal of an operator listing events, and have no
+/// place on a page). `\r\n` and `\n` become `\n` where `newlines` are kept.
+pub fn plain_text(text: &str, newlines: bool) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || (newlines && *c == '\n'))
+        .collect()
+}
+
 fn title(value: &Value) -> Result<String, ClientError> {
-    let title = value.as_str().map(str::trim).unwrap_or("");
+    let title = value
+        .as_str()
+        .map(|t| plain_text(t, false))
+        .unwrap_or_default();
+    let title = title.trim();
     let chars = title.chars().count();
     if chars == 0 || chars > MAX_TITLE_CHARS {
         return Err(ClientError::invalid("title must be 1 to 120 characters"));
@@ -82,10 +96,11 @@ fn title(value: &Value) -> Result<String, ClientError> {
 
 fn description(value: &Value) -> Result<String, ClientError> {
     let text = match value {
-        Value::Null => "",
-        Value::String(text) => text.trim(),
+        Value::Null => String::new(),
+        Value::String(text) => plain_text(text, true),
         _ => return Err(ClientError::invalid("description must be text")),
     };
+    let text = text.trim();
     if text.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(ClientError::invalid(
             "description must be at most 2000 characters",
@@ -241,6 +256,22 @@ mod tests {
         assert!(new_event(&fields(with("image", json!({"base64": data_url})))).is_ok());
         let removed = new_event(&fields(with("image", json!(null))));
         assert_eq!(removed.map(|c| c.image), Ok(Some(ImageChange::Remove)));
+    }
+
+    #[test]
+    fn control_characters_are_taken_out() {
+        let changes = new_event(&fields(json!({
+            "title": "Party\u{1b}]0;pwned\u{7}\u{1b}[2J time", "start": "12:00", "duration": 1,
+            "description": "Line one\r\nLine\ttwo\u{0}\n\u{9b}31mred"
+        })))
+        .expect("valid");
+        assert_eq!(changes.title.as_deref(), Some("Party]0;pwned[2J time"));
+        assert_eq!(
+            changes.description.as_deref(),
+            Some("Line one\nLinetwo\n31mred")
+        );
+        assert!(refusal(with("title", json!("\u{1b}\u{7}"))).starts_with("title"));
+        assert_eq!(plain_text("a\nb", false), "ab");
     }
 
     #[test]

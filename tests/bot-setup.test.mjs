@@ -4,22 +4,32 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { ROOT } from './helpers.mjs';
 import { FAKE_BOT_USERNAME, startFakeTelegram } from './fake-telegram.mjs';
 
-const run = promisify(execFile);
+const TOKEN = '123:abc-secret-token';
 
-test('bot-setup makes the three calls with the right bodies and says what it set', async () => {
+/** Runs bot-setup with `args`, `env` and `stdin`; resolves { code, stdout, stderr }. */
+function botSetup(args, { env = {}, stdin = '' } = {}) {
+  return new Promise((resolve) => {
+    const child = execFile('node', [join(ROOT, 'scripts', 'bot-setup.mjs'), ...args], {
+      env: { ...process.env, BOT_TOKEN: '', WEBHOOK_SECRET: '', ...env },
+    }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+test('bot-setup makes the calls with the right bodies and says what it set', async () => {
   const fake = await startFakeTelegram();
   try {
-    const { stdout } = await run('node', [
-      join(ROOT, 'scripts', 'bot-setup.mjs'),
-      '--url', 'https://events.example/some/path', '--token', '123:abc', '--secret', 's3cret', '--api', fake.url,
-    ]);
+    const { code, stdout, stderr } = await botSetup(
+      ['--url', 'https://events.example/some/path', '--api', fake.url],
+      { env: { BOT_TOKEN: TOKEN, WEBHOOK_SECRET: 's3cret' } },
+    );
+    assert.equal(code, 0, stderr);
     assert.deepEqual(fake.calls.map((c) => c.method), ['getMe', 'setWebhook', 'setChatMenuButton', 'setMyCommands']);
-    assert.ok(fake.calls.every((c) => c.token === '123:abc'));
+    assert.ok(fake.calls.every((c) => c.token === TOKEN));
     const body = (method) => fake.calls.find((c) => c.method === method).body;
     assert.deepEqual(body('setWebhook'), {
       url: 'https://events.example/telegram/webhook',
@@ -32,20 +42,45 @@ test('bot-setup makes the three calls with the right bodies and says what it set
     assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events']);
     assert.match(stdout, new RegExp(`@${FAKE_BOT_USERNAME}`));
     assert.match(stdout, /Webhook: https:\/\/events\.example\/telegram\/webhook/);
-    assert.ok(!stdout.includes('123:abc') && !stdout.includes('s3cret'), 'no token or secret in the output');
+    assert.ok(!stdout.includes(TOKEN) && !stdout.includes('s3cret'), 'no token or secret in the output');
   } finally {
     await fake.close();
   }
 });
 
-test('bot-setup refuses a missing token or a plain-http URL', async () => {
-  const attempt = (args, env = {}) =>
-    run('node', [join(ROOT, 'scripts', 'bot-setup.mjs'), ...args], { env: { ...process.env, BOT_TOKEN: '', ...env } })
-      .then(() => ({ code: 0 }), (error) => ({ code: error.code, stderr: error.stderr }));
-  const noToken = await attempt(['--url', 'https://events.example']);
+test('bot-setup reads the token from standard input when BOT_TOKEN is unset', async () => {
+  const fake = await startFakeTelegram();
+  try {
+    const { code, stderr } = await botSetup(['--url', 'https://events.example', '--api', fake.url], {
+      env: { WEBHOOK_SECRET: 's3cret' }, stdin: `${TOKEN}\n`,
+    });
+    assert.equal(code, 0, stderr);
+    assert.ok(fake.calls.length > 0 && fake.calls.every((c) => c.token === TOKEN));
+  } finally {
+    await fake.close();
+  }
+});
+
+test('bot-setup refuses a token on the command line, a missing token or a plain-http URL', async () => {
+  const argv = await botSetup(['--url', 'https://events.example', '--token', TOKEN]);
+  assert.equal(argv.code, 2);
+  assert.match(argv.stderr, /not taken on the command line/);
+  assert.ok(!argv.stderr.includes(TOKEN), 'the refusal does not repeat the token');
+  const noToken = await botSetup(['--url', 'https://events.example']);
   assert.equal(noToken.code, 2);
   assert.match(noToken.stderr, /no bot token/);
-  const plain = await attempt(['--url', 'http://events.example', '--token', '1:a']);
+  const plain = await botSetup(['--url', 'http://events.example'], { env: { BOT_TOKEN: TOKEN } });
   assert.equal(plain.code, 2);
   assert.match(plain.stderr, /https/);
+});
+
+test('a Bot API that cannot be reached or a malformed --api never shows the token', async () => {
+  for (const api of ['http://127.0.0.1:1', 'ftp://example.org', 'htp//not a url', 'http://[::1']) {
+    const { code, stdout, stderr } = await botSetup(['--url', 'https://events.example', '--api', api], {
+      env: { BOT_TOKEN: TOKEN, WEBHOOK_SECRET: 's3cret' },
+    });
+    assert.notEqual(code, 0, api);
+    assert.match(stderr, /bot-setup: /, api);
+    assert.ok(!`${stdout}${stderr}`.includes('abc-secret'), `${api}: ${stderr}`);
+  }
 });

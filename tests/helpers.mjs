@@ -287,3 +287,72 @@ export async function withScreenshots(name, pages, body) {
     throw error;
   }
 }
+
+/**
+ * A WebSocket client written by hand over TCP, for what a well-behaved
+ * library will not do: it keeps sending after the server's close frame.
+ * Its frames (`{opcode, text}`, opcode 1 text, 8 close) collect in `frames`.
+ */
+export async function rawSocket(worker, { headers = {} } = {}) {
+  const { connect } = await import('node:net');
+  const { randomBytes } = await import('node:crypto');
+  const socket = connect(worker.port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const key = randomBytes(16).toString('base64');
+  const lines = [
+    'GET /ws HTTP/1.1', `Host: 127.0.0.1:${worker.port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  const raw = {
+    frames: [],
+    status: null,
+    /** Sends a masked text frame, as a client must. */
+    sendText(text) {
+      const payload = Buffer.from(text);
+      const length = payload.length < 126 ? Buffer.from([payload.length | 0x80])
+        : payload.length < 65536 ? Buffer.from([126 | 0x80, payload.length >> 8, payload.length & 255])
+          : Buffer.concat([Buffer.from([127 | 0x80]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(payload.length)); return b; })()]);
+      const mask = randomBytes(4);
+      const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+      if (!socket.destroyed) socket.write(Buffer.concat([Buffer.from([0x81]), length, mask, masked]));
+    },
+    texts() {
+      return this.frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.text));
+    },
+    close() {
+      socket.destroy();
+    },
+  };
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  socket.on('error', () => {});
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    if (!upgraded) {
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      raw.status = Number(buffer.subarray(0, end).toString().split(' ')[1]);
+      buffer = buffer.subarray(end + 4);
+      upgraded = true;
+    }
+    for (;;) {
+      if (buffer.length < 2) return;
+      let length = buffer[1] & 127;
+      let offset = 2;
+      if (length === 126) { length = buffer.readUInt16BE(2); offset = 4; }
+      if (length === 127) { length = Number(buffer.readBigUInt64BE(2)); offset = 10; }
+      if (buffer.length < offset + length) return;
+      const payload = buffer.subarray(offset, offset + length);
+      const opcode = buffer[0] & 15;
+      raw.frames.push({ opcode, text: opcode === 8 ? payload.subarray(2).toString() : payload.toString() });
+      buffer = buffer.subarray(offset + length);
+    }
+  });
+  for (let waited = 0; raw.status === null && waited < 5000; waited += 20) await sleep(20);
+  return raw;
+}

@@ -173,9 +173,6 @@ test('each malformed message gets its error code and the socket stays open', asy
   assert.deepEqual(await client.next(), {
     type: 'error', msg: 'Binary messages are not supported', code: 'binary',
   });
-  client.send(JSON.stringify({ type: 'attend', app: 'mini_event', event: 1, pad: 'x'.repeat(1024 * 1024) }));
-  assert.deepEqual(await client.next(), { type: 'error', msg: 'Message too large', code: 'too_large' });
-
   client.send('{"type":"ping"}');
   assert.deepEqual(await client.next(), { type: 'pong' }, 'still open after every error');
   client.close();

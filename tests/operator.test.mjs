@@ -60,6 +60,16 @@ test('grant, revoke and users manage the admin flag in D1', async () => {
   assert.match(bad.stderr, /not a Telegram user id/);
 });
 
+test('listings never print control characters (stored text cannot drive the terminal)', async () => {
+  // Written straight to D1, past the Worker's own cleaning.
+  await d1(state, "INSERT INTO users (telegram_id, name) VALUES (7000000009, 'Eve' || char(27) || ']0;pwned' || char(7) || char(27) || '[2J');");
+  const { stdout } = await admin('users');
+  const line = stdout.split('\n').find((l) => l.startsWith('7000000009'));
+  assert.ok(line.includes('Eve\\x1b]0;pwned\\x07\\x1b[2J'), line);
+  // eslint-disable-next-line no-control-regex -- looking for them is the point
+  assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f]/);
+});
+
 test('add-event goes through the Worker: a connected client sees it at once, with its image', async () => {
   const watcher = await Client.login(worker, user());
   const file = join(state, 'cover.png');

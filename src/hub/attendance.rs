@@ -13,7 +13,6 @@ impl EventHub {
         user: &SessionUser,
         event: i64,
         going: bool,
-        base: &str,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
         if self.with_catalog(|c| Ok(c.get(event)?.is_attended_by(user.id)))? == going {
@@ -32,7 +31,7 @@ impl EventHub {
             false => c.leave(event, user.id),
         })?;
         if changed {
-            self.broadcast_event(event, base);
+            self.broadcast_event(event);
         }
         Ok(())
     }

@@ -6,7 +6,8 @@
 //! very same rules with a handler of their own.
 
 use crate::error::ClientError;
-use crate::protocol::{ClientMessage, Frame, MAX_FRAME_BYTES};
+use crate::limits::{MAX_FRAME_BYTES, MAX_FRAME_BYTES_BEFORE_LOGIN, MESSAGE_TOO_BIG};
+use crate::protocol::{ClientMessage, Frame};
 use crate::session::{Session, SessionUser};
 
 use super::turns::{Lane, Turns};
@@ -15,7 +16,8 @@ use super::turns::{Lane, Turns};
 #[derive(Debug, Clone, Copy)]
 pub enum Incoming<'a> {
     Text(&'a str),
-    Binary,
+    /// A binary frame, of this many bytes.
+    Binary(usize),
 }
 
 /// What to do with one frame.
@@ -25,28 +27,55 @@ pub enum Route {
     Ignore,
     /// Answer this error; the socket stays open.
     Refuse(ClientError),
+    /// Answer `pong`.
+    Pong,
+    /// Close the socket (after this error, if any); it is never served
+    /// again.
+    Close {
+        error: Option<ClientError>,
+        code: u16,
+        reason: &'static str,
+    },
     /// Check this initData and log the socket in.
     Login(Result<String, ClientError>),
     /// A logged-in user's message: [`serve`] it.
     Serve(Frame),
 }
 
-/// Reads a frame against the session of the socket it came from.
+/// Reads a frame against the session of the socket it came from. Frames
+/// over the size limit (8 KiB before login, 1 MiB after) close the socket
+/// before anything reads them: every frame is copied into WASM memory,
+/// which never shrinks, so big ones must not be worth sending.
 pub fn route(session: &Session, incoming: Incoming) -> Route {
     if session.refused {
         return Route::Ignore;
     }
-    let text = match incoming {
-        Incoming::Binary => return Route::Refuse(ClientError::Binary),
-        Incoming::Text(text) if text.len() > MAX_FRAME_BYTES => {
-            return Route::Refuse(ClientError::TooLarge)
-        }
-        Incoming::Text(text) => text,
+    let logged_in = session.user.is_some();
+    let limit = match logged_in {
+        true => MAX_FRAME_BYTES,
+        false => MAX_FRAME_BYTES_BEFORE_LOGIN,
+    };
+    let size = match incoming {
+        Incoming::Text(text) => text.len(),
+        Incoming::Binary(size) => size,
+    };
+    if size > limit {
+        return Route::Close {
+            error: logged_in.then_some(ClientError::TooLarge),
+            code: MESSAGE_TOO_BIG,
+            reason: "message too big",
+        };
+    }
+    let Incoming::Text(text) = incoming else {
+        return Route::Refuse(ClientError::Binary);
     };
     let frame = match Frame::parse(text) {
         Ok(frame) => frame,
         Err(error) => return Route::Refuse(error),
     };
+    if frame.is_ping() {
+        return Route::Pong;
+    }
     match (&session.user, frame.is_login()) {
         (None, true) => Route::Login(frame.into_login()),
         (None, false) => Route::Refuse(ClientError::LoginRequired),
@@ -115,6 +144,8 @@ mod tests {
     fn routed(session: &Session, text: &str) -> String {
         match route(session, Incoming::Text(text)) {
             Route::Ignore => "ignore".into(),
+            Route::Pong => "pong".into(),
+            Route::Close { error, code, .. } => format!("close {code} {error:?}"),
             Route::Refuse(error) => error.code().into(),
             Route::Login(data) => format!("login {data:?}"),
             Route::Serve(frame) => format!("serve admin={}", frame.is_admin_only()),
@@ -140,16 +171,44 @@ mod tests {
             routed(&user, r#"{"type":"x","app":"mini_event"}"#),
             "serve admin=false"
         );
-        let big = format!(
-            r#"{{"type":"attend","pad":"{}"}}"#,
-            "x".repeat(MAX_FRAME_BYTES)
-        );
-        assert_eq!(routed(&user, &big), "too_large");
+        for session in [&pending, &user] {
+            assert_eq!(routed(session, r#"{"type": "ping"}"#), "pong");
+        }
+        assert_eq!(routed(&refused, r#"{"type":"ping"}"#), "ignore");
         assert!(matches!(
-            route(&user, Incoming::Binary),
+            route(&user, Incoming::Binary(10)),
             Route::Refuse(ClientError::Binary)
         ));
-        assert!(matches!(route(&refused, Incoming::Binary), Route::Ignore));
+        assert!(matches!(
+            route(&refused, Incoming::Binary(10)),
+            Route::Ignore
+        ));
+    }
+
+    #[test]
+    fn frames_over_the_limit_close_the_socket() {
+        let pending = session(None, false);
+        let user = session(Some(1), false);
+        let padded = |size: usize| format!(r#"{{"pad":"{}"}}"#, "x".repeat(size - 10));
+        let small = padded(MAX_FRAME_BYTES_BEFORE_LOGIN);
+        assert_eq!(small.len(), MAX_FRAME_BYTES_BEFORE_LOGIN);
+        assert_eq!(routed(&pending, &small), "app", "8 KiB is still read");
+        assert_eq!(
+            routed(&pending, &padded(MAX_FRAME_BYTES_BEFORE_LOGIN + 1)),
+            "close 1009 None"
+        );
+        assert_eq!(
+            routed(&user, &padded(MAX_FRAME_BYTES_BEFORE_LOGIN + 1)),
+            "app"
+        );
+        assert_eq!(
+            routed(&user, &padded(MAX_FRAME_BYTES + 1)),
+            "close 1009 Some(TooLarge)"
+        );
+        assert!(matches!(
+            route(&pending, Incoming::Binary(MAX_FRAME_BYTES_BEFORE_LOGIN + 1)),
+            Route::Close { code: 1009, .. }
+        ));
     }
 
     /// A handler whose admin checks finish when the test says so, and

@@ -12,11 +12,7 @@ use crate::store;
 use crate::validate::EventChanges;
 
 impl EventHub {
-    pub(super) async fn create_event(
-        &self,
-        changes: EventChanges,
-        base: &str,
-    ) -> Result<(), ClientError> {
+    pub(super) async fn create_event(&self, changes: EventChanges) -> Result<(), ClientError> {
         self.load_catalog().await?;
         let image = media::store(&self.env, changes.image.as_ref())
             .await
@@ -34,7 +30,7 @@ impl EventHub {
             catalog.insert(event);
             Ok(())
         })?;
-        self.broadcast_event(id, base);
+        self.broadcast_event(id);
         Ok(())
     }
 
@@ -42,7 +38,6 @@ impl EventHub {
         &self,
         id: i64,
         changes: EventChanges,
-        base: &str,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
         let old_image = self.with_catalog(|catalog| Ok(catalog.get(id)?.image.clone()))?;
@@ -66,7 +61,7 @@ impl EventHub {
             media::delete(&self.env, &old_image).await;
         }
         self.with_catalog(|catalog| catalog.replace(edited))?;
-        self.broadcast_event(id, base);
+        self.broadcast_event(id);
         Ok(())
     }
 

@@ -67,9 +67,13 @@ impl EventHub {
             is_admin: self.is_admin(init.user.id, stored_admin),
         };
         session.user = Some(user.clone());
-        self.sockets
+        let open = self
+            .sockets
             .save(&self.state, ws, &session)
             .map_err(|e| internal("saving the session", e))?;
+        if !open {
+            return Ok(()); // closed while the login was checked
+        }
 
         // From here on nothing awaits, so no broadcast can slip in between
         // the initial events and `events-loaded`.
@@ -85,7 +89,7 @@ impl EventHub {
         );
         let selected = self.with_catalog(|catalog| {
             for event in catalog.in_order() {
-                let view = self.views.of(event, &base);
+                let view = self.views.of(event, base);
                 if !sockets::send_js(ws, view.for_user(event, user.id)) {
                     break;
                 }

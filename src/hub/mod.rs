@@ -39,10 +39,11 @@ use worker::{
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::ClientError;
-use crate::limits::Verdict;
+use crate::limits::{self, Verdict};
 use crate::protocol::{self, ClientMessage, ServerMessage};
 use crate::session::{Session, SessionUser};
 use dispatch::{Incoming, Route};
+use sockets::Admission;
 
 #[durable_object]
 pub struct EventHub {
@@ -92,12 +93,30 @@ impl DurableObject for EventHub {
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return Response::error("Expected a WebSocket upgrade", 426);
         }
+        // Sockets that have not logged in cost memory and the alarm's time
+        // but prove nothing, so there may be only so many, in all and per
+        // client.
+        let ip = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
+        let client = limits::client_key(&ip);
+        let (max_pending, max_per_client) = (
+            self.config.max_pending_sockets,
+            self.config.max_pending_per_ip,
+        );
+        match self
+            .sockets
+            .admission(&self.state, &client, max_pending, max_per_client)
+        {
+            Admission::Open => {}
+            Admission::HubFull => return Response::error("Too many connections waiting", 503),
+            Admission::ClientFull => return Response::error("Too many connections", 429),
+        }
         let origin = crate::config::origin_of(&req.inner().url()).to_string();
         let pair = WebSocketPair::new()?;
         let session = Session {
             socket: sockets::new_socket_id(),
             opened: Date::now().as_millis(),
             origin,
+            client,
             ..Session::default()
         };
         let (socket, opened) = (session.socket, session.opened);
@@ -119,7 +138,7 @@ impl DurableObject for EventHub {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let mut session = sockets::attached_session(&ws);
+        let session = sockets::attached_session(&ws);
         if session.refused {
             return Ok(());
         }
@@ -132,29 +151,36 @@ impl DurableObject for EventHub {
             }
             Verdict::Close => {
                 send(&ws, &protocol::error_json(&ClientError::RateLimited));
-                session.refused = true;
-                if let Err(e) = self.sockets.save(&self.state, &ws, &session) {
-                    internal("marking the session refused", e);
-                }
-                let _ = ws.close(Some(POLICY_VIOLATION), Some("too many messages"));
+                self.shut(&ws, session, POLICY_VIOLATION, "too many messages");
                 return Ok(());
             }
         }
         let incoming = match &message {
             WebSocketIncomingMessage::String(text) => Incoming::Text(text),
-            WebSocketIncomingMessage::Binary(_) => Incoming::Binary,
+            WebSocketIncomingMessage::Binary(bytes) => Incoming::Binary(bytes.len()),
         };
         let outcome = match dispatch::route(&session, incoming) {
             Route::Ignore => Ok(()),
             Route::Refuse(error) => Err(error),
+            Route::Pong => {
+                send(&ws, protocol::PONG);
+                Ok(())
+            }
+            Route::Close {
+                error,
+                code,
+                reason,
+            } => {
+                if let Some(error) = error {
+                    send(&ws, &protocol::error_json(&error));
+                }
+                self.shut(&ws, session, code, reason);
+                Ok(())
+            }
             Route::Login(data) => self.login(&ws, session, data).await,
             Route::Serve(frame) => match &session.user {
                 Some(user) => {
-                    let served = Served {
-                        hub: self,
-                        ws: &ws,
-                        base: self.base_url(&session),
-                    };
+                    let served = Served { hub: self, ws: &ws };
                     dispatch::serve(&self.turns, &served, user, frame).await
                 }
                 None => Err(ClientError::LoginRequired),
@@ -193,8 +219,6 @@ impl DurableObject for EventHub {
 struct Served<'a> {
     hub: &'a EventHub,
     ws: &'a WebSocket,
-    /// The origin image paths are made absolute with for this socket.
-    base: String,
 }
 
 impl dispatch::Handler for Served<'_> {
@@ -207,12 +231,12 @@ impl dispatch::Handler for Served<'_> {
         user: &SessionUser,
         message: ClientMessage,
     ) -> std::result::Result<(), ClientError> {
-        let (hub, base) = (self.hub, self.base.as_str());
+        let hub = self.hub;
         match message {
-            ClientMessage::Attend { event } => hub.set_attendance(user, event, true, base).await,
-            ClientMessage::Leave { event } => hub.set_attendance(user, event, false, base).await,
-            ClientMessage::CreateEvent(changes) => hub.create_event(changes, base).await,
-            ClientMessage::EditEvent { id, changes } => hub.edit_event(id, changes, base).await,
+            ClientMessage::Attend { event } => hub.set_attendance(user, event, true).await,
+            ClientMessage::Leave { event } => hub.set_attendance(user, event, false).await,
+            ClientMessage::CreateEvent(changes) => hub.create_event(changes).await,
+            ClientMessage::EditEvent { id, changes } => hub.edit_event(id, changes).await,
             ClientMessage::DeleteEvent { id } => hub.delete_event(id).await,
         }
     }
@@ -232,13 +256,26 @@ impl EventHub {
             return Response::error("Not found", 404);
         }
         let (reads, writes) = crate::store::counters::snapshot();
+        let (logged_in, pending) = self.sockets.counts(&self.state);
         Response::from_json(&serde_json::json!({
             "d1_reads": reads,
             "d1_writes": writes,
             "sockets": self.state.get_websockets().len(),
-            "logged_in": self.sockets.logged_in(&self.state),
+            "logged_in": logged_in,
+            "pending": pending,
             "catalog_loaded": self.catalog.borrow().is_some(),
         }))
+    }
+
+    /// Closes a socket for good: its session is marked refused (so nothing
+    /// it sends is served again, even if it ignores the close), and it no
+    /// longer gets broadcasts.
+    fn shut(&self, ws: &WebSocket, mut session: Session, code: u16, reason: &str) {
+        session.refused = true;
+        if let Err(e) = self.sockets.save(&self.state, ws, &session) {
+            internal("marking the session refused", e);
+        }
+        let _ = ws.close(Some(code), Some(reason));
     }
 
     fn db(&self) -> std::result::Result<D1Database, ClientError> {
@@ -270,24 +307,34 @@ impl EventHub {
         f(catalog)
     }
 
-    /// The origin that `/media/...` image paths are made absolute with.
-    fn base_url(&self, session: &Session) -> String {
-        self.config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| session.origin.clone())
+    /// The origin that `/media/...` image paths are made absolute with for
+    /// the socket of `session`.
+    fn base_url<'s>(&'s self, session: &'s Session) -> &'s str {
+        self.config.public_url.as_deref().unwrap_or(&session.origin)
     }
 
     /// Sends the changed event `id` to every logged-in socket, each with its
-    /// own `attending`. The event is serialized twice, not once per socket.
-    fn broadcast_event(&self, id: i64, base: &str) {
+    /// own `attending` and image URLs on the origin it connected to (unless
+    /// `PUBLIC_URL` is set): one client's `Host` never changes what others
+    /// see. The event is serialized twice per origin, not once per socket.
+    fn broadcast_event(&self, id: i64) {
         let slot = self.catalog.borrow();
         let Some(event) = slot.as_ref().and_then(|c| c.get(id).ok()) else {
             return;
         };
-        let view = self.views.of(event, base);
+        let bases = match &self.config.public_url {
+            Some(url) => vec![url.clone()],
+            None => self.sockets.origins(&self.state),
+        };
+        let views: Vec<_> = bases
+            .iter()
+            .map(|base| (base.as_str(), self.views.of(event, base)))
+            .collect();
         self.sockets.send_each(&self.state, |session| {
-            session.user.as_ref().map(|u| view.for_user(event, u.id))
+            let user = session.user.as_ref()?;
+            let base = self.base_url(session);
+            let (_, view) = views.iter().find(|(b, _)| *b == base)?;
+            Some(view.for_user(event, user.id))
         });
     }
 

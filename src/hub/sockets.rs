@@ -2,7 +2,8 @@
 //! (the user behind it, whether it was refused), its rate-limit bucket and
 //! whether its login is being checked. One type owns them all, so
 //! forgetting a socket, or adding something to remember about one, is one
-//! edit.
+//! edit. It also keeps the count of sockets not logged in, per hub and per
+//! client, for the limits on them.
 //!
 //! The session also lives in the socket's attachment, which survives
 //! hibernation; memory does not. The first use after the object is
@@ -33,7 +34,26 @@ struct Record {
 #[derive(Default)]
 pub struct Sockets {
     /// `None` until rebuilt after construction.
-    records: RefCell<Option<HashMap<u64, Record>>>,
+    records: RefCell<Option<Records>>,
+}
+
+#[derive(Default)]
+struct Records {
+    by_id: HashMap<u64, Record>,
+    /// Sockets not logged in (refused ones too, until they are gone), in
+    /// all and by client.
+    pending: usize,
+    pending_by_client: HashMap<String, usize>,
+}
+
+/// Whether a new socket may be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Open,
+    /// Too many sockets wait to log in on this hub.
+    HubFull,
+    /// Too many sockets of this client wait to log in.
+    ClientFull,
 }
 
 #[wasm_bindgen]
@@ -67,53 +87,105 @@ pub fn attached_session(ws: &WebSocket) -> Session {
         .unwrap_or_default()
 }
 
+impl Records {
+    fn insert(&mut self, record: Record) {
+        self.count(&record.session, 1);
+        if let Some(old) = self.by_id.insert(record.session.socket, record) {
+            self.count(&old.session, -1);
+        }
+    }
+
+    fn remove(&mut self, socket: u64) {
+        if let Some(old) = self.by_id.remove(&socket) {
+            self.count(&old.session, -1);
+        }
+    }
+
+    /// Counts `session` in (`1`) or out (`-1`) of the pending sockets.
+    fn count(&mut self, session: &Session, delta: isize) {
+        if session.user.is_some() {
+            return;
+        }
+        self.pending = self.pending.saturating_add_signed(delta);
+        let by_client = self
+            .pending_by_client
+            .entry(session.client.clone())
+            .or_default();
+        *by_client = by_client.saturating_add_signed(delta);
+        if *by_client == 0 {
+            self.pending_by_client.remove(&session.client);
+        }
+    }
+}
+
 impl Sockets {
-    fn records(&self, state: &State) -> RefMut<'_, HashMap<u64, Record>> {
+    fn records(&self, state: &State) -> RefMut<'_, Records> {
         RefMut::map(self.records.borrow_mut(), |slot| {
             slot.get_or_insert_with(|| {
-                state
-                    .get_websockets()
-                    .into_iter()
-                    .map(|ws| {
-                        let session = attached_session(&ws);
-                        (session.socket, Record::new(ws, session))
-                    })
-                    .collect()
+                let mut records = Records::default();
+                for ws in state.get_websockets() {
+                    let session = attached_session(&ws);
+                    records.insert(Record::new(ws, session));
+                }
+                records
             })
         })
+    }
+
+    /// Whether `client` may open one more socket, given how many sockets
+    /// wait to log in (`max_pending` per hub, `max_per_client` per client).
+    pub fn admission(
+        &self,
+        state: &State,
+        client: &str,
+        max_pending: usize,
+        max_per_client: usize,
+    ) -> Admission {
+        let records = self.records(state);
+        if records.pending >= max_pending {
+            return Admission::HubFull;
+        }
+        match records.pending_by_client.get(client) {
+            Some(count) if *count >= max_per_client => Admission::ClientFull,
+            _ => Admission::Open,
+        }
     }
 
     /// Accepts a new socket with the Hibernation API and remembers it.
     pub fn accept(&self, state: &State, ws: &WebSocket, session: Session) -> worker::Result<()> {
         state.accept_web_socket(ws);
         ws.serialize_attachment(&session)?;
-        self.records(state)
-            .insert(session.socket, Record::new(ws.clone(), session));
+        self.records(state).insert(Record::new(ws.clone(), session));
         Ok(())
     }
 
     /// Stores a socket's changed session, in its attachment and here.
-    pub fn save(&self, state: &State, ws: &WebSocket, session: &Session) -> worker::Result<()> {
+    /// False when the socket is gone (closed while its message was served).
+    pub fn save(&self, state: &State, ws: &WebSocket, session: &Session) -> worker::Result<bool> {
         ws.serialize_attachment(session)?;
         let mut records = self.records(state);
-        match records.get_mut(&session.socket) {
-            Some(record) => record.session = session.clone(),
-            None => {
-                records.insert(session.socket, Record::new(ws.clone(), session.clone()));
-            }
-        }
-        Ok(())
+        let Some(old) = records.by_id.get(&session.socket) else {
+            return Ok(false);
+        };
+        let record = Record {
+            ws: old.ws.clone(),
+            session: session.clone(),
+            bucket: old.bucket.clone(),
+            logging_in: old.logging_in,
+        };
+        records.insert(record);
+        Ok(true)
     }
 
     /// Forgets a socket that is gone or closing.
     pub fn forget(&self, state: &State, socket: u64) {
-        self.records(state).remove(&socket);
+        self.records(state).remove(socket);
     }
 
     /// Takes a token from the socket's rate-limit bucket for a message
     /// arriving at `now_ms`.
     pub fn take_token(&self, state: &State, socket: u64, now_ms: f64) -> Verdict {
-        match self.records(state).get_mut(&socket) {
+        match self.records(state).by_id.get_mut(&socket) {
             Some(record) => record
                 .bucket
                 .get_or_insert_with(|| Bucket::new(now_ms))
@@ -129,8 +201,12 @@ impl Sockets {
     /// interleave cannot pass the limit together.
     pub fn reserve_login(&self, state: &State, socket: u64, user: i64) -> bool {
         let mut records = self.records(state);
-        let taken = records.values().filter(|r| r.holds_place_of(user)).count();
-        match records.get_mut(&socket) {
+        let taken = records
+            .by_id
+            .values()
+            .filter(|r| r.holds_place_of(user))
+            .count();
+        match records.by_id.get_mut(&socket) {
             Some(record) if taken < MAX_SOCKETS_PER_USER => {
                 record.logging_in = Some(user);
                 true
@@ -142,7 +218,7 @@ impl Sockets {
     /// Ends a login check: the place is now held by the logged-in session,
     /// or given back.
     pub fn end_login(&self, state: &State, socket: u64) {
-        if let Some(record) = self.records(state).get_mut(&socket) {
+        if let Some(record) = self.records(state).by_id.get_mut(&socket) {
             record.logging_in = None;
         }
     }
@@ -150,6 +226,7 @@ impl Sockets {
     /// Whether a login is being checked on `socket`.
     pub fn is_logging_in(&self, state: &State, socket: u64) -> bool {
         self.records(state)
+            .by_id
             .get(&socket)
             .is_some_and(|r| r.logging_in.is_some())
     }
@@ -158,6 +235,7 @@ impl Sockets {
     /// time each was opened (ms).
     pub fn pending(&self, state: &State) -> Vec<(u64, u64)> {
         self.records(state)
+            .by_id
             .values()
             .filter(|r| r.session.user.is_none() && !r.session.refused)
             .map(|r| (r.session.socket, r.session.opened))
@@ -167,16 +245,26 @@ impl Sockets {
     /// The socket and session of `socket`, if it is still here.
     pub fn get(&self, state: &State, socket: u64) -> Option<(WebSocket, Session)> {
         self.records(state)
+            .by_id
             .get(&socket)
             .map(|r| (r.ws.clone(), r.session.clone()))
     }
 
-    /// How many sockets are logged in.
-    pub fn logged_in(&self, state: &State) -> usize {
-        self.records(state)
-            .values()
-            .filter(|r| r.session.user.is_some())
-            .count()
+    /// How many sockets are logged in, and how many are not (yet).
+    pub fn counts(&self, state: &State) -> (usize, usize) {
+        let records = self.records(state);
+        (records.by_id.len() - records.pending, records.pending)
+    }
+
+    /// The origins the logged-in sockets were opened on, each once.
+    pub fn origins(&self, state: &State) -> Vec<String> {
+        let mut origins: Vec<String> = Vec::new();
+        for record in self.records(state).by_id.values() {
+            if record.receives() && !origins.contains(&record.session.origin) {
+                origins.push(record.session.origin.clone());
+            }
+        }
+        origins
     }
 
     /// Sends to every logged-in socket the text `pick` chooses for its
@@ -187,15 +275,21 @@ impl Sockets {
         state: &State,
         mut pick: impl FnMut(&Session) -> Option<&'t JsString>,
     ) {
-        self.records(state).retain(|_, record| {
-            if record.session.user.is_none() {
-                return true;
+        let mut records = self.records(state);
+        let mut gone = Vec::new();
+        for (socket, record) in &records.by_id {
+            if !record.receives() {
+                continue;
             }
-            match pick(&record.session) {
-                Some(text) => send_js(&record.ws, text),
-                None => true,
+            if let Some(text) = pick(&record.session) {
+                if !send_js(&record.ws, text) {
+                    gone.push(*socket);
+                }
             }
-        });
+        }
+        for socket in gone {
+            records.remove(socket);
+        }
     }
 }
 
@@ -210,6 +304,12 @@ impl Record {
     }
 
     fn holds_place_of(&self, user: i64) -> bool {
-        self.logging_in == Some(user) || self.session.user.as_ref().is_some_and(|u| u.id == user)
+        self.logging_in == Some(user)
+            || (self.receives() && self.session.user.as_ref().is_some_and(|u| u.id == user))
+    }
+
+    /// Logged in and not closing: gets broadcasts.
+    fn receives(&self) -> bool {
+        self.session.user.is_some() && !self.session.refused
     }
 }

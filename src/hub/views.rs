@@ -6,7 +6,9 @@
 //! A rendering remembers the event's revision and the origin its image URL
 //! was made absolute with; asked for an event whose revision (or origin)
 //! differs, it renders again. Nothing is invalidated by hand, so no change
-//! can leave a stale message behind.
+//! can leave a stale message behind. Without `PUBLIC_URL`, each socket gets
+//! image URLs on the origin it connected to, so an event may have a few
+//! renderings at once (at most [`ORIGINS_KEPT`]; more only cost a render).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -36,9 +38,13 @@ impl View {
     }
 }
 
+/// Renderings kept per event (one per origin sockets connected to).
+pub const ORIGINS_KEPT: usize = 4;
+
 #[derive(Default)]
 pub struct Views {
-    rendered: RefCell<HashMap<i64, Rc<View>>>,
+    /// Per event, the latest renderings first.
+    rendered: RefCell<HashMap<i64, Vec<Rc<View>>>>,
 }
 
 impl Views {
@@ -46,10 +52,10 @@ impl Views {
     /// against `base`.
     pub fn of(&self, event: &Event, base: &str) -> Rc<View> {
         let mut rendered = self.rendered.borrow_mut();
-        if let Some(view) = rendered.get(&event.id) {
-            if view.revision == event.revision && view.base == base {
-                return Rc::clone(view);
-            }
+        let kept = rendered.entry(event.id).or_default();
+        kept.retain(|view| view.revision == event.revision);
+        if let Some(view) = kept.iter().find(|view| view.base == base) {
+            return Rc::clone(view);
         }
         let view = Rc::new(View {
             revision: event.revision,
@@ -57,7 +63,8 @@ impl Views {
             attending: JsString::from(protocol::event_json(event, true, base)),
             not_attending: JsString::from(protocol::event_json(event, false, base)),
         });
-        rendered.insert(event.id, Rc::clone(&view));
+        kept.insert(0, Rc::clone(&view));
+        kept.truncate(ORIGINS_KEPT);
         view
     }
 
