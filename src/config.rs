@@ -14,6 +14,10 @@ pub const DEFAULT_MAX_PENDING_SOCKETS: usize = 2000;
 /// `MAX_PENDING_PER_IP` when unset: sockets not logged in, per client IP.
 pub const DEFAULT_MAX_PENDING_PER_IP: usize = 100;
 
+/// `BROADCAST_WINDOW_MS` when unset: changes to one event within this long
+/// of its last broadcast are merged into one.
+pub const DEFAULT_BROADCAST_WINDOW_MS: u64 = 50;
+
 /// `REMINDERS_PER_RUN` when unset: Bot API calls per cron run, within the
 /// free plan's 50 subrequests per invocation, with room for the D1 queries.
 pub const DEFAULT_REMINDERS_PER_RUN: u32 = 20;
@@ -50,6 +54,9 @@ pub struct Config {
     pub max_pending_sockets: usize,
     /// `MAX_PENDING_PER_IP`: of those, from one client (IPv6: one /64).
     pub max_pending_per_ip: usize,
+    /// `BROADCAST_WINDOW_MS`: the merge window of an event's broadcasts
+    /// (0 sends every change to everyone at once).
+    pub broadcast_window_ms: u64,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -114,6 +121,10 @@ impl Config {
             reminders_per_run,
             max_pending_sockets: count("MAX_PENDING_SOCKETS", DEFAULT_MAX_PENDING_SOCKETS),
             max_pending_per_ip: count("MAX_PENDING_PER_IP", DEFAULT_MAX_PENDING_PER_IP),
+            broadcast_window_ms: get("BROADCAST_WINDOW_MS")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|ms| *ms <= 10_000)
+                .unwrap_or(DEFAULT_BROADCAST_WINDOW_MS),
         }
     }
 
@@ -172,6 +183,15 @@ mod tests {
         assert_eq!(c.reminders_per_run, 20);
         assert_eq!(c.max_pending_sockets, 2000);
         assert_eq!(c.max_pending_per_ip, 100);
+        assert_eq!(c.broadcast_window_ms, 50);
+        assert_eq!(
+            config(&[("BROADCAST_WINDOW_MS", "0")]).broadcast_window_ms,
+            0
+        );
+        assert_eq!(
+            config(&[("BROADCAST_WINDOW_MS", "soon")]).broadcast_window_ms,
+            50
+        );
         let limited = config(&[("MAX_PENDING_SOCKETS", "50"), ("MAX_PENDING_PER_IP", "0")]);
         assert_eq!(limited.max_pending_sockets, 50);
         assert_eq!(limited.max_pending_per_ip, 100, "0 would refuse everyone");

@@ -61,3 +61,23 @@ test('after the object is rebuilt, sockets stay, and the catalog comes back from
   assert.deepEqual(seen, [[1, 'Before', 2], [2, 'Added meanwhile', 0]]);
   for (const c of [anna, ben, fresh]) c.close();
 });
+
+test('after a storm of merged changes, the idle hub still hibernates', async () => {
+  const tappers = await Promise.all(Array.from({ length: 5 }, () => Client.login(worker, user())));
+  const viewer = await Client.login(worker, user());
+  for (let i = 0; i < 4; i++) {
+    for (const tapper of tappers) tapper.send({ type: i % 2 ? 'leave' : 'attend', event: 2 });
+  }
+  await sleep(1000);
+  const frames = (await viewer.drain(0)).filter((m) => m.type === 'event' && m.id === 2);
+  assert.ok(frames.length > 0 && frames.length < 20, `merged (${frames.length} frames for 20 changes)`);
+  assert.equal(frames.at(-1).attendees, 0);
+  // No merge is left waiting: the object goes idle and is rebuilt.
+  let rebuilt = false;
+  for (let tries = 0; tries < 4 && !rebuilt; tries += 1) {
+    await sleep(15_000);
+    rebuilt = (await counters()).catalog_loaded === false;
+  }
+  assert.ok(rebuilt, 'the hub hibernated after the storm');
+  for (const c of [...tappers, viewer]) c.close();
+});

@@ -64,6 +64,14 @@ impl Dev {
             return Err("seeding D1 failed".into());
         }
         let port = free_port();
+        // BENCH_VARS="NAME:VALUE,NAME:VALUE" sets more vars, for trying
+        // settings (BROADCAST_WINDOW_MS:100, say).
+        let extra: Vec<String> = std::env::var("BENCH_VARS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|v| v.contains(':'))
+            .flat_map(|v| ["--var".to_string(), v.to_string()])
+            .collect();
         let child = Command::new(&wrangler)
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--inspector-port", &free_port().to_string()])
@@ -81,7 +89,12 @@ impl Dev {
                 "AUTH_MAX_AGE_SECONDS:0",
                 "--var",
                 "DEBUG_COUNTERS:1",
+                // Every bench client comes from 127.0.0.1, up to 200
+                // logging in at once.
+                "--var",
+                "MAX_PENDING_PER_IP:100000",
             ])
+            .args(&extra)
             .current_dir(root)
             .env("MINI_EVENTS_PREBUILT", "1")
             .env("WRANGLER_SEND_METRICS", "false")
@@ -181,19 +194,24 @@ impl Dev {
 
     /// (D1 reads, D1 writes) the hub has made so far.
     pub async fn counters(&self) -> (u64, u64) {
+        let value = self.all_counters().await;
+        (
+            value["d1_reads"].as_u64().unwrap_or(0),
+            value["d1_writes"].as_u64().unwrap_or(0),
+        )
+    }
+
+    /// Everything the hub's `/__counters` says.
+    pub async fn all_counters(&self) -> serde_json::Value {
         let Ok((_, body)) = self.get("/__counters").await else {
-            return (0, 0);
+            return serde_json::Value::Null;
         };
         // The body may be chunked; take the JSON object inside.
         let json = body
             .find('{')
             .and_then(|start| body.rfind('}').map(|end| &body[start..=end]))
             .unwrap_or("{}");
-        let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-        (
-            value["d1_reads"].as_u64().unwrap_or(0),
-            value["d1_writes"].as_u64().unwrap_or(0),
-        )
+        serde_json::from_str(json).unwrap_or_default()
     }
 
     /// Stops wrangler and its workerd processes (the whole process group),

@@ -7,10 +7,12 @@
 //!   cargo run --release -p mini-events-bench -- fanout 1000 [seconds]
 //!   cargo run --release -p mini-events-bench -- fanout-direct 5000 [seconds]
 //!   cargo run --release -p mini-events-bench -- login 2000
+//!   cargo run --release -p mini-events-bench -- storm 1000 20 5 10
 
 mod client;
 mod dev;
 mod fanout;
+mod storm;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,12 +37,28 @@ async fn main() {
             fanout_table(&sockets, seconds, mode == "fanout-direct").await
         }
         Some("login") => login_table(&[arg(1, 2000) as usize]).await,
+        Some(mode @ ("storm" | "storm-direct")) => {
+            let runs = std::env::var("STORM_RUNS")
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(1);
+            storm_table(
+                arg(1, 1000) as usize,
+                arg(2, 20) as usize,
+                args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5.0),
+                Duration::from_secs(arg(4, 10)),
+                runs,
+                mode == "storm-direct",
+            )
+            .await
+        }
         Some("size") => {
             size();
             Ok(())
         }
         _ => Err(
-            "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size"
+            "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size \
+             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS"
                 .into(),
         ),
     };
@@ -55,7 +73,66 @@ async fn suite() -> Result<(), String> {
     login_table(&[10, 500, 2000]).await?;
     work().await?;
     fanout_table(&[100, 1000], Duration::from_secs(20), false).await?;
-    fanout_table(&[100, 1000, 5000], Duration::from_secs(20), true).await
+    fanout_table(&[100, 1000, 5000], Duration::from_secs(20), true).await?;
+    storm_table(1000, 20, 5.0, Duration::from_secs(10), 3, false).await?;
+    storm_table(1000, 20, 5.0, Duration::from_secs(10), 3, true).await
+}
+
+/// `runs` storms, each on a fresh `wrangler dev` with one event.
+async fn storm_table(
+    viewers: usize,
+    tappers: usize,
+    rate: f64,
+    duration: Duration,
+    runs: usize,
+    direct: bool,
+) -> Result<(), String> {
+    let path = match direct {
+        true => "straight to the Worker's workerd",
+        false => "through wrangler dev's proxy",
+    };
+    println!(
+        "\n### Storm, {path}: {viewers} viewers, {tappers} tappers x {rate} taps/s for {} s\n",
+        duration.as_secs()
+    );
+    println!("| run | taps | rate_limited | last tapper's own answer | settled p50 | p99 | max | frames per viewer (min / mean / max) | broadcasts (shortest gap) | divergent viewers | final count |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for run in 1..=runs {
+        let dev = Dev::start(&root(), 1).await?;
+        let url = match direct {
+            true => dev.direct_ws_url().await.ok_or("no direct port found")?,
+            false => dev.ws_url(),
+        };
+        let r = storm::run(&url, TOKEN, viewers, tappers, rate, duration).await;
+        let counters = dev.all_counters().await;
+        dev.stop().await;
+        let r = r?;
+        let broadcasts = match counters["broadcasts"].as_u64() {
+            Some(n) => format!(
+                "{n} ({:.0} ms)",
+                counters["shortest_broadcast_gap_ms"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+            ),
+            None => "-".into(),
+        };
+        println!(
+            "| {run} | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} / {:.0} / {} | {broadcasts} | {} of {} | {} |",
+            r.taps,
+            r.rate_limited,
+            r.last_answer_ms,
+            r.settle_p50_ms,
+            r.settle_p99_ms,
+            r.settle_max_ms,
+            r.frames_min,
+            r.frames_mean,
+            r.frames_max,
+            r.divergent,
+            r.viewers,
+            r.truth
+        );
+    }
+    Ok(())
 }
 
 fn size() {

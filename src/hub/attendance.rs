@@ -1,9 +1,10 @@
-//! `attend` and `leave`: idempotent, written to D1, then broadcast.
+//! `attend` and `leave`: idempotent, written to D1 (with the other
+//! attendance changes that arrive meanwhile, `commit.rs`), then broadcast.
 
 use super::{internal, EventHub};
 use crate::error::ClientError;
 use crate::session::SessionUser;
-use crate::store;
+use crate::store::{self, events::Attendance};
 
 impl EventHub {
     /// Makes `user` attend `event` (`going`) or not. Saying again what is
@@ -19,11 +20,18 @@ impl EventHub {
             return Ok(());
         }
         let db = self.db()?;
-        let stored = match going {
-            true => store::events::add_attendance(&db, event, user.id).await,
-            false => store::events::remove_attendance(&db, event, user.id).await,
+        let change = Attendance {
+            event,
+            user: user.id,
+            going,
         };
-        stored.map_err(|e| internal("storing attendance", e))?;
+        self.commits
+            .write(change, |changes| async move {
+                let stored = store::events::write_attendance(&db, &changes).await;
+                stored.map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| internal("storing attendance", e.into()))?;
         // Another handler may have made the same change while we awaited;
         // then it has broadcast it and we stay quiet.
         let changed = self.with_catalog(|c| match going {
@@ -31,7 +39,7 @@ impl EventHub {
             false => c.leave(event, user.id),
         })?;
         if changed {
-            self.broadcast_event(event);
+            self.broadcast_event(event, user.id);
         }
         Ok(())
     }

@@ -8,11 +8,16 @@ use crate::catalog::Event;
 use crate::error::ClientError;
 use crate::media::bucket as media;
 use crate::protocol::ServerMessage;
+use crate::session::SessionUser;
 use crate::store;
 use crate::validate::EventChanges;
 
 impl EventHub {
-    pub(super) async fn create_event(&self, changes: EventChanges) -> Result<(), ClientError> {
+    pub(super) async fn create_event(
+        &self,
+        admin: &SessionUser,
+        changes: EventChanges,
+    ) -> Result<(), ClientError> {
         self.load_catalog().await?;
         let image = media::store(&self.env, changes.image.as_ref())
             .await
@@ -30,12 +35,13 @@ impl EventHub {
             catalog.insert(event);
             Ok(())
         })?;
-        self.broadcast_event(id);
+        self.broadcast_event(id, admin.id);
         Ok(())
     }
 
     pub(super) async fn edit_event(
         &self,
+        admin: &SessionUser,
         id: i64,
         changes: EventChanges,
     ) -> Result<(), ClientError> {
@@ -61,7 +67,7 @@ impl EventHub {
             media::delete(&self.env, &old_image).await;
         }
         self.with_catalog(|catalog| catalog.replace(edited))?;
-        self.broadcast_event(id);
+        self.broadcast_event(id, admin.id);
         Ok(())
     }
 
@@ -75,6 +81,8 @@ impl EventHub {
         // Gone from D1 either way; if another handler removed it from
         // memory meanwhile, it also told everyone.
         self.views.forget(id);
+        // A merge still waiting for this event would send it back to life.
+        self.windows.cancel(id);
         if self.with_catalog(|catalog| catalog.remove(id)).is_ok() {
             self.broadcast(&ServerMessage::DeleteEvent { id }.to_json());
         }

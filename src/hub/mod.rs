@@ -12,28 +12,33 @@
 //!
 //! Where things are: [`dispatch`] decides what a frame needs (login, admin,
 //! whose turn) and [`turns`] keeps the order; [`sockets`] holds one record
-//! per socket; [`views`] the rendered `event` messages; [`users`] the users
-//! seen at login; [`admins`] who is an admin; [`deadline`] the login
-//! timeout. One file per kind of message applies it: [`login`],
+//! per socket; [`views`] the rendered `event` messages and [`merge`] the
+//! windows that merge a storm of changes into few broadcasts; [`users`] the
+//! users seen at login; [`admins`] who is an admin; [`deadline`] the login
+//! timeout; [`commit`] groups the attendance writes of a storm into few D1
+//! transactions. One file per kind of message applies it: [`login`],
 //! [`attendance`], [`events`].
 
 mod admins;
 mod attendance;
+mod commit;
 mod deadline;
 pub(crate) mod dispatch;
 mod events;
 mod login;
+mod merge;
 mod sockets;
 pub(crate) mod turns;
 mod users;
 mod views;
 
 use std::cell::RefCell;
+use std::time::Duration;
 
 use worker::js_sys::JsString;
 use worker::{
-    console_error, durable_object, D1Database, Date, DurableObject, Env, Request, Response, Result,
-    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    console_error, durable_object, D1Database, Date, Delay, DurableObject, Env, Request, Response,
+    Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::catalog::Catalog;
@@ -62,6 +67,10 @@ pub struct EventHub {
     users: users::Users,
     /// Sockets waiting to log in, by deadline.
     deadlines: deadline::Deadlines,
+    /// Each busy event's broadcast window.
+    windows: merge::Windows,
+    /// Attendance writes waiting to go to D1 together.
+    commits: commit::Commits<crate::store::events::Attendance>,
 }
 
 impl DurableObject for EventHub {
@@ -72,6 +81,7 @@ impl DurableObject for EventHub {
             Err(_) => console_error!("could not set the ping auto-response"),
         }
         let config = crate::config_from_env(&env);
+        let windows = merge::Windows::new(config.broadcast_window_ms);
         EventHub {
             state,
             env,
@@ -82,6 +92,8 @@ impl DurableObject for EventHub {
             views: views::Views::default(),
             users: users::Users::default(),
             deadlines: deadline::Deadlines::default(),
+            windows,
+            commits: commit::Commits::default(),
         }
     }
 
@@ -189,6 +201,8 @@ impl DurableObject for EventHub {
         if let Err(error) = outcome {
             send(&ws, &protocol::error_json(&error));
         }
+        // Outside the user's turn: their next message need not wait.
+        self.send_merged().await;
         Ok(())
     }
 
@@ -235,9 +249,33 @@ impl dispatch::Handler for Served<'_> {
         match message {
             ClientMessage::Attend { event } => hub.set_attendance(user, event, true).await,
             ClientMessage::Leave { event } => hub.set_attendance(user, event, false).await,
-            ClientMessage::CreateEvent(changes) => hub.create_event(changes).await,
-            ClientMessage::EditEvent { id, changes } => hub.edit_event(id, changes).await,
+            ClientMessage::CreateEvent(changes) => hub.create_event(user, changes).await,
+            ClientMessage::EditEvent { id, changes } => hub.edit_event(user, id, changes).await,
             ClientMessage::DeleteEvent { id } => hub.delete_event(id).await,
+        }
+    }
+}
+
+/// Whose sockets a message goes to.
+#[derive(Debug, Clone, Copy)]
+enum Recipients {
+    All,
+    Only(i64),
+    /// A window's end: everyone who does not hold the latest state yet
+    /// (not the last actor, if nothing changed since they were told; not
+    /// the sockets that logged in since the last change).
+    Merged {
+        skip: Option<i64>,
+        joined_by: u64,
+    },
+}
+
+impl Recipients {
+    fn includes(self, user: i64, joined: u64) -> bool {
+        match self {
+            Recipients::All => true,
+            Recipients::Only(only) => user == only,
+            Recipients::Merged { skip, joined_by } => skip != Some(user) && joined <= joined_by,
         }
     }
 }
@@ -257,6 +295,7 @@ impl EventHub {
         }
         let (reads, writes) = crate::store::counters::snapshot();
         let (logged_in, pending) = self.sockets.counts(&self.state);
+        let (broadcasts, shortest_gap) = self.windows.sent();
         Response::from_json(&serde_json::json!({
             "d1_reads": reads,
             "d1_writes": writes,
@@ -264,6 +303,8 @@ impl EventHub {
             "logged_in": logged_in,
             "pending": pending,
             "catalog_loaded": self.catalog.borrow().is_some(),
+            "broadcasts": broadcasts,
+            "shortest_broadcast_gap_ms": shortest_gap.is_finite().then_some(shortest_gap),
         }))
     }
 
@@ -313,11 +354,48 @@ impl EventHub {
         self.config.public_url.as_deref().unwrap_or(&session.origin)
     }
 
-    /// Sends the changed event `id` to every logged-in socket, each with its
-    /// own `attending` and image URLs on the origin it connected to (unless
-    /// `PUBLIC_URL` is set): one client's `Host` never changes what others
-    /// see. The event is serialized twice per origin, not once per socket.
-    fn broadcast_event(&self, id: i64) {
+    /// Tells of a change to event `id` made by `actor`: at once to
+    /// everyone, or, inside a busy event's window, to the actor's sockets
+    /// now and to everyone at the window's end (`merge.rs`).
+    fn broadcast_event(&self, id: i64, actor: i64) {
+        let revision = self.with_catalog(|c| Ok(c.get(id)?.revision));
+        let Ok(revision) = revision else { return };
+        let now = Date::now().as_millis() as f64;
+        let logins = self.sockets.logins(&self.state);
+        match self.windows.change(id, revision, actor, logins, now) {
+            merge::Audience::Everyone => self.send_event(id, Recipients::All),
+            merge::Audience::Actor => self.send_event(id, Recipients::Only(actor)),
+        }
+    }
+
+    /// Sends the windows' merged changes as each window ends, for as long
+    /// as there are windows no handler has taken on. Each wait is at most
+    /// one window, so an idle hub still hibernates.
+    async fn send_merged(&self) {
+        while let Some(claim) = self.windows.claim() {
+            let wait = claim.at - Date::now().as_millis() as f64;
+            if wait > 0.0 {
+                Delay::from(Duration::from_millis(wait.ceil() as u64)).await;
+            }
+            let Some(flush) = self.windows.flush(claim, Date::now().as_millis() as f64) else {
+                continue;
+            };
+            let revision = self.with_catalog(|c| Ok(c.get(claim.event)?.revision));
+            let skip = revision.ok().and_then(|r| flush.skips(r));
+            let to = Recipients::Merged {
+                skip,
+                joined_by: flush.joined_by(),
+            };
+            self.send_event(claim.event, to);
+        }
+    }
+
+    /// Sends event `id` as it is now to the logged-in sockets of `to`, each
+    /// with its own `attending` and image URLs on the origin it connected
+    /// to (unless `PUBLIC_URL` is set): one client's `Host` never changes
+    /// what others see. The event is serialized twice per origin, not once
+    /// per socket.
+    fn send_event(&self, id: i64, to: Recipients) {
         let slot = self.catalog.borrow();
         let Some(event) = slot.as_ref().and_then(|c| c.get(id).ok()) else {
             return;
@@ -330,8 +408,11 @@ impl EventHub {
             .iter()
             .map(|base| (base.as_str(), self.views.of(event, base)))
             .collect();
-        self.sockets.send_each(&self.state, |session| {
-            let user = session.user.as_ref()?;
+        self.sockets.send_each(&self.state, |session, joined| {
+            let user = session
+                .user
+                .as_ref()
+                .filter(|u| to.includes(u.id, joined))?;
             let base = self.base_url(session);
             let (_, view) = views.iter().find(|(b, _)| *b == base)?;
             Some(view.for_user(event, user.id))
@@ -341,7 +422,7 @@ impl EventHub {
     /// Sends `text` to every logged-in socket.
     fn broadcast(&self, text: &str) {
         let text = JsString::from(text);
-        self.sockets.send_each(&self.state, |_| Some(&text));
+        self.sockets.send_each(&self.state, |_, _| Some(&text));
     }
 }
 

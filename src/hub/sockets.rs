@@ -29,6 +29,10 @@ struct Record {
     /// The user whose login is being checked on this socket: it holds one
     /// of their [`MAX_SOCKETS_PER_USER`] places meanwhile.
     logging_in: Option<i64>,
+    /// When the socket logged in, as a count of logins in this object's
+    /// life (0: before it was constructed). A socket that logged in after
+    /// a change already has that change.
+    joined: u64,
 }
 
 #[derive(Default)]
@@ -40,6 +44,8 @@ pub struct Sockets {
 #[derive(Default)]
 struct Records {
     by_id: HashMap<u64, Record>,
+    /// Logins so far in this object's life.
+    logins: u64,
     /// Sockets not logged in (refused ones too, until they are gone), in
     /// all and by client.
     pending: usize,
@@ -167,14 +173,26 @@ impl Sockets {
         let Some(old) = records.by_id.get(&session.socket) else {
             return Ok(false);
         };
+        let joined = match (&old.session.user, &session.user) {
+            (None, Some(_)) => records.logins + 1,
+            _ => old.joined,
+        };
         let record = Record {
             ws: old.ws.clone(),
             session: session.clone(),
             bucket: old.bucket.clone(),
             logging_in: old.logging_in,
+            joined,
         };
+        records.logins = records.logins.max(joined);
         records.insert(record);
         Ok(true)
+    }
+
+    /// The logins so far: sockets that log in later than now have every
+    /// change made until now.
+    pub fn logins(&self, state: &State) -> u64 {
+        self.records(state).logins
     }
 
     /// Forgets a socket that is gone or closing.
@@ -268,12 +286,13 @@ impl Sockets {
     }
 
     /// Sends to every logged-in socket the text `pick` chooses for its
-    /// session (`None`: nothing). A socket that cannot take it is forgotten;
-    /// the others are not affected.
+    /// session and the time it logged in (see [`Sockets::logins`]); `None`:
+    /// nothing. A socket that cannot take it is forgotten; the others are
+    /// not affected.
     pub fn send_each<'t>(
         &self,
         state: &State,
-        mut pick: impl FnMut(&Session) -> Option<&'t JsString>,
+        mut pick: impl FnMut(&Session, u64) -> Option<&'t JsString>,
     ) {
         let mut records = self.records(state);
         let mut gone = Vec::new();
@@ -281,7 +300,7 @@ impl Sockets {
             if !record.receives() {
                 continue;
             }
-            if let Some(text) = pick(&record.session) {
+            if let Some(text) = pick(&record.session, record.joined) {
                 if !send_js(&record.ws, text) {
                     gone.push(*socket);
                 }
@@ -300,6 +319,7 @@ impl Record {
             session,
             bucket: None,
             logging_in: None,
+            joined: 0,
         }
     }
 

@@ -120,27 +120,34 @@ pub async fn upcoming_events(db: &D1Database, now: &str, limit: usize) -> Result
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
-/// Stores that `telegram_id` attends `event_id`. Writes nothing when the
-/// event is gone by now, so no attendance outlives its event.
-pub async fn add_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
-    counters::write(1);
-    db.prepare(
-        "INSERT OR IGNORE INTO attendance (event_id, telegram_id) \
-         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
-    )
-    .bind(&[int(event_id), int(telegram_id)])?
-    .run()
-    .await?;
-    Ok(())
+/// One user's attendance of one event, to store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attendance {
+    pub event: i64,
+    pub user: i64,
+    pub going: bool,
 }
 
-/// Stores that `telegram_id` no longer attends `event_id`.
-pub async fn remove_attendance(db: &D1Database, event_id: i64, telegram_id: i64) -> Result<()> {
-    counters::write(1);
-    db.prepare("DELETE FROM attendance WHERE event_id = ?1 AND telegram_id = ?2")
-        .bind(&[int(event_id), int(telegram_id)])?
-        .run()
-        .await?;
+/// Stores attendance changes in one batch (one transaction). An attend of
+/// an event that is gone by now writes nothing, so no attendance outlives
+/// its event.
+pub async fn write_attendance(db: &D1Database, changes: &[Attendance]) -> Result<()> {
+    counters::write(changes.len() as u64);
+    let mut statements = Vec::with_capacity(changes.len());
+    for change in changes {
+        let sql = match change.going {
+            true => {
+                "INSERT OR IGNORE INTO attendance (event_id, telegram_id) \
+                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)"
+            }
+            false => "DELETE FROM attendance WHERE event_id = ?1 AND telegram_id = ?2",
+        };
+        statements.push(
+            db.prepare(sql)
+                .bind(&[int(change.event), int(change.user)])?,
+        );
+    }
+    db.batch(statements).await?;
     Ok(())
 }
 
