@@ -24,6 +24,28 @@ CREATE TABLE IF NOT EXISTS attendance (
 
 CREATE INDEX IF NOT EXISTS attendance_by_user ON attendance (telegram_id);
 
+-- Part two: when an event happens. Kept beside `events` (SQLite's ALTER
+-- TABLE ... ADD COLUMN is not idempotent, and this file must be): an event
+-- without a row here is a daily event at `start` with no location, as the
+-- seed's events always were.
+CREATE TABLE IF NOT EXISTS event_dates (
+  event_id    INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  -- "YYYY-MM-DD": the day of a one-off, the first day of a series; NULL
+  -- for a daily event without one.
+  date        TEXT,
+  -- 'none' (once), 'daily' or 'weekly' (on the weekday of `date`).
+  repeat      TEXT    NOT NULL DEFAULT 'daily',
+  location    TEXT    NOT NULL DEFAULT ''
+);
+
+-- When each user wants their reminders: minutes before an event starts
+-- (0, 15, 60 or 1440), or NULL for none. A user without a row gets them at
+-- the start (0).
+CREATE TABLE IF NOT EXISTS user_reminders (
+  telegram_id INTEGER PRIMARY KEY,
+  minutes     INTEGER
+);
+
 CREATE TABLE IF NOT EXISTS users (
   telegram_id INTEGER PRIMARY KEY,
   name        TEXT    NOT NULL DEFAULT '',

@@ -5,7 +5,9 @@ use subtle::ConstantTimeEq;
 use worker::{console_error, Context, Env, Request, Response, Result};
 
 use crate::bot_api::BotApi;
-use crate::clock::Clock;
+use crate::calendar::Zone;
+use crate::catalog::Event;
+use crate::clock::{self, IntlZone};
 use crate::config::Config;
 use crate::store;
 use crate::telegram::{self, InlineSearch, Links, Request as BotRequest, Update};
@@ -65,7 +67,16 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                     console_error!("forgetting a block failed: {error}");
                 }
             }
-            if let Some(body) = telegram::open_app_message(&request, &links) {
+            let linked = match &request {
+                BotRequest::OpenApp {
+                    event: Some(id), ..
+                } => store::events::event(&env.d1("DB")?, *id).await?,
+                _ => None,
+            };
+            let zone = IntlZone::or_utc(&config.timezone);
+            let now = clock::now(config.clock_offset);
+            let shown = linked.as_ref().and_then(|e| show(e, &zone, now));
+            if let Some(body) = telegram::open_app_message(&request, &links, shown.as_ref()) {
                 api.call("sendMessage", &body).await?;
             }
         }
@@ -77,21 +88,39 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                     store::events::event(&db, id).await?.into_iter().collect()
                 }
                 InlineSearch::Text(text) => store::events::search_events(&db, &text, limit).await?,
-                InlineSearch::Upcoming => {
-                    let now = Clock::new(&config.timezone)
-                        .ok()
-                        .and_then(|clock| clock.minute_at(worker::Date::now().as_millis() as f64))
-                        .map(|minute| minute.time)
-                        .unwrap_or_else(|| "00:00".into());
-                    store::events::upcoming_events(&db, &now, limit).await?
-                }
+                InlineSearch::Upcoming => store::events::all_events(&db).await?,
             };
-            let body = telegram::inline_answer(&query_id, &events, &links);
+            let zone = IntlZone::or_utc(&config.timezone);
+            let now = clock::now(config.clock_offset);
+            // By next occurrence; one-offs that are over are not offered.
+            let mut shown: Vec<(i64, telegram::Shown)> = events
+                .iter()
+                .filter(|e| !e.schedule().is_over(&zone, now))
+                .filter_map(|e| {
+                    let starts = e.schedule().next(&zone, now)?.starts_at;
+                    Some((starts, show(e, &zone, now)?))
+                })
+                .collect();
+            shown.sort_by_key(|(starts, s)| (*starts, s.event.id));
+            let shown: Vec<telegram::Shown> =
+                shown.into_iter().map(|(_, s)| s).take(limit).collect();
+            let body = telegram::inline_answer(&query_id, &shown, &links);
             api.call("answerInlineQuery", &body).await?;
         }
         BotRequest::Ignore => {}
     }
     Ok(())
+}
+
+/// `event` with the day and local time of its next occurrence.
+fn show<'e>(event: &'e Event, zone: &IntlZone, now: i64) -> Option<telegram::Shown<'e>> {
+    let occurrence = event.schedule().next(zone, now)?;
+    let local = occurrence.starts_at + i64::from(zone.offset_at(occurrence.starts_at)?);
+    Some(telegram::Shown {
+        event,
+        day: occurrence.day.label(),
+        time: crate::calendar::wall_time((local.rem_euclid(86_400) / 60) as u32),
+    })
 }
 
 #[cfg(test)]

@@ -7,12 +7,24 @@
 //!
 //! Every change to an event, whatever it touched, gives the event a new
 //! [`Event::revision`]. The hub's rendered `event` messages remember the
-//! revision they were made from, so none can outlive the change.
+//! revision (and the occurrence) they were made from, so none can outlive
+//! the change.
+//!
+//! Which events are listed, and in what order, depends on the time: events
+//! are listed by their next occurrence, one-off events that are over after
+//! the upcoming ones (the most recent first) for `ARCHIVE_DAYS`, then not
+//! at all. [`Catalog::listing`] works it out for a login; each event's next
+//! occurrence is kept until it ends, so a login does not ask the zone again
+//! for events whose next occurrence is still ahead.
 
 use std::collections::{HashMap, HashSet};
 
+use crate::calendar::{self, Day, Occurrence, Repeat, Schedule, Zone};
 use crate::error::ClientError;
 use crate::validate::EventChanges;
+
+/// How far ahead an event may be dated.
+pub const MAX_YEARS_AHEAD: i32 = 2;
 
 /// One event and its attendees.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,10 +34,16 @@ pub struct Event {
     pub description: String,
     /// An absolute URL, a `/media/<key>` path on this Worker, or empty.
     pub image: String,
-    /// "HH:MM".
+    /// "HH:MM": the wall time as set.
     pub start: String,
     /// Hours.
     pub duration: f64,
+    /// The day of a one-off, or the first of a series; none for the seed's
+    /// time-only events, which are daily.
+    pub date: Option<Day>,
+    pub repeat: Repeat,
+    /// Free text, `""` when none.
+    pub location: String,
     /// Telegram ids of the users who attend.
     pub attendees: HashSet<i64>,
     /// Changes with every change made through the [`Catalog`].
@@ -39,6 +57,16 @@ impl Event {
 
     pub fn is_attended_by(&self, user: i64) -> bool {
         self.attendees.contains(&user)
+    }
+
+    /// When the event happens.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            date: self.date,
+            start: calendar::minutes_of(&self.start).unwrap_or(0),
+            duration: self.duration,
+            repeat: self.repeat,
+        }
     }
 
     /// This event with `changes` applied and `image` (the stored form of a
@@ -55,21 +83,67 @@ impl Event {
             image: image.unwrap_or_else(|| self.image.clone()),
             start: changes.start.clone().unwrap_or_else(|| self.start.clone()),
             duration: changes.duration.unwrap_or(self.duration),
+            date: changes.date.unwrap_or(self.date),
+            repeat: changes.repeat.unwrap_or(self.repeat),
+            location: changes
+                .location
+                .clone()
+                .unwrap_or_else(|| self.location.clone()),
             attendees: HashSet::new(),
             revision: self.revision,
         }
     }
+
+    /// The rules of a schedule that need the clock: a one-off needs a date
+    /// and must not be over by `now`; a weekly series needs a date (its
+    /// weekday); no date more than two years ahead.
+    pub fn check_schedule(&self, zone: &dyn Zone, now: i64) -> Result<(), ClientError> {
+        let Some(date) = self.date else {
+            return match self.repeat {
+                Repeat::None => Err(ClientError::invalid(
+                    "date is required for an event that happens once",
+                )),
+                Repeat::Weekly => Err(ClientError::invalid(
+                    "date is required for a weekly event (its weekday)",
+                )),
+                Repeat::Daily => Ok(()),
+            };
+        };
+        let today = Day::of(zone, now).ok_or(ClientError::Internal)?;
+        let (year, month, day) = today.ymd();
+        let limit = (0..3)
+            .find_map(|back| Day::from_ymd(year + MAX_YEARS_AHEAD, month, day - back))
+            .unwrap_or(today);
+        if date > limit {
+            return Err(ClientError::invalid("date must be at most two years ahead"));
+        }
+        if self.schedule().is_over(zone, now) {
+            return Err(ClientError::invalid(
+                "date and start are over: an event that happens once must not have ended",
+            ));
+        }
+        Ok(())
+    }
 }
 
-/// All events, by id, plus their display order.
+/// An event as a login lists it: its next occurrence, and whether it is a
+/// one-off that is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    pub id: i64,
+    pub occurrence: Occurrence,
+    pub past: bool,
+}
+
+/// All events, by id.
 #[derive(Debug, Default)]
 pub struct Catalog {
     events: HashMap<i64, Event>,
-    /// Ids sorted by (`start`, `id`): the order new logins receive them in.
-    /// Only creating, editing or deleting an event changes it.
-    order: Vec<i64>,
     /// The last revision given out.
     revisions: u64,
+    /// Each event's next occurrence as last worked out, with the revision
+    /// it was worked out for. Good until it ends (a series then moves on).
+    next: HashMap<i64, (u64, Occurrence)>,
 }
 
 impl Catalog {
@@ -78,15 +152,13 @@ impl Catalog {
     pub fn new(events: Vec<Event>, attendance: impl IntoIterator<Item = (i64, i64)>) -> Self {
         let mut catalog = Catalog {
             events: events.into_iter().map(|e| (e.id, e)).collect(),
-            order: Vec::new(),
-            revisions: 0,
+            ..Catalog::default()
         };
         for (event, user) in attendance {
             if let Some(event) = catalog.events.get_mut(&event) {
                 event.attendees.insert(user);
             }
         }
-        catalog.sort();
         for event in catalog.events.values_mut() {
             catalog.revisions += 1;
             event.revision = catalog.revisions;
@@ -103,23 +175,51 @@ impl Catalog {
         Ok(event)
     }
 
-    fn sort(&mut self) {
-        let mut keys: Vec<(&str, i64)> = self
-            .events
-            .values()
-            .map(|e| (e.start.as_str(), e.id))
-            .collect();
-        keys.sort_unstable();
-        self.order = keys.into_iter().map(|(_, id)| id).collect();
-    }
-
     pub fn get(&self, id: i64) -> Result<&Event, ClientError> {
         self.events.get(&id).ok_or(ClientError::NoSuchEvent)
     }
 
-    /// Events in (`start`, `id`) order.
-    pub fn in_order(&self) -> impl Iterator<Item = &Event> {
-        self.order.iter().filter_map(|id| self.events.get(id))
+    /// The next occurrence of event `id` at `now` (see [`Schedule::next`]),
+    /// and whether it is a one-off that is over.
+    pub fn occurrence(&mut self, id: i64, zone: &dyn Zone, now: i64) -> Option<Listed> {
+        let event = self.events.get(&id)?;
+        let cached = self
+            .next
+            .get(&id)
+            .filter(|(revision, o)| {
+                *revision == event.revision && (event.repeat == Repeat::None || o.ends_at > now)
+            })
+            .map(|(_, o)| *o);
+        let occurrence = match cached {
+            Some(occurrence) => occurrence,
+            None => {
+                let occurrence = event.schedule().next(zone, now)?;
+                self.next.insert(id, (event.revision, occurrence));
+                occurrence
+            }
+        };
+        Some(Listed {
+            id,
+            occurrence,
+            past: event.repeat == Repeat::None && occurrence.ends_at <= now,
+        })
+    }
+
+    /// The events a login gets at `now`, in order: upcoming by (start of the
+    /// next occurrence, id), then one-offs that are over, the latest to end
+    /// first, for `archive_seconds` after they ended.
+    pub fn listing(&mut self, zone: &dyn Zone, now: i64, archive_seconds: i64) -> Vec<Listed> {
+        let ids: Vec<i64> = self.events.keys().copied().collect();
+        let mut listed: Vec<Listed> = ids
+            .into_iter()
+            .filter_map(|id| self.occurrence(id, zone, now))
+            .filter(|l| !l.past || l.occurrence.ends_at > now - archive_seconds)
+            .collect();
+        listed.sort_unstable_by_key(|l| match l.past {
+            false => (false, l.occurrence.starts_at, l.id),
+            true => (true, -l.occurrence.ends_at, l.id),
+        });
+        listed
     }
 
     /// Adds a new event (stored already, so it has its id).
@@ -127,7 +227,6 @@ impl Catalog {
         let id = event.id;
         self.events.insert(id, event);
         let _ = self.change(id);
-        self.sort();
     }
 
     /// Replaces an event's fields with those of `edited`, keeping whoever
@@ -139,15 +238,13 @@ impl Catalog {
             revision: event.revision,
             ..edited
         };
-        self.sort();
         Ok(())
     }
 
     /// Removes an event and its attendance.
     pub fn remove(&mut self, id: i64) -> Result<Event, ClientError> {
-        let event = self.events.remove(&id).ok_or(ClientError::NoSuchEvent)?;
-        self.order.retain(|other| *other != id);
-        Ok(event)
+        self.next.remove(&id);
+        self.events.remove(&id).ok_or(ClientError::NoSuchEvent)
     }
 
     /// Adds `user` to the event's attendees. `Ok(true)` when that changed
@@ -172,24 +269,43 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::tests::Tz;
 
+    /// A daily event at `start` (what the seed's rows are).
     fn event(id: i64, start: &str) -> Event {
         Event {
             id,
             title: format!("Event {id}"),
             start: start.into(),
             duration: 1.0,
+            repeat: Repeat::Daily,
             ..Event::default()
         }
     }
 
-    fn ids(catalog: &Catalog) -> Vec<i64> {
-        catalog.in_order().map(|e| e.id).collect()
+    fn dated(id: i64, date: &str, start: &str, repeat: Repeat) -> Event {
+        Event {
+            date: Day::parse(date),
+            repeat,
+            ..event(id, start)
+        }
+    }
+
+    /// 2027-03-24 07:00 UTC, a Wednesday.
+    const NOW: i64 = 1_805_871_600;
+
+    fn ids(catalog: &mut Catalog) -> Vec<i64> {
+        let utc = Tz::new("UTC");
+        catalog
+            .listing(&utc, NOW, 30 * 86_400)
+            .iter()
+            .map(|l| l.id)
+            .collect()
     }
 
     #[test]
     fn orders_by_start_then_id() {
-        let catalog = Catalog::new(
+        let mut catalog = Catalog::new(
             vec![
                 event(3, "10:00"),
                 event(1, "18:30"),
@@ -198,8 +314,74 @@ mod tests {
             ],
             [],
         );
-        assert_eq!(ids(&catalog), vec![4, 2, 3, 1]);
-        assert_eq!(catalog.in_order().count(), 4);
+        assert_eq!(ids(&mut catalog), vec![4, 2, 3, 1]);
+    }
+
+    #[test]
+    fn lists_by_next_occurrence_with_past_one_offs_last_for_the_archive_days() {
+        let mut catalog = Catalog::new(
+            vec![
+                event(1, "06:00"),                               // daily: tomorrow 06:00
+                event(2, "08:00"),                               // daily: today 08:00
+                dated(3, "2027-03-26", "19:00", Repeat::None),   // Friday
+                dated(4, "2027-03-02", "18:00", Repeat::Weekly), // Tuesdays: 30 Mar
+                dated(5, "2027-03-20", "10:00", Repeat::None),   // over 4 days ago
+                dated(6, "2027-03-23", "10:00", Repeat::None),   // over yesterday
+                dated(7, "2027-01-01", "10:00", Repeat::None),   // over long ago
+                dated(8, "2027-03-24", "06:30", Repeat::None),   // on now, until 07:30
+            ],
+            [],
+        );
+        assert_eq!(ids(&mut catalog), vec![8, 2, 1, 3, 4, 6, 5]);
+        let utc = Tz::new("UTC");
+        let eight = catalog.occurrence(8, &utc, NOW).expect("listed");
+        assert!(!eight.past, "an event under way is not over");
+        let five = catalog.occurrence(5, &utc, NOW).expect("listed");
+        assert!(five.past);
+        let four = catalog.occurrence(4, &utc, NOW).expect("listed");
+        assert_eq!(four.occurrence.day.to_string(), "2027-03-30");
+        // A week on, the series moved on by itself.
+        let later = catalog
+            .occurrence(4, &utc, NOW + 7 * 86_400)
+            .expect("listed");
+        assert_eq!(later.occurrence.day.to_string(), "2027-04-06");
+    }
+
+    #[test]
+    fn schedule_rules_need_the_clock() {
+        let utc = Tz::new("UTC");
+        let check = |event: Event| event.check_schedule(&utc, NOW).map_err(|e| e.msg());
+        assert!(check(dated(1, "2027-03-26", "19:00", Repeat::None)).is_ok());
+        assert!(
+            check(dated(1, "2027-03-24", "06:30", Repeat::None)).is_ok(),
+            "not over yet"
+        );
+        let over = check(dated(1, "2027-03-24", "05:00", Repeat::None));
+        assert!(over.is_err_and(|m| m.contains("must not have ended")));
+        assert!(
+            check(dated(1, "2020-01-01", "05:00", Repeat::Weekly)).is_ok(),
+            "a series goes on"
+        );
+        assert!(
+            check(dated(1, "2029-03-24", "10:00", Repeat::None)).is_ok(),
+            "two years ahead"
+        );
+        let far = check(dated(1, "2029-03-25", "10:00", Repeat::None));
+        assert!(far.is_err_and(|m| m.contains("two years")));
+        let weekly = check(Event {
+            repeat: Repeat::Weekly,
+            ..event(1, "10:00")
+        });
+        assert!(weekly.is_err_and(|m| m.contains("weekly")));
+        let once = check(Event {
+            repeat: Repeat::None,
+            ..event(1, "10:00")
+        });
+        assert!(once.is_err_and(|m| m.starts_with("Invalid data: date")));
+        assert!(
+            check(event(1, "10:00")).is_ok(),
+            "a daily event needs no date"
+        );
     }
 
     #[test]
@@ -240,7 +422,7 @@ mod tests {
     fn insert_edit_and_remove_keep_the_order_and_the_attendees() {
         let mut catalog = Catalog::new(vec![event(1, "10:00"), event(2, "11:00")], [(1, 7)]);
         catalog.insert(event(3, "09:00"));
-        assert_eq!(ids(&catalog), vec![3, 1, 2]);
+        assert_eq!(ids(&mut catalog), vec![3, 1, 2]);
 
         let changes = EventChanges {
             title: Some("Later".into()),
@@ -252,7 +434,7 @@ mod tests {
             .map(|e| e.edited(&changes, Some("https://cdn.example/x.png".into())));
         assert_eq!(edited.as_ref().map(|e| e.attendee_count()), Ok(0));
         assert_eq!(edited.and_then(|e| catalog.replace(e)), Ok(()));
-        assert_eq!(ids(&catalog), vec![3, 2, 1]);
+        assert_eq!(ids(&mut catalog), vec![3, 2, 1]);
         let one = catalog.get(1).cloned().unwrap_or_default();
         assert_eq!(one.title, "Later");
         assert_eq!(one.duration, 1.0, "fields not sent stay");
@@ -260,7 +442,7 @@ mod tests {
         assert!(one.is_attended_by(7), "an edit keeps the attendees");
 
         assert_eq!(catalog.remove(1).map(|e| e.id), Ok(1));
-        assert_eq!(ids(&catalog), vec![3, 2]);
+        assert_eq!(ids(&mut catalog), vec![3, 2]);
         assert_eq!(
             catalog.remove(1).map(|e| e.id),
             Err(ClientError::NoSuchEvent)

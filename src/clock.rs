@@ -1,27 +1,42 @@
-//! Local time in the zone `TIMEZONE` names, through the runtime's own
+//! Time in the Worker: the current instant (with the test-only
+//! `CLOCK_OFFSET_SECONDS`), and time zones through the runtime's own
 //! `Intl.DateTimeFormat`: no time zone database in our WASM. Every JS call
 //! goes through `Reflect`, so an unknown zone is an error, not a panic.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{Array, Function, Object, Reflect};
 
-/// A minute of local time: the day ("YYYY-MM-DD") and the time ("HH:MM").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalMinute {
-    pub day: String,
-    pub time: String,
+use crate::calendar::{Day, Zone};
+
+/// The current instant (Unix seconds) as the calendar sees it: the
+/// runtime's clock moved by `offset` seconds (`CLOCK_OFFSET_SECONDS`, for
+/// tests of what time does to events; 0 unless set).
+pub fn now(offset: i64) -> i64 {
+    (worker::Date::now().as_millis() / 1000) as i64 + offset
 }
 
-/// Formats instants (Unix milliseconds) as local minutes in one zone.
-pub struct Clock {
-    format_to_parts: Function,
-    formatter: JsValue,
+/// Offsets are looked up per quarter hour: every zone in use changes its
+/// offset on a quarter hour, so one answer holds for the whole slot.
+const SLOT_SECONDS: i64 = 900;
+
+/// A time zone answered by `Intl`, with each quarter hour's offset kept
+/// once asked.
+pub struct IntlZone {
+    name: String,
+    /// `formatToParts` and its formatter; `None` only where the runtime
+    /// has no `Intl` at all (then the zone is UTC).
+    intl: Option<(Function, JsValue)>,
+    offsets: RefCell<HashMap<i64, i32>>,
 }
 
-impl Clock {
-    /// A clock for `zone` (an IANA name such as "Europe/Berlin").
-    pub fn new(zone: &str) -> Result<Clock, String> {
-        let fail = |what: &str| format!("time zone {zone:?}: {what}");
+impl IntlZone {
+    /// The zone `name` (an IANA name such as "Europe/Berlin"); an error for
+    /// a name the runtime does not know.
+    pub fn new(name: &str) -> Result<IntlZone, String> {
+        let fail = |what: &str| format!("time zone {name:?}: {what}");
         let intl =
             Reflect::get(&worker::js_sys::global(), &"Intl".into()).map_err(|_| fail("no Intl"))?;
         let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
@@ -30,13 +45,14 @@ impl Clock {
             .map_err(|_| fail("DateTimeFormat is not a function"))?;
         let options = Object::new();
         for (key, value) in [
-            ("timeZone", zone),
+            ("timeZone", name),
             ("hourCycle", "h23"),
             ("year", "numeric"),
-            ("month", "2-digit"),
-            ("day", "2-digit"),
-            ("hour", "2-digit"),
-            ("minute", "2-digit"),
+            ("month", "numeric"),
+            ("day", "numeric"),
+            ("hour", "numeric"),
+            ("minute", "numeric"),
+            ("second", "numeric"),
         ] {
             Reflect::set(&options, &key.into(), &value.into()).map_err(|_| fail("options"))?;
         }
@@ -47,41 +63,81 @@ impl Clock {
             .map_err(|_| fail("no formatToParts"))?
             .dyn_into()
             .map_err(|_| fail("formatToParts is not a function"))?;
-        Ok(Clock {
-            format_to_parts,
-            formatter,
+        Ok(IntlZone {
+            name: name.to_string(),
+            intl: Some((format_to_parts, formatter)),
+            offsets: RefCell::default(),
         })
     }
 
-    /// The local minute of the instant `millis`.
-    pub fn minute_at(&self, millis: f64) -> Option<LocalMinute> {
-        let date = worker::js_sys::Date::new(&JsValue::from_f64(millis));
-        let parts: Array = self
-            .format_to_parts
-            .call1(&self.formatter, &date)
+    /// The zone `name`, or UTC when the runtime does not know `name` (the
+    /// error is logged once here).
+    pub fn or_utc(name: &str) -> IntlZone {
+        IntlZone::new(name).unwrap_or_else(|error| {
+            worker::console_error!("{error}; using UTC");
+            IntlZone::new("UTC").unwrap_or(IntlZone {
+                name: "UTC".into(),
+                intl: None,
+                offsets: RefCell::default(),
+            })
+        })
+    }
+
+    /// The wall clock at `utc`: (day, seconds after midnight).
+    fn wall_at(&self, utc: i64) -> Option<(Day, i64)> {
+        let Some((format_to_parts, formatter)) = &self.intl else {
+            let day = Day(utc.div_euclid(86_400) as i32);
+            return Some((day, utc.rem_euclid(86_400)));
+        };
+        let date = worker::js_sys::Date::new(&JsValue::from_f64(utc as f64 * 1000.0));
+        let parts: Array = format_to_parts
+            .call1(formatter, &date)
             .ok()?
             .dyn_into()
             .ok()?;
-        let mut fields = [None, None, None, None, None];
+        let mut fields = [None; 6];
         for part in parts.iter() {
             let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
-            let value = Reflect::get(&part, &"value".into()).ok()?.as_string();
             let slot = match kind.as_str() {
                 "year" => 0,
                 "month" => 1,
                 "day" => 2,
                 "hour" => 3,
                 "minute" => 4,
+                "second" => 5,
                 _ => continue,
             };
-            fields[slot] = value;
+            let value = Reflect::get(&part, &"value".into()).ok()?.as_string()?;
+            fields[slot] = value.parse::<i64>().ok();
         }
-        let [Some(year), Some(month), Some(day), Some(hour), Some(minute)] = fields else {
+        let [Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)] = fields
+        else {
             return None;
         };
-        Some(LocalMinute {
-            day: format!("{year}-{month}-{day}"),
-            time: format!("{hour}:{minute}"),
-        })
+        let day = Day::from_ymd(year as i32, month as u32, day as u32)?;
+        Some((day, (hour % 24) * 3600 + minute * 60 + second))
+    }
+}
+
+impl Zone for IntlZone {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn offset_at(&self, utc: i64) -> Option<i32> {
+        let slot = utc.div_euclid(SLOT_SECONDS);
+        if let Some(offset) = self.offsets.borrow().get(&slot) {
+            return Some(*offset);
+        }
+        let start = slot * SLOT_SECONDS;
+        let (day, seconds) = self.wall_at(start)?;
+        let local = i64::from(day.0) * 86_400 + seconds;
+        let offset = i32::try_from(local - start).ok()?;
+        let mut offsets = self.offsets.borrow_mut();
+        if offsets.len() > 100_000 {
+            offsets.clear();
+        }
+        offsets.insert(slot, offset);
+        Some(offset)
     }
 }

@@ -18,6 +18,10 @@ pub const DEFAULT_MAX_PENDING_PER_IP: usize = 100;
 /// of its last broadcast are merged into one.
 pub const DEFAULT_BROADCAST_WINDOW_MS: u64 = 50;
 
+/// `ARCHIVE_DAYS` when unset: one-off events stay listed (as past) this
+/// long after they end.
+pub const DEFAULT_ARCHIVE_DAYS: i64 = 30;
+
 /// `REMINDERS_PER_RUN` when unset: Bot API calls per cron run, within the
 /// free plan's 50 subrequests per invocation, with room for the D1 queries.
 pub const DEFAULT_REMINDERS_PER_RUN: u32 = 20;
@@ -57,6 +61,14 @@ pub struct Config {
     /// `BROADCAST_WINDOW_MS`: the merge window of an event's broadcasts
     /// (0 sends every change to everyone at once).
     pub broadcast_window_ms: u64,
+    /// `ARCHIVE_DAYS`: how long past one-off events stay listed.
+    pub archive_days: i64,
+    /// `CALENDAR_SECRET`: the key of calendar feed tokens (`None`: one
+    /// derived from the bot token).
+    pub calendar_secret: Option<String>,
+    /// `CLOCK_OFFSET_SECONDS`, for tests only: moves the clock that events,
+    /// dates and reminders go by (not logins). 0 unless set.
+    pub clock_offset: i64,
 }
 
 /// `TELEGRAM_API` when unset.
@@ -125,6 +137,14 @@ impl Config {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .filter(|ms| *ms <= 10_000)
                 .unwrap_or(DEFAULT_BROADCAST_WINDOW_MS),
+            archive_days: get("ARCHIVE_DAYS")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|days| (0..=3650).contains(days))
+                .unwrap_or(DEFAULT_ARCHIVE_DAYS),
+            calendar_secret: text("CALENDAR_SECRET"),
+            clock_offset: get("CLOCK_OFFSET_SECONDS")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(0),
         }
     }
 
@@ -184,6 +204,11 @@ mod tests {
         assert_eq!(c.max_pending_sockets, 2000);
         assert_eq!(c.max_pending_per_ip, 100);
         assert_eq!(c.broadcast_window_ms, 50);
+        assert_eq!(c.archive_days, 30);
+        assert_eq!(c.calendar_secret, None);
+        assert_eq!(c.clock_offset, 0);
+        let tested = config(&[("ARCHIVE_DAYS", "7"), ("CLOCK_OFFSET_SECONDS", "-3600")]);
+        assert_eq!((tested.archive_days, tested.clock_offset), (7, -3600));
         assert_eq!(
             config(&[("BROADCAST_WINDOW_MS", "0")]).broadcast_window_ms,
             0

@@ -30,6 +30,8 @@ pub enum ClientError {
     TooLarge,
     /// Over the per-socket rate limit.
     RateLimited,
+    /// An attend on a one-off event that is over.
+    EventOver,
     /// The store failed; the change was not made.
     Internal,
 }
@@ -49,6 +51,7 @@ impl ClientError {
             Self::Binary => "binary",
             Self::TooLarge => "too_large",
             Self::RateLimited => "rate_limited",
+            Self::EventOver => "closed",
             Self::Internal => "internal",
         }
     }
@@ -68,6 +71,7 @@ impl ClientError {
             Self::Binary => "Binary messages are not supported",
             Self::TooLarge => "Message too large",
             Self::RateLimited => "Too many messages",
+            Self::EventOver => "This event is over",
             Self::Internal => "Internal server error",
         })
     }

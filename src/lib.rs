@@ -27,10 +27,12 @@ pub mod init_data;
 
 mod bot;
 mod bot_api;
+mod calendar;
 mod catalog;
 mod clock;
 mod config;
 mod error;
+mod feeds;
 mod hub;
 mod limits;
 mod media;
@@ -38,6 +40,7 @@ mod notify;
 #[cfg(test)]
 mod properties;
 mod protocol;
+mod reminders;
 mod session;
 mod store;
 mod telegram;
@@ -72,6 +75,15 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
+    if let Some(rest) = path.strip_prefix(feeds::PREFIX) {
+        return match req.method() {
+            Method::Get | Method::Head => {
+                let origin = config::origin_of(&req.inner().url()).to_string();
+                feeds::serve(&env, &config_from_env(&env), rest, &origin).await
+            }
+            _ => Response::error("Method not allowed", 405),
+        };
+    }
     if let Some(key) = path.strip_prefix(media::MEDIA_PREFIX) {
         return match req.method() {
             Method::Get | Method::Head => media::bucket::serve(&env, key).await,

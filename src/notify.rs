@@ -1,9 +1,10 @@
-//! The every-minute cron: "<title> is starting!" to each attendee of each
-//! event that starts now in `TIMEZONE`.
+//! The every-minute cron: reminders to each attendee of each occurrence,
+//! at the lead time they chose (`reminders.rs` says which are due and what
+//! they say), in the event's zone.
 //!
 //! Each run first records who is due (one `notifications` row per event,
-//! attendee and day; `INSERT OR IGNORE` makes a second or late run add
-//! nothing new), then claims due rows with a token and sends. A row is
+//! attendee and occurrence; `INSERT OR IGNORE` makes a second or late run
+//! add nothing new), then claims due rows with a token and sends. A row is
 //! marked `sent` right after Telegram accepts the message. A run that dies
 //! between the two leaves its claimed rows in `sending`; after the lease
 //! they are claimed and sent again, so a reminder goes out at least once
@@ -12,17 +13,15 @@
 use std::time::Duration;
 
 use serde_json::json;
-
-use worker::{console_error, console_log, Date, Delay, Env, Result};
+use worker::{console_error, console_log, Delay, Env, Result};
 
 use crate::bot_api::{ApiReply, BotApi};
-use crate::clock::Clock;
-use crate::store::outbox::{self, Status};
-use crate::telegram::starting_text;
+use crate::calendar::{Day, Repeat, Schedule};
+use crate::clock::{self, IntlZone};
+use crate::reminders;
+use crate::store;
+use crate::store::outbox::{self, Due, Status};
 
-/// Events that started this many minutes ago are still announced, so a
-/// late or skipped cron run loses nothing.
-const WINDOW_MINUTES: u32 = 5;
 /// A claim older than this is taken to be from a run that died.
 const LEASE_SECONDS: i64 = 120;
 /// Rows not sent within this long are too late to be useful.
@@ -43,24 +42,18 @@ async fn send_due(env: &Env) -> Result<()> {
     if config.bot_token.is_empty() {
         return Ok(());
     }
-    let clock = match Clock::new(&config.timezone) {
-        Ok(clock) => clock,
-        Err(error) => {
-            console_error!("{error}; using UTC");
-            Clock::new("UTC")?
-        }
-    };
+    let zone = IntlZone::or_utc(&config.timezone);
     let mut budget = config.reminders_per_run;
-    let now_ms = Date::now().as_millis() as f64;
-    let now = (now_ms / 1000.0) as i64;
+    let now = clock::now(config.clock_offset);
     let db = env.d1("DB")?;
 
-    // Events that started in the last few minutes are due, so a late or
-    // skipped run loses nothing; `enqueue` records each reminder once.
-    let minutes: Vec<_> = (0..WINDOW_MINUTES)
-        .filter_map(|ago| clock.minute_at(now_ms - f64::from(ago) * 60_000.0))
+    let events: Vec<(i64, Schedule)> = store::events::all_events(&db)
+        .await?
+        .iter()
+        .map(|event| (event.id, event.schedule()))
         .collect();
-    outbox::enqueue(&db, &minutes, now, now - EXPIRE_SECONDS).await?;
+    let due = reminders::due(&events, &zone, now);
+    outbox::enqueue(&db, &due, now, now - EXPIRE_SECONDS).await?;
 
     let api = BotApi::new(&config);
     let token = format!("{now}-{}", worker::js_sys::Math::random());
@@ -77,7 +70,12 @@ async fn send_due(env: &Env) -> Result<()> {
                 skipped += 1;
                 continue;
             }
-            let body = json!({"chat_id": row.telegram_id, "text": starting_text(&row.title)});
+            let Some(text) = message(row, &zone) else {
+                outbox::mark(&db, row, Status::Off, now).await?;
+                skipped += 1;
+                continue;
+            };
+            let body = json!({"chat_id": row.telegram_id, "text": text});
             loop {
                 if budget == 0 {
                     // Out of calls: what is left goes back for the next run.
@@ -113,7 +111,21 @@ async fn send_due(env: &Env) -> Result<()> {
         }
     }
     if sent + skipped > 0 {
-        console_log!("reminders: {sent} sent, {skipped} no longer attending");
+        console_log!("reminders: {sent} sent, {skipped} no longer attending or turned off");
     }
     Ok(())
+}
+
+/// The reminder for a claimed row, or `None` when the user turned
+/// reminders off since it was due.
+fn message(row: &Due, zone: &IntlZone) -> Option<String> {
+    let minutes = u32::try_from(row.minutes?).ok()?;
+    let schedule = Schedule {
+        date: row.date.as_deref().and_then(Day::parse),
+        start: crate::calendar::minutes_of(&row.start).unwrap_or(0),
+        duration: row.duration,
+        repeat: Repeat::parse(&row.repeat).unwrap_or(Repeat::Daily),
+    };
+    let occurrence = schedule.on(zone, Day::parse(&row.day)?)?;
+    Some(reminders::text(&row.title, minutes, &occurrence, zone))
 }

@@ -24,12 +24,28 @@ pub const PONG: &str = r#"{"type":"pong"}"#;
 /// checked. (A `login` is read with [`Frame::into_login`].)
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
-    Attend { event: i64 },
-    Leave { event: i64 },
+    Attend {
+        event: i64,
+    },
+    Leave {
+        event: i64,
+    },
     CreateEvent(EventChanges),
-    EditEvent { id: i64, changes: EventChanges },
-    DeleteEvent { id: i64 },
+    EditEvent {
+        id: i64,
+        changes: EventChanges,
+    },
+    DeleteEvent {
+        id: i64,
+    },
+    /// Minutes before an event the user wants reminders, or `None`: off.
+    SetReminder {
+        minutes: Option<u32>,
+    },
 }
+
+/// The reminder leads a user may choose, in minutes.
+pub const REMINDER_MINUTES: [u32; 4] = [0, 15, 60, 1440];
 
 /// A client frame whose envelope is valid: a JSON object for our app (or
 /// a `ping`, which may come without `app`).
@@ -105,8 +121,29 @@ impl Frame {
             "delete-event" => Ok(ClientMessage::DeleteEvent {
                 id: event_id(fields.get("id"), "id")?,
             }),
+            "set-reminder" => Ok(ClientMessage::SetReminder {
+                minutes: reminder(fields.get("minutes"))?,
+            }),
             _ => Err(ClientError::UnknownType),
         }
+    }
+}
+
+/// `minutes` of a `set-reminder`: one of [`REMINDER_MINUTES`], or `null`.
+fn reminder(value: Option<&Value>) -> Result<Option<u32>, ClientError> {
+    match value {
+        Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| REMINDER_MINUTES.contains(m))
+            .map(Some)
+            .ok_or(ClientError::invalid(
+                "minutes must be 0, 15, 60, 1440 or null",
+            )),
+        _ => Err(ClientError::invalid(
+            "minutes must be 0, 15, 60, 1440 or null",
+        )),
     }
 }
 
@@ -134,6 +171,10 @@ pub enum ServerMessage<'a> {
         telegram_id: i64,
         name: &'a str,
         is_admin: bool,
+        /// Minutes before events the user's reminders come, `null` for none.
+        reminder: Option<u32>,
+        /// The user's own calendar feed (an absolute URL).
+        calendar: &'a str,
     },
     Event(EventView<'a>),
     EventsLoaded {
@@ -177,11 +218,29 @@ pub struct EventView<'a> {
     pub duration: f64,
     pub attending: bool,
     pub attendees: usize,
+    #[serde(flatten)]
+    pub when: &'a When,
+    pub repeat: &'static str,
+    pub location: &'a str,
+}
+
+/// An event's next occurrence as clients see it (part two's fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct When {
+    /// "YYYY-MM-DD" of the next occurrence, in the event's zone.
+    pub date: String,
+    /// The IANA zone the event is meant in.
+    pub timezone: String,
+    /// The next occurrence as RFC 3339 with the zone's offsets.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// A one-off event that has ended.
+    pub past: bool,
 }
 
 impl<'a> EventView<'a> {
     /// `base` is the origin that `/media/...` paths are served from.
-    pub fn new(event: &'a Event, attending: bool, base: &str) -> Self {
+    pub fn new(event: &'a Event, when: &'a When, attending: bool, base: &str) -> Self {
         EventView {
             id: event.id,
             title: &event.title,
@@ -191,14 +250,18 @@ impl<'a> EventView<'a> {
             duration: event.duration,
             attending,
             attendees: event.attendee_count(),
+            when,
+            repeat: event.repeat.as_str(),
+            location: &event.location,
         }
     }
 }
 
-/// The `event` message for `event` as seen by a user who is (or is not)
-/// attending. A broadcast calls this twice per event, not once per socket.
-pub fn event_json(event: &Event, attending: bool, base: &str) -> String {
-    ServerMessage::Event(EventView::new(event, attending, base)).to_json()
+/// The `event` message for `event` at its occurrence `when`, as seen by a
+/// user who is (or is not) attending. A broadcast calls this twice per
+/// event, not once per socket.
+pub fn event_json(event: &Event, when: &When, attending: bool, base: &str) -> String {
+    ServerMessage::Event(EventView::new(event, when, attending, base)).to_json()
 }
 
 /// `2.0` goes out as `2`, so clients see the duration as it was typed.
@@ -253,6 +316,30 @@ mod tests {
             assert_eq!(parse(&text).map_err(|e| e.code()), Err("invalid"), "{id}");
         }
         let missing = parse(r#"{"type":"attend","app":"mini_event"}"#);
+        assert_eq!(missing.map_err(|e| e.code()), Err("invalid"));
+    }
+
+    #[test]
+    fn reads_set_reminder() {
+        let reminder = |m: &str| {
+            parse(&format!(
+                r#"{{"type":"set-reminder","app":"mini_event","minutes":{m}}}"#
+            ))
+        };
+        for m in [0, 15, 60, 1440] {
+            assert_eq!(
+                reminder(&m.to_string()),
+                Ok(ClientMessage::SetReminder { minutes: Some(m) })
+            );
+        }
+        assert_eq!(
+            reminder("null"),
+            Ok(ClientMessage::SetReminder { minutes: None })
+        );
+        for bad in ["30", "-15", "\"15\"", "1.5", "[]"] {
+            assert_eq!(reminder(bad).map_err(|e| e.code()), Err("invalid"), "{bad}");
+        }
+        let missing = parse(r#"{"type":"set-reminder","app":"mini_event"}"#);
         assert_eq!(missing.map_err(|e| e.code()), Err("invalid"));
     }
 
@@ -342,11 +429,14 @@ mod tests {
             value(ServerMessage::Welcome {
                 telegram_id: 5_000_000_001,
                 name: "Ada Lovelace",
-                is_admin: true
+                is_admin: true,
+                reminder: None,
+                calendar: "https://x.example/calendar/t.ics",
             }),
-            Some(
-                json!({"type":"welcome","telegram_id":5_000_000_001_i64,"name":"Ada Lovelace","is_admin":true})
-            )
+            Some(json!({
+                "type": "welcome", "telegram_id": 5_000_000_001_i64, "name": "Ada Lovelace",
+                "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics"
+            }))
         );
         assert_eq!(
             value(ServerMessage::EventsLoaded { selected: None }),
@@ -382,21 +472,34 @@ mod tests {
         };
         event.attendees.insert(1);
         event.attendees.insert(2);
+        event.location = "Park".into();
+        let when = When {
+            date: "2027-03-28".into(),
+            timezone: "Europe/Berlin".into(),
+            starts_at: "2027-03-28T09:30:00+02:00".into(),
+            ends_at: "2027-03-28T11:30:00+02:00".into(),
+            past: false,
+        };
         let json: Value =
-            serde_json::from_str(&event_json(&event, true, "https://x.example/")).expect("json");
+            serde_json::from_str(&event_json(&event, &when, true, "https://x.example/"))
+                .expect("json");
         assert_eq!(
             json,
             json!({
                 "type": "event", "id": 7, "title": "Picnic", "description": "Bring food",
                 "image": "https://x.example/media/abc", "start": "09:30", "duration": 2,
-                "attending": true, "attendees": 2
+                "attending": true, "attendees": 2,
+                "date": "2027-03-28", "repeat": "none", "timezone": "Europe/Berlin",
+                "starts_at": "2027-03-28T09:30:00+02:00", "ends_at": "2027-03-28T11:30:00+02:00",
+                "location": "Park", "past": false
             })
         );
-        assert!(event_json(&event, false, "").contains(r#""duration":2,"#));
+        assert!(event_json(&event, &when, false, "").contains(r#""duration":2,"#));
         event.duration = 1.5;
         event.image = "https://cdn.example/p.png".into();
         let json: Value =
-            serde_json::from_str(&event_json(&event, false, "https://x.example")).expect("json");
+            serde_json::from_str(&event_json(&event, &when, false, "https://x.example"))
+                .expect("json");
         assert_eq!(json["duration"], json!(1.5));
         assert_eq!(json["image"], json!("https://cdn.example/p.png"));
         assert_eq!(json["attending"], json!(false));

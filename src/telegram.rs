@@ -180,10 +180,38 @@ impl InlineSearch {
     }
 }
 
-/// The `sendMessage` body answering `/start` or `/events`. Private chats get
-/// a `web_app` button; groups a link to the Mini App, since `web_app`
-/// buttons only work in private chats.
-pub fn open_app_message(request: &Request, links: &Links) -> Option<Value> {
+/// An event as the bot shows it: with the day and the local time of its
+/// next occurrence (worked out by the caller, in the event's zone).
+pub struct Shown<'a> {
+    pub event: &'a Event,
+    /// "Fri 5 Dec".
+    pub day: String,
+    /// "19:00".
+    pub time: String,
+}
+
+impl Shown<'_> {
+    /// "Fri 5 Dec · 19:00 · 3 h", and how it repeats.
+    pub fn when(&self) -> String {
+        let repeat = match self.event.repeat {
+            crate::calendar::Repeat::None => "",
+            crate::calendar::Repeat::Daily => " · daily",
+            crate::calendar::Repeat::Weekly => " · weekly",
+        };
+        format!(
+            "{} · {} · {}{repeat}",
+            self.day,
+            self.time,
+            format_duration(self.event.duration)
+        )
+    }
+}
+
+/// The `sendMessage` body answering `/start` or `/events` (with the event a
+/// `/start <id>` names, when it exists). Private chats get a `web_app`
+/// button; groups a link to the Mini App, since `web_app` buttons only work
+/// in private chats.
+pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>) -> Option<Value> {
     let Request::OpenApp {
         chat_id,
         private,
@@ -199,9 +227,14 @@ pub fn open_app_message(request: &Request, links: &Links) -> Option<Value> {
         format!("Hi, {first_name}!")
     };
     let (text, button) = if *private {
-        let text = match event {
-            Some(_) => format!("{hello} Tap below to open this event and sign up."),
-            None => format!("{hello} Tap below to see what's on and sign up for events."),
+        let text = match (event, shown) {
+            (Some(_), Some(shown)) => format!(
+                "{hello} {}: {}. Tap below to open it and sign up.",
+                shown.event.title,
+                shown.when()
+            ),
+            (Some(_), None) => format!("{hello} Tap below to open this event and sign up."),
+            (None, _) => format!("{hello} Tap below to see what's on and sign up for events."),
         };
         let button = json!({"text": "Open events", "web_app": {"url": links.page(*event)}});
         (text, Some(button))
@@ -240,8 +273,12 @@ pub fn format_duration(hours: f64) -> String {
 
 /// One event as an inline result: an article whose message names the event
 /// and links to it in the Mini App.
-pub fn inline_result(event: &Event, links: &Links) -> Value {
-    let when = format!("{} · {}", event.start, format_duration(event.duration));
+pub fn inline_result(shown: &Shown, links: &Links) -> Value {
+    let event = shown.event;
+    let mut when = shown.when();
+    if !event.location.is_empty() {
+        when.push_str(&format!(" · {}", event.location));
+    }
     let link = links
         .mini_app_link(Some(event.id))
         .unwrap_or_else(|| links.page(Some(event.id)));
@@ -273,18 +310,13 @@ pub fn inline_result(event: &Event, links: &Links) -> Value {
 }
 
 /// The `answerInlineQuery` body for `events`.
-pub fn inline_answer(query_id: &str, events: &[Event], links: &Links) -> Value {
+pub fn inline_answer(query_id: &str, events: &[Shown], links: &Links) -> Value {
     let results: Vec<Value> = events
         .iter()
         .take(MAX_INLINE_RESULTS)
         .map(|e| inline_result(e, links))
         .collect();
     json!({"inline_query_id": query_id, "results": results, "cache_time": 10, "is_personal": false})
-}
-
-/// The text of a start-time reminder.
-pub fn starting_text(title: &str) -> String {
-    format!("{title} is starting!")
 }
 
 #[cfg(test)]
@@ -364,18 +396,33 @@ mod tests {
     #[test]
     fn buttons_fit_the_chat() {
         let private = text_message("/start 3", "private").request(None);
-        let body = open_app_message(&private, &links(true)).unwrap_or_default();
+        let event = Event {
+            id: 3,
+            title: "Board games".into(),
+            duration: 3.0,
+            ..Event::default()
+        };
+        let shown = Shown {
+            event: &event,
+            day: "Fri 5 Dec".into(),
+            time: "19:00".into(),
+        };
+        let body = open_app_message(&private, &links(true), Some(&shown)).unwrap_or_default();
         assert_eq!(
             body["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"],
             "https://events.example/?event=3"
         );
+        assert_eq!(
+            body["text"],
+            "Hi, Rita! Board games: Fri 5 Dec · 19:00 · 3 h. Tap below to open it and sign up."
+        );
         let group = text_message("/start", "supergroup").request(None);
-        let body = open_app_message(&group, &links(true)).unwrap_or_default();
+        let body = open_app_message(&group, &links(true), None).unwrap_or_default();
         assert_eq!(
             body["reply_markup"]["inline_keyboard"][0][0]["url"],
             "https://t.me/events_bot/app"
         );
-        let unnamed = open_app_message(&group, &links(false)).unwrap_or_default();
+        let unnamed = open_app_message(&group, &links(false), None).unwrap_or_default();
         assert!(
             unnamed.get("reply_markup").is_none(),
             "no link without names"
@@ -391,9 +438,16 @@ mod tests {
             image: "/media/a.png".into(),
             start: "13:00".into(),
             duration: 1.5,
+            location: "Park".into(),
+            repeat: crate::calendar::Repeat::Weekly,
             ..Event::default()
         };
-        let answer = inline_answer("q1", std::slice::from_ref(&event), &links(true));
+        let shown = |event| Shown {
+            event,
+            day: "Tue 30 Mar".into(),
+            time: "13:00".into(),
+        };
+        let answer = inline_answer("q1", &[shown(&event)], &links(true));
         let result = &answer["results"][0];
         assert_eq!(answer["inline_query_id"], "q1");
         assert_eq!(result["id"], "4");
@@ -404,9 +458,13 @@ mod tests {
         let text = result["input_message_content"]["message_text"]
             .as_str()
             .unwrap_or_default();
-        assert!(text.contains("Picnic") && text.contains("13:00 · 1 h 30 min"));
+        assert!(text.contains("Picnic"), "{text}");
+        assert!(
+            text.contains("Tue 30 Mar · 13:00 · 1 h 30 min · weekly · Park"),
+            "{text}"
+        );
         assert!(text.contains("https://t.me/events_bot/app?startapp=4"));
-        let many = vec![event; 60];
+        let many: Vec<Shown> = (0..60).map(|_| shown(&event)).collect();
         let answer = inline_answer("q", &many, &links(false));
         assert_eq!(answer["results"].as_array().map(Vec::len), Some(50));
     }

@@ -2,15 +2,19 @@
 //!
 //! `create-event` and `edit-event` carry the same fields; a create needs
 //! `title`, `start` and `duration`, an edit any one of them. Each refusal
-//! names its field, so the page can show it next to the right input.
+//! names its field, so the page can show it next to the right input. The
+//! rules that need the clock and the zone (a one-off already over, a date
+//! too far ahead) are the catalog's (`Event::check_schedule`).
 
 use serde_json::{Map, Value};
 
+use crate::calendar::{Day, Repeat};
 use crate::error::ClientError;
 use crate::media::ImageChange;
 
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub const MAX_LOCATION_CHARS: usize = 200;
 pub const MAX_DURATION_HOURS: f64 = 24.0;
 
 /// Fields of an event to set; `None` leaves a field as it is.
@@ -21,11 +25,31 @@ pub struct EventChanges {
     pub start: Option<String>,
     pub duration: Option<f64>,
     pub image: Option<ImageChange>,
+    /// `Some(None)`: the date is cleared (`null`).
+    pub date: Option<Option<Day>>,
+    pub repeat: Option<Repeat>,
+    pub location: Option<String>,
 }
 
-/// Reads the fields of a `create-event`: title, start and duration required.
+impl EventChanges {
+    /// Whether the change moves the event in time.
+    pub fn reschedules(&self) -> bool {
+        self.start.is_some()
+            || self.duration.is_some()
+            || self.date.is_some()
+            || self.repeat.is_some()
+    }
+}
+
+/// Reads the fields of a `create-event`: title, start and duration required;
+/// `repeat` is `none` with a date and `daily` without (what the seed's
+/// time-only events always meant).
 pub fn new_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientError> {
-    let changes = event_changes(fields)?;
+    let mut changes = event_changes(fields)?;
+    let dated = matches!(changes.date, Some(Some(_)));
+    changes
+        .repeat
+        .get_or_insert(if dated { Repeat::None } else { Repeat::Daily });
     if changes.title.is_none() {
         return Err(ClientError::invalid("title is required"));
     }
@@ -43,7 +67,7 @@ pub fn edit_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientErr
     let changes = event_changes(fields)?;
     if changes == EventChanges::default() {
         return Err(ClientError::invalid(
-            "nothing to change: send title, description, start, duration or image",
+            "nothing to change: send title, description, start, duration, date, repeat, location or image",
         ));
     }
     Ok(changes)
@@ -68,7 +92,44 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
             .get("image")
             .map(ImageChange::from_field)
             .transpose()?,
+        date: fields.get("date").map(date).transpose()?,
+        repeat: fields.get("repeat").map(repeat).transpose()?,
+        location: fields.get("location").map(location).transpose()?,
     })
+}
+
+fn date(value: &Value) -> Result<Option<Day>, ClientError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) => Day::parse(text.trim())
+            .map(Some)
+            .ok_or(ClientError::invalid(
+                "date must be a day on the calendar, as YYYY-MM-DD",
+            )),
+        _ => Err(ClientError::invalid("date must be YYYY-MM-DD")),
+    }
+}
+
+fn repeat(value: &Value) -> Result<Repeat, ClientError> {
+    value
+        .as_str()
+        .and_then(Repeat::parse)
+        .ok_or(ClientError::invalid("repeat must be none, daily or weekly"))
+}
+
+fn location(value: &Value) -> Result<String, ClientError> {
+    let text = match value {
+        Value::Null => String::new(),
+        Value::String(text) => plain_text(text, false),
+        _ => return Err(ClientError::invalid("location must be text")),
+    };
+    let text = text.trim();
+    if text.chars().count() > MAX_LOCATION_CHARS {
+        return Err(ClientError::invalid(
+            "location must be at most 200 characters",
+        ));
+    }
+    Ok(text.to_string())
 }
 
 /// Text as people typed it, without control characters (escape sequences
@@ -280,5 +341,36 @@ mod tests {
         let changes = edit_event(&fields(json!({"id": 1, "start": "7:05"}))).expect("valid");
         assert_eq!(changes.start.as_deref(), Some("07:05"));
         assert_eq!(changes.title, None);
+        assert_eq!(changes.repeat, None, "an edit leaves repeat as it is");
+    }
+
+    #[test]
+    fn dates_repeats_and_locations() {
+        let dated = new_event(&fields(with("date", json!("2027-03-26")))).expect("valid");
+        assert_eq!(dated.date, Some(Day::parse("2027-03-26")));
+        assert_eq!(dated.repeat, Some(Repeat::None), "a date means once");
+        let plain = new_event(&fields(valid())).expect("valid");
+        assert_eq!(plain.repeat, Some(Repeat::Daily), "no date means daily");
+        let weekly = new_event(&fields(json!({
+            "title": "Run", "start": "18:00", "duration": 1, "date": "2027-03-02",
+            "repeat": "weekly", "location": " Park\u{1b}[2J gate  "
+        })))
+        .expect("valid");
+        assert_eq!(weekly.repeat, Some(Repeat::Weekly));
+        assert_eq!(weekly.location.as_deref(), Some("Park[2J gate"));
+        for bad in ["2027-02-30", "27-03-02", "tomorrow", "2027-3-2"] {
+            assert!(
+                refusal(with("date", json!(bad))).starts_with("date"),
+                "{bad}"
+            );
+        }
+        assert!(refusal(with("date", json!(20270302))).starts_with("date"));
+        assert!(refusal(with("repeat", json!("monthly"))).starts_with("repeat"));
+        assert!(refusal(with("location", json!("l".repeat(201)))).starts_with("location"));
+        let cleared = edit_event(&fields(json!({"id": 1, "date": null}))).expect("valid");
+        assert_eq!(cleared.date, Some(None));
+        assert!(cleared.reschedules());
+        let renamed = edit_event(&fields(json!({"id": 1, "location": "Hall"}))).expect("valid");
+        assert!(!renamed.reschedules());
     }
 }

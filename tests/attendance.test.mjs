@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Client, Worker, d1, eventsSql, prepareDb, removeState, tempState, user } from './helpers.mjs';
+import { Client, Worker, d1, eventsSql, prepareDb, removeState, seedFields, tempState, user } from './helpers.mjs';
 
 let state;
 let worker;
@@ -38,9 +38,10 @@ test('two users see each other attend and leave, each with their own attending',
   const toAlice = await alice.next();
   const toBob = await bob.next();
   assert.deepEqual(
-    { ...toAlice },
+    seedFields(toAlice),
     { type: 'event', id: 1, title: 'Climbing', description: '', image: '', start: '18:00', duration: 1, attending: true, attendees: 1 },
   );
+  assert.equal(toAlice.repeat, 'daily', 'an event from before dates is a daily one');
   assert.equal(toBob.id, 1);
   assert.equal(toBob.attending, false);
   assert.equal(toBob.attendees, 1);

@@ -356,3 +356,20 @@ export async function rawSocket(worker, { headers = {} } = {}) {
   for (let waited = 0; raw.status === null && waited < 5000; waited += 20) await sleep(20);
   return raw;
 }
+
+/** The fields of an `event` the seed's protocol has (what a client of the seed knows). */
+export function seedFields(event) {
+  const { type, id, title, description, image, start, duration, attending, attendees } = event;
+  return { type, id, title, description, image, start, duration, attending, attendees };
+}
+
+/** Whether `events` come in the listing's order: upcoming by (starts_at, id), then past ones. */
+export function inListingOrder(events) {
+  const key = (e) => [e.past ? 1 : 0, e.past ? -Date.parse(e.ends_at) : Date.parse(e.starts_at), e.id];
+  for (let i = 1; i < events.length; i++) {
+    const [a, b] = [key(events[i - 1]), key(events[i])];
+    const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+    if (cmp >= 0) return false;
+  }
+  return true;
+}

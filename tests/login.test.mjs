@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  Client, Worker, d1, eventsSql, prepareDb, removeState, tempState, user,
+  Client, Worker, d1, eventsSql, inListingOrder, prepareDb, removeState, seedFields, tempState, user,
 } from './helpers.mjs';
 
 const ADMIN_ID = 5_000_000_999;
@@ -34,20 +34,29 @@ after(async () => {
   await removeState(state);
 });
 
-test('a valid login gets welcome, every event in (start, id) order, then events-loaded', async () => {
+test('a valid login gets welcome, every event by its next occurrence, then events-loaded', async () => {
   const ada = user({ first: 'Ada', last: 'Lovelace', username: 'ada' });
   const client = await Client.login(worker, ada);
   const { welcome, events, selected } = client.login;
 
-  assert.deepEqual(welcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false });
-  assert.deepEqual(events.map((e) => e.id), [2, 3, 4, 1]);
+  const { calendar, ...seedWelcome } = welcome;
+  assert.deepEqual(seedWelcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false, reminder: 0 });
+  assert.match(calendar, new RegExp(`^${worker.url}/calendar/${ada.id}-[A-Za-z0-9_-]{22}\\.ics$`));
+  assert.deepEqual(events.map((e) => e.id).sort(), [1, 2, 3, 4]);
+  assert.ok(inListingOrder(events), events.map((e) => `${e.id} ${e.starts_at}`).join(', '));
+  // Events from before dates repeat daily: each is next today or tomorrow.
+  const noon = events.filter((e) => e.start === '12:00').map((e) => e.id);
+  assert.deepEqual(noon, [3, 4], 'same time: by id');
   assert.equal(selected, null);
 
   const talk = events.find((e) => e.id === 1);
-  assert.deepEqual(talk, {
+  assert.deepEqual(seedFields(talk), {
     type: 'event', id: 1, title: 'Evening talk', description: 'Talks & <b>drinks</b>', image: '',
     start: '19:00', duration: 2, attending: false, attendees: 2,
   });
+  assert.deepEqual([talk.repeat, talk.timezone, talk.location, talk.past], ['daily', 'UTC', '', false]);
+  assert.match(talk.starts_at, /^\d{4}-\d{2}-\d{2}T19:00:00\+00:00$/);
+  assert.equal(talk.date, talk.starts_at.slice(0, 10));
   const breakfast = events.find((e) => e.id === 2);
   assert.equal(breakfast.duration, 1.5);
   assert.equal(breakfast.image, `${worker.url}/media/demo-key`, 'stored paths become absolute');

@@ -48,7 +48,7 @@ test('attendance survives a restart of wrangler dev', async () => {
     const client = await Client.login(worker, who);
     const counts = Object.fromEntries(client.login.events.map((e) => [e.id, e.attendees]));
     assert.deepEqual(counts, { 1: 3, 2: 1 });
-    const mine = client.login.events.filter((e) => e.attending).map((e) => e.id);
+    const mine = client.login.events.filter((e) => e.attending).map((e) => e.id).sort();
     assert.deepEqual(mine, expected[index]);
     client.close();
   }

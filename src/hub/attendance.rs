@@ -16,8 +16,20 @@ impl EventHub {
         going: bool,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        if self.with_catalog(|c| Ok(c.get(event)?.is_attended_by(user.id)))? == going {
+        let (zone, now) = (&self.zone, self.now());
+        let (attends, over) = self.with_catalog(|c| {
+            let attends = c.get(event)?.is_attended_by(user.id);
+            Ok((
+                attends,
+                c.occurrence(event, zone, now).is_some_and(|l| l.past),
+            ))
+        })?;
+        if attends == going {
             return Ok(());
+        }
+        if going && over {
+            // Leaving an event that is over still works.
+            return Err(ClientError::EventOver);
         }
         let db = self.db()?;
         let change = Attendance {

@@ -19,6 +19,9 @@ impl EventHub {
         changes: EventChanges,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
+        Event::default()
+            .edited(&changes, None)
+            .check_schedule(&self.zone, self.now())?;
         let image = media::store(&self.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;
@@ -46,7 +49,17 @@ impl EventHub {
         changes: EventChanges,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        let old_image = self.with_catalog(|catalog| Ok(catalog.get(id)?.image.clone()))?;
+        let old_image = self.with_catalog(|catalog| {
+            let event = catalog.get(id)?;
+            // An event that is over may still be renamed; moving it in time
+            // must give a schedule that holds.
+            if changes.reschedules() {
+                event
+                    .edited(&changes, None)
+                    .check_schedule(&self.zone, self.now())?;
+            }
+            Ok(event.image.clone())
+        })?;
         let image = media::store(&self.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;

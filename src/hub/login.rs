@@ -4,6 +4,7 @@
 use worker::{console_log, Date, WebSocket};
 
 use super::{internal, send, sockets, EventHub};
+use crate::calendar::feed;
 use crate::error::ClientError;
 use crate::init_data::{self, InitData, InitDataError};
 use crate::protocol::ServerMessage;
@@ -56,7 +57,7 @@ impl EventHub {
         now: i64,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        let stored_admin = self
+        let stored = self
             .users
             .record_login(&self.db()?, &init.user, now)
             .await
@@ -64,7 +65,7 @@ impl EventHub {
         let user = SessionUser {
             id: init.user.id,
             name: init.user.display_name(),
-            is_admin: self.is_admin(init.user.id, stored_admin),
+            is_admin: self.is_admin(init.user.id, stored.is_admin),
         };
         session.user = Some(user.clone());
         let open = self
@@ -78,18 +79,28 @@ impl EventHub {
         // From here on nothing awaits, so no broadcast can slip in between
         // the initial events and `events-loaded`.
         let base = self.base_url(&session);
+        let calendar = format!(
+            "{}/calendar/{}.ics",
+            base.trim_end_matches('/'),
+            feed::token(&self.feed_key(), user.id)
+        );
         send(
             ws,
             &ServerMessage::Welcome {
                 telegram_id: user.id,
                 name: &user.name,
                 is_admin: user.is_admin,
+                reminder: stored.reminder,
+                calendar: &calendar,
             }
             .to_json(),
         );
+        let (zone, calendar_now) = (&self.zone, self.now());
+        let archive = self.config.archive_days * 86_400;
         let selected = self.with_catalog(|catalog| {
-            for event in catalog.in_order() {
-                let view = self.views.of(event, base);
+            for listed in catalog.listing(zone, calendar_now, archive) {
+                let event = catalog.get(listed.id)?;
+                let view = self.views.of(event, &listed, || self.when(&listed), base);
                 if !sockets::send_js(ws, view.for_user(event, user.id)) {
                     break;
                 }

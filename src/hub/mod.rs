@@ -17,7 +17,7 @@
 //! users seen at login; [`admins`] who is an admin; [`deadline`] the login
 //! timeout; [`commit`] groups the attendance writes of a storm into few D1
 //! transactions. One file per kind of message applies it: [`login`],
-//! [`attendance`], [`events`].
+//! [`attendance`], [`events`], [`settings`].
 
 mod admins;
 mod attendance;
@@ -27,6 +27,7 @@ pub(crate) mod dispatch;
 mod events;
 mod login;
 mod merge;
+mod settings;
 mod sockets;
 pub(crate) mod turns;
 mod users;
@@ -41,11 +42,13 @@ use worker::{
     Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
-use crate::catalog::Catalog;
+use crate::calendar::{self, feed, Zone};
+use crate::catalog::{Catalog, Listed};
+use crate::clock::{self, IntlZone};
 use crate::config::Config;
 use crate::error::ClientError;
 use crate::limits::{self, Verdict};
-use crate::protocol::{self, ClientMessage, ServerMessage};
+use crate::protocol::{self, ClientMessage, ServerMessage, When};
 use crate::session::{Session, SessionUser};
 use dispatch::{Incoming, Route};
 use sockets::Admission;
@@ -71,6 +74,8 @@ pub struct EventHub {
     windows: merge::Windows,
     /// Attendance writes waiting to go to D1 together.
     commits: commit::Commits<crate::store::events::Attendance>,
+    /// The zone the events are meant in (`TIMEZONE`).
+    zone: IntlZone,
 }
 
 impl DurableObject for EventHub {
@@ -82,6 +87,7 @@ impl DurableObject for EventHub {
         }
         let config = crate::config_from_env(&env);
         let windows = merge::Windows::new(config.broadcast_window_ms);
+        let zone = IntlZone::or_utc(&config.timezone);
         EventHub {
             state,
             env,
@@ -94,6 +100,7 @@ impl DurableObject for EventHub {
             deadlines: deadline::Deadlines::default(),
             windows,
             commits: commit::Commits::default(),
+            zone,
         }
     }
 
@@ -252,6 +259,7 @@ impl dispatch::Handler for Served<'_> {
             ClientMessage::CreateEvent(changes) => hub.create_event(user, changes).await,
             ClientMessage::EditEvent { id, changes } => hub.edit_event(user, id, changes).await,
             ClientMessage::DeleteEvent { id } => hub.delete_event(id).await,
+            ClientMessage::SetReminder { minutes } => hub.set_reminder(user, minutes).await,
         }
     }
 }
@@ -348,6 +356,31 @@ impl EventHub {
         f(catalog)
     }
 
+    /// The instant (Unix seconds) events and dates go by.
+    fn now(&self) -> i64 {
+        clock::now(self.config.clock_offset)
+    }
+
+    /// An occurrence as clients see it.
+    fn when(&self, listed: &Listed) -> When {
+        let zone = &self.zone;
+        When {
+            date: listed.occurrence.day.to_string(),
+            timezone: zone.name().to_string(),
+            starts_at: calendar::rfc3339(zone, listed.occurrence.starts_at).unwrap_or_default(),
+            ends_at: calendar::rfc3339(zone, listed.occurrence.ends_at).unwrap_or_default(),
+            past: listed.past,
+        }
+    }
+
+    /// The key of calendar feed tokens.
+    fn feed_key(&self) -> Vec<u8> {
+        feed::key(
+            self.config.calendar_secret.as_deref(),
+            &self.config.bot_token,
+        )
+    }
+
     /// The origin that `/media/...` image paths are made absolute with for
     /// the socket of `session`.
     fn base_url<'s>(&'s self, session: &'s Session) -> &'s str {
@@ -396,8 +429,15 @@ impl EventHub {
     /// what others see. The event is serialized twice per origin, not once
     /// per socket.
     fn send_event(&self, id: i64, to: Recipients) {
-        let slot = self.catalog.borrow();
-        let Some(event) = slot.as_ref().and_then(|c| c.get(id).ok()) else {
+        let (zone, now) = (&self.zone, self.now());
+        let mut slot = self.catalog.borrow_mut();
+        let Some(catalog) = slot.as_mut() else {
+            return;
+        };
+        let Some(listed) = catalog.occurrence(id, zone, now) else {
+            return;
+        };
+        let Ok(event) = catalog.get(id) else {
             return;
         };
         let bases = match &self.config.public_url {
@@ -406,7 +446,10 @@ impl EventHub {
         };
         let views: Vec<_> = bases
             .iter()
-            .map(|base| (base.as_str(), self.views.of(event, base)))
+            .map(|base| {
+                let view = self.views.of(event, &listed, || self.when(&listed), base);
+                (base.as_str(), view)
+            })
             .collect();
         self.sockets.send_each(&self.state, |session, joined| {
             let user = session

@@ -3,12 +3,13 @@
 //! strings, so a broadcast to many sockets converts nothing per socket and
 //! a login sends what is already made.
 //!
-//! A rendering remembers the event's revision and the origin its image URL
-//! was made absolute with; asked for an event whose revision (or origin)
-//! differs, it renders again. Nothing is invalidated by hand, so no change
-//! can leave a stale message behind. Without `PUBLIC_URL`, each socket gets
-//! image URLs on the origin it connected to, so an event may have a few
-//! renderings at once (at most [`ORIGINS_KEPT`]; more only cost a render).
+//! A rendering remembers the event's revision, the occurrence it shows and
+//! the origin its image URL was made absolute with; asked for an event
+//! whose revision, occurrence (a series moved on) or origin differs, it
+//! renders again. Nothing is invalidated by hand, so no change can leave a
+//! stale message behind. Without `PUBLIC_URL`, each socket gets image URLs
+//! on the origin it connected to, so an event may have a few renderings at
+//! once (at most [`ORIGINS_KEPT`]; more only cost a render).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -16,12 +17,13 @@ use std::rc::Rc;
 
 use worker::js_sys::JsString;
 
-use crate::catalog::Event;
-use crate::protocol;
+use crate::catalog::{Event, Listed};
+use crate::protocol::{self, When};
 
 /// One event's two messages.
 pub struct View {
     revision: u64,
+    listed: Listed,
     base: String,
     attending: JsString,
     not_attending: JsString,
@@ -48,20 +50,29 @@ pub struct Views {
 }
 
 impl Views {
-    /// The messages of `event` as it is now, with image URLs made absolute
-    /// against `base`.
-    pub fn of(&self, event: &Event, base: &str) -> Rc<View> {
+    /// The messages of `event` as it is now, at its occurrence `listed`
+    /// (described by `when`, asked only to render), with image URLs made
+    /// absolute against `base`.
+    pub fn of(
+        &self,
+        event: &Event,
+        listed: &Listed,
+        when: impl FnOnce() -> When,
+        base: &str,
+    ) -> Rc<View> {
         let mut rendered = self.rendered.borrow_mut();
         let kept = rendered.entry(event.id).or_default();
-        kept.retain(|view| view.revision == event.revision);
+        kept.retain(|view| view.revision == event.revision && view.listed == *listed);
         if let Some(view) = kept.iter().find(|view| view.base == base) {
             return Rc::clone(view);
         }
+        let when = when();
         let view = Rc::new(View {
             revision: event.revision,
+            listed: *listed,
             base: base.to_string(),
-            attending: JsString::from(protocol::event_json(event, true, base)),
-            not_attending: JsString::from(protocol::event_json(event, false, base)),
+            attending: JsString::from(protocol::event_json(event, &when, true, base)),
+            not_attending: JsString::from(protocol::event_json(event, &when, false, base)),
         });
         kept.insert(0, Rc::clone(&view));
         kept.truncate(ORIGINS_KEPT);

@@ -1,10 +1,16 @@
 //! Events and attendance.
+//!
+//! An event's date, repeat and location (part two) are in `event_dates`,
+//! keyed by the event: `ALTER TABLE` is not idempotent, and `schema.sql`
+//! must be. An event without a row there is what the seed's rows are: a
+//! daily event with no location.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{counters, int};
+use crate::calendar::{Day, Repeat};
 use crate::catalog::{Catalog, Event};
 use crate::validate;
 
@@ -16,6 +22,9 @@ struct EventRow {
     image: String,
     start: String,
     duration: f64,
+    date: Option<String>,
+    repeat: String,
+    location: String,
 }
 
 #[derive(Deserialize)]
@@ -24,12 +33,19 @@ struct AttendanceRow {
     telegram_id: i64,
 }
 
-/// The columns of `events`, cast to the types [`EventRow`] expects.
-const EVENT_COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
-     CAST(COALESCE(description, '') AS TEXT) AS description, \
-     CAST(COALESCE(image, '') AS TEXT) AS image, \
-     CAST(COALESCE(start, '') AS TEXT) AS start, \
-     CAST(COALESCE(duration, 1) AS REAL) AS duration";
+/// The columns of `events e LEFT JOIN event_dates d`, cast to the types
+/// [`EventRow`] expects.
+const EVENT_COLUMNS: &str = "e.id AS id, CAST(COALESCE(e.title, '') AS TEXT) AS title, \
+     CAST(COALESCE(e.description, '') AS TEXT) AS description, \
+     CAST(COALESCE(e.image, '') AS TEXT) AS image, \
+     CAST(COALESCE(e.start, '') AS TEXT) AS start, \
+     CAST(COALESCE(e.duration, 1) AS REAL) AS duration, \
+     CAST(d.date AS TEXT) AS date, \
+     CAST(COALESCE(d.repeat, 'daily') AS TEXT) AS repeat, \
+     CAST(COALESCE(d.location, '') AS TEXT) AS location";
+
+/// Events with their dates.
+const EVENTS: &str = "events e LEFT JOIN event_dates d ON d.event_id = e.id";
 
 impl From<EventRow> for Event {
     fn from(row: EventRow) -> Event {
@@ -41,6 +57,10 @@ impl From<EventRow> for Event {
             // Rows written by hand may say "9:00"; order needs "09:00".
             start: validate::normalize_start(&row.start).unwrap_or(row.start),
             duration: row.duration,
+            date: row.date.as_deref().and_then(Day::parse),
+            // A repeat that is not ours reads as the seed's meaning.
+            repeat: Repeat::parse(&row.repeat).unwrap_or(Repeat::Daily),
+            location: row.location,
             attendees: Default::default(),
             revision: 0,
         }
@@ -50,7 +70,7 @@ impl From<EventRow> for Event {
 /// Reads every event and every attendance in one round trip.
 pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
     counters::read(2);
-    let events = db.prepare(format!("SELECT {EVENT_COLUMNS} FROM events"));
+    let events = db.prepare(format!("SELECT {EVENT_COLUMNS} FROM {EVENTS}"));
     let attendance = db.prepare(
         "SELECT CAST(event_id AS INTEGER) AS event_id, \
          CAST(telegram_id AS INTEGER) AS telegram_id FROM attendance",
@@ -75,7 +95,9 @@ pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
 pub async fn event(db: &D1Database, id: i64) -> Result<Option<Event>> {
     counters::read(1);
     let row = db
-        .prepare(format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))
+        .prepare(format!(
+            "SELECT {EVENT_COLUMNS} FROM {EVENTS} WHERE e.id = ?1"
+        ))
         .bind(&[int(id)])?
         .first::<EventRow>(None)
         .await?;
@@ -94,9 +116,9 @@ pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<
     );
     let rows = db
         .prepare(format!(
-            "SELECT {EVENT_COLUMNS} FROM events \
-             WHERE title LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\' \
-             ORDER BY start, id LIMIT ?2"
+            "SELECT {EVENT_COLUMNS} FROM {EVENTS} \
+             WHERE e.title LIKE ?1 ESCAPE '\\' OR e.description LIKE ?1 ESCAPE '\\' \
+             ORDER BY e.start, e.id LIMIT ?2"
         ))
         .bind(&[JsValue::from_str(&pattern), JsValue::from_f64(limit as f64)])?
         .all()
@@ -105,15 +127,28 @@ pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
-/// The next `limit` events by start time from `now` ("HH:MM"), wrapping
-/// past midnight.
-pub async fn upcoming_events(db: &D1Database, now: &str, limit: usize) -> Result<Vec<Event>> {
+/// The events `telegram_id` attends, with their dates (for their calendar
+/// feed).
+pub async fn attended_by(db: &D1Database, telegram_id: i64) -> Result<Vec<Event>> {
     counters::read(1);
     let rows = db
         .prepare(format!(
-            "SELECT {EVENT_COLUMNS} FROM events ORDER BY start < ?1, start, id LIMIT ?2"
+            "SELECT {EVENT_COLUMNS} FROM {EVENTS} \
+             WHERE e.id IN (SELECT event_id FROM attendance WHERE telegram_id = ?1) ORDER BY e.id"
         ))
-        .bind(&[JsValue::from_str(now), JsValue::from_f64(limit as f64)])?
+        .bind(&[int(telegram_id)])?
+        .all()
+        .await?
+        .results::<EventRow>()?;
+    Ok(rows.into_iter().map(Event::from).collect())
+}
+
+/// Every event with its dates, without attendees (for the bot's listings
+/// and the reminder cron, which work out occurrences themselves).
+pub async fn all_events(db: &D1Database) -> Result<Vec<Event>> {
+    counters::read(1);
+    let rows = db
+        .prepare(format!("SELECT {EVENT_COLUMNS} FROM {EVENTS}"))
         .all()
         .await?
         .results::<EventRow>()?;
@@ -168,44 +203,84 @@ fn event_fields(event: &Event) -> [JsValue; 5] {
     ]
 }
 
-/// Stores a new event and returns the id D1 gave it.
+/// An event's date, repeat and location, bound as ?2..?4.
+fn date_fields(event: &Event) -> [JsValue; 3] {
+    [
+        event
+            .date
+            .map(|d| JsValue::from_str(&d.to_string()))
+            .unwrap_or(JsValue::NULL),
+        JsValue::from_str(event.repeat.as_str()),
+        JsValue::from_str(&event.location),
+    ]
+}
+
+/// Stores a new event and its dates in one batch (one transaction) and
+/// returns the id D1 gave it.
 pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
-    counters::write(1);
-    let row = db
+    counters::write(2);
+    let insert = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration) \
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         )
-        .bind(&event_fields(event))?
-        .first::<NewId>(None)
-        .await?;
+        .bind(&event_fields(event))?;
+    let dates = db
+        .prepare(
+            "INSERT INTO event_dates (event_id, date, repeat, location) \
+             VALUES (last_insert_rowid(), ?1, ?2, ?3)",
+        )
+        .bind(&date_fields(event))?;
+    let results = db.batch(vec![insert, dates]).await?;
+    let row = match results.first() {
+        Some(result) => result.results::<NewId>()?.into_iter().next(),
+        None => None,
+    };
     row.map(|row| row.id)
         .ok_or_else(|| "INSERT ... RETURNING gave no row".into())
 }
 
-/// Stores an event's new fields. `false` when the event is gone from D1.
+/// Stores an event's new fields and dates in one batch. `false` when the
+/// event is gone from D1.
 pub async fn update_event(db: &D1Database, event: &Event) -> Result<bool> {
-    counters::write(1);
-    let row = db
+    counters::write(2);
+    let update = db
         .prepare(
             "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
              duration = ?5 WHERE id = ?6 RETURNING id",
         )
-        .bind(&[event_fields(event).as_slice(), &[int(event.id)]].concat())?
-        .first::<NewId>(None)
-        .await?;
-    Ok(row.is_some())
+        .bind(&[event_fields(event).as_slice(), &[int(event.id)]].concat())?;
+    let dates = db
+        .prepare(
+            "INSERT INTO event_dates (event_id, date, repeat, location) \
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1) \
+             ON CONFLICT (event_id) DO UPDATE SET date = excluded.date, \
+             repeat = excluded.repeat, location = excluded.location",
+        )
+        .bind(&[&[int(event.id)], date_fields(event).as_slice()].concat())?;
+    let results = db.batch(vec![update, dates]).await?;
+    let updated = match results.first() {
+        Some(result) => !result.results::<NewId>()?.is_empty(),
+        None => false,
+    };
+    Ok(updated)
 }
 
-/// Removes an event and its attendance in one batch (one transaction).
+/// Removes an event, its dates and its attendance in one batch (one
+/// transaction).
 pub async fn delete_event(db: &D1Database, id: i64) -> Result<()> {
-    counters::write(2);
-    db.batch(vec![
-        db.prepare("DELETE FROM attendance WHERE event_id = ?1")
-            .bind(&[int(id)])?,
+    counters::write(3);
+    let mut statements = Vec::new();
+    for table in ["attendance", "event_dates"] {
+        statements.push(
+            db.prepare(format!("DELETE FROM {table} WHERE event_id = ?1"))
+                .bind(&[int(id)])?,
+        );
+    }
+    statements.push(
         db.prepare("DELETE FROM events WHERE id = ?1")
             .bind(&[int(id)])?,
-    ])
-    .await?;
+    );
+    db.batch(statements).await?;
     Ok(())
 }

@@ -8,7 +8,15 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{counters, int};
-use crate::clock::LocalMinute;
+
+/// A reminder that is due: for the occurrence of `event` on `day` (its
+/// local date), to its attendees whose reminders come `minutes` before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub event: i64,
+    pub day: String,
+    pub minutes: u32,
+}
 
 /// A reminder claimed for sending, with what the message needs.
 #[derive(Deserialize)]
@@ -17,6 +25,12 @@ pub struct Due {
     pub telegram_id: i64,
     pub day: String,
     pub title: String,
+    pub start: String,
+    pub duration: f64,
+    pub date: Option<String>,
+    pub repeat: String,
+    /// The user's reminder setting now (`None`: they turned them off).
+    pub minutes: Option<i64>,
     /// Whether the user still attends the (still existing) event.
     pub attending: i64,
 }
@@ -32,6 +46,8 @@ pub enum Status {
     Failed,
     /// The user no longer attends.
     Left,
+    /// The user turned reminders off since.
+    Off,
 }
 
 impl Status {
@@ -42,33 +58,37 @@ impl Status {
             Status::Blocked => "blocked",
             Status::Failed => "failed",
             Status::Left => "left",
+            Status::Off => "off",
         }
     }
 }
 
-/// Records who is due for events starting at each of `minutes` (local
-/// time), once per event, attendee and day (`INSERT OR IGNORE`), and gives
-/// up on rows created before `expire_before`.
+/// Records who is due for each of `due`: the event's attendees whose
+/// reminders come that many minutes before (no setting: at the start), once
+/// per event, attendee and occurrence (`INSERT OR IGNORE`), and gives up on
+/// rows created before `expire_before`.
 pub async fn enqueue(
     db: &D1Database,
-    minutes: &[LocalMinute],
+    due: &[Reminder],
     now: i64,
     expire_before: i64,
 ) -> Result<()> {
     let mut statements = Vec::new();
-    for minute in minutes {
+    for reminder in due {
         statements.push(
             db.prepare(
                 "INSERT OR IGNORE INTO notifications \
                  (event_id, telegram_id, day, status, created_at, updated_at) \
-                 SELECT a.event_id, a.telegram_id, ?1, 'pending', ?3, ?3 \
-                 FROM attendance a JOIN events e ON e.id = a.event_id \
-                 WHERE e.start = ?2 \
+                 SELECT a.event_id, a.telegram_id, ?2, 'pending', ?4, ?4 \
+                 FROM attendance a LEFT JOIN user_reminders r ON r.telegram_id = a.telegram_id \
+                 WHERE a.event_id = ?1 \
+                 AND (CASE WHEN r.telegram_id IS NULL THEN 0 ELSE r.minutes END) = ?3 \
                  AND a.telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
             )
             .bind(&[
-                JsValue::from_str(&minute.day),
-                JsValue::from_str(&minute.time),
+                int(reminder.event),
+                JsValue::from_str(&reminder.day),
+                JsValue::from_f64(f64::from(reminder.minutes)),
                 int(now),
             ])?,
         );
@@ -114,9 +134,16 @@ pub async fn claim(
         .prepare(
             "SELECT n.event_id, n.telegram_id, n.day, \
              CAST(COALESCE(e.title, '') AS TEXT) AS title, \
+             CAST(COALESCE(e.start, '') AS TEXT) AS start, \
+             CAST(COALESCE(e.duration, 1) AS REAL) AS duration, \
+             CAST(d.date AS TEXT) AS date, \
+             CAST(COALESCE(d.repeat, 'daily') AS TEXT) AS repeat, \
+             CASE WHEN r.telegram_id IS NULL THEN 0 ELSE CAST(r.minutes AS INTEGER) END AS minutes, \
              (e.id IS NOT NULL AND a.telegram_id IS NOT NULL) AS attending \
              FROM notifications n \
              LEFT JOIN events e ON e.id = n.event_id \
+             LEFT JOIN event_dates d ON d.event_id = n.event_id \
+             LEFT JOIN user_reminders r ON r.telegram_id = n.telegram_id \
              LEFT JOIN attendance a ON a.event_id = n.event_id AND a.telegram_id = n.telegram_id \
              WHERE n.claim = ?1 AND n.status = 'sending' ORDER BY n.created_at",
         )

@@ -1,4 +1,4 @@
-//! Users: their names and admin flags.
+//! Users: their names, admin flags and reminder settings.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -11,17 +11,37 @@ struct AdminFlag {
     is_admin: i64,
 }
 
-/// Records a login and returns the user's admin flag from D1.
+/// Minutes before an event starts that a user's reminders come, or `None`
+/// for no reminders.
+pub type Reminder = Option<u32>;
+
+/// The reminder of a user who never chose: at the start.
+pub const DEFAULT_REMINDER: Reminder = Some(0);
+
+/// What D1 knows of a user at login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub is_admin: bool,
+    pub reminder: Reminder,
+}
+
+#[derive(Deserialize)]
+struct ReminderRow {
+    minutes: Option<i64>,
+}
+
+/// Records a login and returns what D1 holds of the user (one batch).
 pub async fn upsert(
     db: &D1Database,
     telegram_id: i64,
     name: &str,
     username: Option<&str>,
     now: i64,
-) -> Result<bool> {
+) -> Result<Stored> {
     counters::write(1);
+    counters::read(1);
     let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
-    let row = db
+    let upsert = db
         .prepare(
             "INSERT INTO users (telegram_id, name, username, is_admin, last_seen) \
              VALUES (?1, ?2, ?3, 0, ?4) \
@@ -34,10 +54,39 @@ pub async fn upsert(
             JsValue::from_str(name),
             username,
             int(now),
-        ])?
-        .first::<AdminFlag>(None)
-        .await?;
-    Ok(row.is_some_and(|row| row.is_admin != 0))
+        ])?;
+    let reminder = db
+        .prepare(
+            "SELECT CAST(minutes AS INTEGER) AS minutes FROM user_reminders WHERE telegram_id = ?1",
+        )
+        .bind(&[int(telegram_id)])?;
+    let results = db.batch(vec![upsert, reminder]).await?;
+    let [upserted, reminder] = results.as_slice() else {
+        return Err("D1 batch returned an unexpected number of results".into());
+    };
+    let is_admin = upserted
+        .results::<AdminFlag>()?
+        .first()
+        .is_some_and(|row| row.is_admin != 0);
+    let reminder = match reminder.results::<ReminderRow>()?.first() {
+        None => DEFAULT_REMINDER,
+        Some(row) => row.minutes.and_then(|m| u32::try_from(m).ok()),
+    };
+    Ok(Stored { is_admin, reminder })
+}
+
+/// Stores when `telegram_id` wants reminders.
+pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder) -> Result<()> {
+    counters::write(1);
+    let minutes = reminder.map_or(JsValue::NULL, |m| JsValue::from_f64(f64::from(m)));
+    db.prepare(
+        "INSERT INTO user_reminders (telegram_id, minutes) VALUES (?1, ?2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET minutes = excluded.minutes",
+    )
+    .bind(&[int(telegram_id), minutes])?
+    .run()
+    .await?;
+    Ok(())
 }
 
 /// The user's admin flag in D1 as it is now (false for an unknown user).
