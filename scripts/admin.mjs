@@ -31,8 +31,10 @@ const USAGE = `usage: npm run admin -- [options] <command>
 Events (through the running Worker, as an admin; changes reach every open page at once):
   events                      list the events with their attendee counts
   add-event --title T --start HH:MM --duration HOURS
+            [--date YYYY-MM-DD] [--repeat none|daily|weekly] [--location L]
             [--description D] [--image FILE.png|jpg|webp|gif | https://URL]
   edit-event <id> [--title T] [--start HH:MM] [--duration HOURS]
+            [--date YYYY-MM-DD|none] [--repeat none|daily|weekly] [--location L]
             [--description D] [--image FILE | https://URL | none]
   delete-event <id>
   demo                        add the demo events, if there are no events yet
@@ -141,9 +143,10 @@ async function imageField(image) {
 /** The fields of create-event / edit-event from the command line; the Worker checks them. */
 async function eventFields(options) {
   const fields = {};
-  for (const name of ['title', 'description', 'start']) {
+  for (const name of ['title', 'description', 'start', 'repeat', 'location']) {
     if (options[name] !== undefined) fields[name] = options[name];
   }
+  if (options.date !== undefined) fields.date = options.date === 'none' ? null : options.date;
   if (options.duration !== undefined) {
     const hours = Number(options.duration);
     fields.duration = options.duration.trim() && Number.isFinite(hours) ? hours : options.duration;
@@ -215,7 +218,12 @@ function table(rows) {
 }
 
 function describe(event) {
-  return `event ${event.id}: ${printable(event.title)} at ${event.start}${event.image ? ` with image ${event.image}` : ''}`;
+  const when = {
+    daily: `${event.start} daily`,
+    weekly: `${event.date} ${event.start} (weekly)`,
+    none: `${event.date} ${event.start}`,
+  }[event.repeat] ?? event.start;
+  return `event ${event.id}: ${printable(event.title)} at ${when}${event.image ? ` with image ${event.image}` : ''}`;
 }
 
 /** Creates `events` one after the other; each answer is the first event the login did not list. */
@@ -253,7 +261,8 @@ const commands = {
   async events(options) {
     await withWorker(options, (_, { events }) => {
       const rows = events.map((e) => ({
-        id: e.id, start: e.start, duration: e.duration, title: e.title, image: e.image, attendees: e.attendees,
+        id: e.id, date: e.past ? `${e.date} (over)` : e.date, start: e.start, repeat: e.repeat, duration: e.duration,
+        title: e.title, location: e.location, image: e.image, attendees: e.attendees,
       }));
       console.log(table(rows));
     });
@@ -292,7 +301,15 @@ const commands = {
       }
       const dir = join(ROOT, 'scripts', 'demo');
       const demo = JSON.parse(await readFile(join(dir, 'events.json'), 'utf8'));
-      const created = await createEvents(client, login, demo.map((e) => ({ ...e, duration: String(e.duration), image: join(dir, e.image) })));
+      // Dated relative to today, so the demo always has the coming days.
+      const dayIn = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+      const events = demo.map(({ in_days: inDays, ...e }) => ({
+        ...e,
+        duration: String(e.duration),
+        image: join(dir, e.image),
+        ...(inDays === undefined ? {} : { date: dayIn(inDays) }),
+      }));
+      const created = await createEvents(client, login, events);
       console.log(`Added ${created.length} demo events.`);
     });
   },
@@ -311,6 +328,9 @@ async function main() {
       description: { type: 'string' },
       start: { type: 'string' },
       duration: { type: 'string' },
+      date: { type: 'string' },
+      repeat: { type: 'string' },
+      location: { type: 'string' },
       image: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },

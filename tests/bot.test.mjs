@@ -87,6 +87,7 @@ test('/start in a private chat answers with a web_app button, and /start 3 opens
 
   const deep = await callFor(message('/start 3'), 'sendMessage');
   assert.deepEqual(deep.reply_markup.inline_keyboard[0][0].web_app, { url: `${PUBLIC_URL}/?event=3` });
+  assert.match(deep.text, /Meetup 3: (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} \w{3} · 06:30 · 1 h · daily\./, 'the date of its next occurrence');
 
   const events = await callFor(message('/events'), 'sendMessage');
   assert.equal(events.reply_markup.inline_keyboard[0][0].web_app.url, `${PUBLIC_URL}/`);
@@ -129,6 +130,7 @@ test('inline event:<id> answers that event as an article linking to the Mini App
   assert.equal(result.thumbnail_url, `${PUBLIC_URL}/media/abc123.png`);
   const text = result.input_message_content.message_text;
   for (const part of ['Meetup 5', 'Talks and snacks', '07:00', '1 h', link]) assert.ok(text.includes(part), part);
+  assert.match(text, /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} \w{3} · 07:00 · 1 h · daily/, 'with the date');
   assert.deepEqual(result.reply_markup.inline_keyboard[0][0], { text: 'Open in Mini Events', url: link });
 
   const missing = await callFor(inline('event:999'), 'answerInlineQuery');

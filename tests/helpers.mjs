@@ -251,8 +251,8 @@ export async function launchBrowser() {
  * Telegram opens it: the launch data in the URL fragment. Telegram's script
  * cannot load here; `telegramScript` serves a stand-in for it instead.
  */
-export async function openApp(browser, worker, who, { colorScheme = 'light', themeParams, telegramScript, fragment, setup } = {}) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme });
+export async function openApp(browser, worker, who, { colorScheme = 'light', timezoneId, themeParams, telegramScript, fragment, setup } = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme, timezoneId });
   await context.route('https://telegram.org/**', (route) =>
     telegramScript
       ? route.fulfill({ contentType: 'text/javascript', body: telegramScript })

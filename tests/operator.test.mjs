@@ -76,7 +76,7 @@ test('add-event goes through the Worker: a connected client sees it at once, wit
   await writeFile(file, png);
   const added = await admin('add-event', '--title', "Sam's BBQ", '--start', '8:15', '--duration', '2.5', '--description', 'Grill & chill', '--image', file);
   assert.equal(added.code, 0, added.stderr);
-  assert.match(added.stdout, /Added event \d+: Sam's BBQ at 08:15 with image http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]+\.png/);
+  assert.match(added.stdout, /Added event \d+: Sam's BBQ at 08:15 daily with image http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]+\.png/);
 
   const event = await watcher.next();
   assert.deepEqual(
@@ -88,7 +88,24 @@ test('add-event goes through the Worker: a connected client sees it at once, wit
   assert.ok(Buffer.from(await response.arrayBuffer()).equals(png));
 
   const { stdout } = await admin('events');
-  assert.match(stdout, /08:15\s+2\.5\s+Sam's BBQ\s+http\S+\.png\s+0/);
+  assert.match(stdout, /08:15\s+daily\s+2\.5\s+Sam's BBQ\s+http\S+\.png\s+0/);
+  watcher.close();
+});
+
+test('add-event takes --date, --repeat and --location', async () => {
+  const watcher = await Client.login(worker, user());
+  const added = await admin('add-event', '--title', 'Tuesday run', '--start', '18:00', '--duration', '1', '--date', '2027-03-02', '--repeat', 'weekly', '--location', 'Park gate');
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /Added event \d+: Tuesday run at 2027-03-02 18:00 \(weekly\)/);
+  const event = await watcher.nextWhere((m) => m.title === 'Tuesday run');
+  assert.deepEqual([event.repeat, event.location, event.date], ['weekly', 'Park gate', '2027-03-02']);
+  const moved = await admin('edit-event', String(event.id), '--date', '2027-03-09');
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.equal((await watcher.nextWhere((m) => m.id === event.id)).date, '2027-03-09');
+  const wrong = await admin('add-event', '--title', 'X', '--start', '10:00', '--duration', '1', '--date', '2027-02-30');
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /Invalid data: date must be a day on the calendar/);
+  assert.equal((await admin('delete-event', String(event.id))).code, 0);
   watcher.close();
 });
 

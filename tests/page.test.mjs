@@ -12,6 +12,14 @@ import {
 
 const ADMIN_ID = 5_000_000_777;
 const LOGIN_TIMEOUT = 2; // seconds
+/** "Fri 5 Dec" for "YYYY-MM-DD". */
+function dayLabel(date) {
+  const at = new Date(`${date}T12:00:00Z`);
+  const part = (o) => at.toLocaleDateString('en-GB', { ...o, timeZone: 'UTC' });
+  return `${part({ weekday: 'short' })} ${at.getUTCDate()} ${part({ month: 'short' })}`;
+}
+/** "YYYY-MM-DD" of `days` from today, in UTC (the Worker's TIMEZONE here). */
+const utcDay = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const WORKER_VARS = { ADMIN_IDS: String(ADMIN_ID), LOGIN_TIMEOUT_SECONDS: String(LOGIN_TIMEOUT) };
 let state;
 let worker;
@@ -19,11 +27,15 @@ let browser;
 
 before(async () => {
   state = await tempState();
-  await prepareDb(state, eventsSql([
+  await prepareDb(state, `${eventsSql([
     { id: 1, title: 'Morning swim', description: 'Lake, 1 km', start: '07:00', duration: 1 },
     { id: 2, title: 'Book club', start: '19:00', duration: 1.5 },
     ...Array.from({ length: 8 }, (_, i) => ({ id: 10 + i, title: `Filler ${i}`, start: `1${i}:00`, duration: 1 })),
-  ]));
+    { id: 30, title: 'Tomorrow brunch', start: '11:00', duration: 2 },
+    { id: 31, title: 'Last week party', start: '20:00', duration: 3 },
+  ])}
+    INSERT INTO event_dates (event_id, date, repeat, location) VALUES
+      (30, '${utcDay(1)}', 'none', 'Garden'), (31, '${utcDay(-7)}', 'none', '');`);
   worker = await Worker.start({ persistTo: state, vars: WORKER_VARS });
   browser = await launchBrowser();
 });
@@ -87,7 +99,7 @@ test('an admin creates an event with a picture; both pages show it; edit and del
       }, card(id));
     }
     assert.equal(await admin.locator('.event-form').count(), 0, 'the form closes once saved');
-    assert.equal(await text(guest, `${card(id)} .when`), '16:30–18:30 · 2 h');
+    assert.match(await text(guest, `${card(id)} .when`), /^\w{3} \d+ \w{3} · 16:30–18:30 · 2 h · every day$/);
 
     await admin.click(`${card(id)} .edit`);
     assert.equal(await admin.inputValue(`${card(id)} input[name=title]`), 'Kite flying', 'edit opens in the card');
@@ -324,6 +336,88 @@ test('a login held up past the timeout is closed, and the page logs in again by 
     assert.ok(sockets >= 2, 'the page opened a new socket');
     assert.equal(await page.isHidden('#connection'), true, 'online again');
     assert.equal(await text(page, `${card(1)} h2`), 'Morning swim');
+    assert.deepEqual(page.errors, []);
+  });
+});
+
+test("events are grouped by day, with the date and the viewer's own time, and the past at the end", async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const page = await openApp(browser, worker, user(), { timezoneId: 'America/New_York' });
+    pages.push(page);
+    const headings = await page.locator('.day-heading').allTextContents();
+    assert.equal(headings.at(-1), 'Past');
+    assert.ok(headings.includes('Tomorrow'), headings.join(', '));
+    assert.ok(headings[0] === 'Today' || headings[0] === 'Tomorrow', headings.join(', '));
+    // The past event is the last card, under Past.
+    const last = page.locator('#events > .event').last();
+    assert.equal(await last.getAttribute('data-id'), '31');
+    assert.equal(await page.locator(`${card(31)} .toggle`).isHidden(), true, 'no Attend on an event that is over');
+    const brunch = await text(page, `${card(30)} .when`);
+    assert.ok(brunch.startsWith(`${dayLabel(utcDay(1))} · `), `${brunch}`);
+    assert.match(brunch, /11:00–13:00 \(0[67]:00–0[89]:00 your time\) · 2 h/);
+    assert.equal(await text(page, `${card(30)} .location`), 'Garden');
+    const tomorrow = page.locator('.day-heading', { hasText: 'Tomorrow' });
+    const next = await tomorrow.evaluate((h) => h.nextElementSibling.dataset.id);
+    assert.ok(next, 'a card follows the heading');
+    assert.deepEqual(page.errors, []);
+  });
+});
+
+test('an admin plans a weekly series with the date picker, repeat and location; another page shows it', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await openApp(browser, worker, user({ id: ADMIN_ID }));
+    const guest = await openApp(browser, worker, user());
+    pages.push(admin, guest);
+    await admin.click('#new-event');
+    await admin.fill('input[name=title]', 'Tuesday run');
+    await admin.fill('input[name=date]', utcDay(3));
+    assert.equal(await admin.inputValue('select[name=repeat]'), 'none', 'a date means once, at first');
+    await admin.selectOption('select[name=repeat]', 'weekly');
+    await admin.fill('input[name=start]', '18:15');
+    await admin.fill('input[name=location]', 'Park gate');
+    await admin.click('.event-form button[type=submit]');
+    const run = '.event:has(h2:text-is("Tuesday run"))';
+    await guest.waitForSelector(run);
+    assert.match(await text(guest, `${run} .when`), /18:15–19:15 · 1 h · every week$/);
+    assert.equal(await text(guest, `${run} .location`), 'Park gate');
+    const heading = await guest.locator(run).evaluate((c) => {
+      let h = c.previousElementSibling;
+      while (h && !h.classList.contains('day-heading')) h = h.previousElementSibling;
+      return h?.textContent;
+    });
+    assert.equal(heading, dayLabel(utcDay(3)));
+    const [row] = await d1(state, "SELECT d.repeat, d.location FROM events e JOIN event_dates d ON d.event_id = e.id WHERE e.title = 'Tuesday run'");
+    assert.deepEqual(row, { repeat: 'weekly', location: 'Park gate' });
+  });
+});
+
+test('the reminder choice is one tap from the page, and Subscribe opens the feed', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const who = user();
+    const page = await openApp(browser, worker, who, { colorScheme: 'dark' });
+    pages.push(page);
+    assert.equal(await text(page, '#open-settings'), 'Reminders: At start');
+    await page.click('#open-settings');
+    await page.check('input[name=reminder][value="60"]');
+    await page.waitForFunction(() => document.getElementById('open-settings').textContent === 'Reminders: 1 h before');
+    await page.click('#settings button[value=close]');
+    for (let tries = 0; tries < 20; tries++) {
+      const rows = await d1(state, `SELECT minutes FROM user_reminders WHERE telegram_id = ${who.id}`);
+      if (rows.length) {
+        assert.deepEqual(rows, [{ minutes: 60 }]);
+        break;
+      }
+      assert.ok(tries < 19, 'the setting was stored');
+    }
+    // The feed opens outside the app (a new tab here; openLink in Telegram).
+    const feedUrl = new RegExp(`/calendar/${who.id}-[A-Za-z0-9_-]{22}\\.ics$`);
+    const opened = page.context().waitForEvent('request', (r) => feedUrl.test(r.url()));
+    await page.click('#open-settings');
+    await page.click('#subscribe');
+    assert.equal((await (await opened).response())?.status(), 200);
     assert.deepEqual(page.errors, []);
   });
 });

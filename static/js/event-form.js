@@ -21,6 +21,12 @@ export class EventForm {
     });
     this.form.querySelector('.cancel').addEventListener('click', () => this.close());
     this.form.elements.image.addEventListener('change', () => this.showPreview());
+    // A date set on a new event means once, until the admin says otherwise.
+    this.form.elements.date.addEventListener('change', () => {
+      const fields = this.form.elements;
+      if (!this.editing && fields.date.value && fields.repeat.value === 'daily') fields.repeat.value = 'none';
+      if (!this.editing && !fields.date.value) fields.repeat.value = 'daily';
+    });
   }
 
   get isOpen() {
@@ -36,12 +42,18 @@ export class EventForm {
     this.error.textContent = '';
     this.form.querySelector('.form-heading').textContent = event ? 'Edit event' : 'New event';
     const fields = this.form.elements;
+    fields.repeat.value = 'daily';
     if (event) {
       fields.title.value = event.title;
       fields.description.value = event.description;
       fields.start.value = event.start;
       fields.duration.value = String(event.duration);
+      // The next occurrence's day; sent back only when changed.
+      fields.date.value = event.repeat === 'daily' ? '' : (event.date ?? '');
+      fields.repeat.value = event.repeat ?? 'daily';
+      fields.location.value = event.location ?? '';
     }
+    this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
     this.form.querySelector('.check').hidden = !event?.image;
     slot.replaceChildren(this.form);
     fields.title.focus();
@@ -81,13 +93,22 @@ export class EventForm {
     if (!title) return this.showError('Give the event a title.');
     if (!/^\d{2}:\d{2}$/.test(fields.start.value)) return this.showError('Choose a start time.');
     if (!(duration > 0 && duration <= 24)) return this.showError('The duration must be more than 0 and at most 24 hours.');
+    if (fields.repeat.value !== 'daily' && !fields.date.value) {
+      return this.showError(fields.repeat.value === 'weekly' ? 'Choose the first date: the event repeats on its weekday.' : 'Choose the date.');
+    }
     const message = {
       type: this.editing ? 'edit-event' : 'create-event',
       title,
       description: fields.description.value,
       start: fields.start.value,
       duration,
+      location: fields.location.value,
     };
+    const changed = fields.date.value !== this.schedule.date || fields.repeat.value !== this.schedule.repeat;
+    if (!this.editing || changed) {
+      message.date = fields.date.value || null;
+      message.repeat = fields.repeat.value;
+    }
     if (this.editing) message.id = this.editing.id;
     const file = fields.image.files[0];
     if (file) {

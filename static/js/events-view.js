@@ -1,4 +1,6 @@
-// The list of event cards. Keeps cards in the server's (start, id) order,
+// The list of event cards, grouped by day (Today, Tomorrow, then dates)
+// with the events that are over in a Past section at the end. Keeps cards
+// in the server's order (next occurrence, then id; past ones latest first),
 // updates them in place, and drops on resync the ones the server no longer
 // sends. Every piece of user text goes in through textContent.
 
@@ -18,11 +20,72 @@ export function endTime(start, hours) {
   return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
 
+const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** "YYYY-MM-DD" of `ms` in `zone`. */
+function dayIn(zone, ms) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+}
+
+/** "HH:MM" of `ms` in `zone`. */
+function timeIn(zone, ms) {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+}
+
+/** "Fri 5 Dec" for "2026-12-05". */
+export function dayLabel(date) {
+  const at = new Date(`${date}T12:00:00Z`);
+  const weekday = at.toLocaleDateString('en-GB', { weekday: 'short', timeZone: 'UTC' });
+  const month = at.toLocaleDateString('en-GB', { month: 'short', timeZone: 'UTC' });
+  return `${weekday} ${at.getUTCDate()} ${month}`;
+}
+
+/** The heading of the group an event belongs to. */
+function groupOf(event, now = Date.now()) {
+  if (event.past) return { key: 'past', label: 'Past' };
+  if (!event.date) return { key: 'undated', label: 'Every day' };
+  const zone = event.timezone || viewerZone;
+  if (event.date === dayIn(zone, now)) return { key: event.date, label: 'Today' };
+  if (event.date === dayIn(zone, now + 86_400_000)) return { key: event.date, label: 'Tomorrow' };
+  return { key: event.date, label: dayLabel(event.date) };
+}
+
+/**
+ * When the event is, in its zone ("Fri 5 Dec · 19:00–22:00 · 3 h") and, when
+ * the viewer's zone says another time, in theirs too.
+ */
+export function describeWhen(event) {
+  const duration = formatDuration(event.duration);
+  if (!event.starts_at) return `${event.start}–${endTime(event.start, event.duration)} · ${duration}`;
+  const starts = Date.parse(event.starts_at);
+  const ends = Date.parse(event.ends_at);
+  const local = `${event.starts_at.slice(11, 16)}–${event.ends_at.slice(11, 16)}`;
+  const parts = [dayLabel(event.date), local];
+  const zone = event.timezone || viewerZone;
+  if (zone !== viewerZone && timeIn(viewerZone, starts) !== event.starts_at.slice(11, 16)) {
+    parts[1] += ` (${timeIn(viewerZone, starts)}–${timeIn(viewerZone, ends)} your time)`;
+  }
+  parts.push(duration);
+  if (event.repeat === 'weekly') parts.push('every week');
+  if (event.repeat === 'daily') parts.push('every day');
+  return parts.join(' · ');
+}
+
+/** Where an event sorts: upcoming by next start, then past ones, latest first. */
+function sortKey(event) {
+  if (!event.starts_at) return [0, 0, event.id];
+  return event.past ? [1, -Date.parse(event.ends_at), event.id] : [0, Date.parse(event.starts_at), event.id];
+}
+
+function before(a, b) {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
 export class EventList {
   /**
    * @param {HTMLElement} root the list element
    * @param {HTMLElement} empty the empty-state element
-   * @param {object} actions onToggle(event, button), onShare(event), onEdit(event, card), onDelete(event)
+   * @param {object} actions onToggle(event, button), onShare(event), onCalendar(event), onEdit(event, card), onDelete(event)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -33,6 +96,7 @@ export class EventList {
     this.cards = new Map();
     this.isAdmin = false;
     this.shareable = false;
+    this.calendar = false;
     this.seen = null;
   }
 
@@ -51,15 +115,15 @@ export class EventList {
       for (const id of [...this.cards.keys()]) if (!this.seen.has(id)) this.remove(id);
     }
     this.seen = null;
-    this.root.querySelectorAll('.skeleton').forEach((s) => s.remove());
-    this.root.setAttribute('aria-busy', 'false');
+    this.stopLoading();
     this.updateEmpty();
   }
 
-  /** Stops showing the loading state when no events will come (a refused login). */
+  /** Stops showing the loading state (no events will come, or they all came). */
   stopLoading() {
     this.root.setAttribute('aria-busy', 'false');
     this.root.querySelectorAll('.skeleton').forEach((s) => s.remove());
+    this.regroup();
   }
 
   setAdmin(isAdmin) {
@@ -73,12 +137,20 @@ export class EventList {
     for (const card of this.cards.values()) card.querySelector('.share').hidden = !shareable;
   }
 
+  /** Offers "Add to calendar" once the user's feed is known. */
+  setCalendar(available) {
+    this.calendar = available;
+    for (const card of this.cards.values()) card.querySelector('.add-calendar').hidden = !available;
+  }
+
   upsert(event) {
     this.events.set(event.id, event);
     this.seen?.add(event.id);
     const card = this.cards.get(event.id) ?? this.create(event.id);
     this.fill(card, event);
     this.place(card, event);
+    // During a (re)sync the headings are made once, at its end.
+    if (!this.seen) this.regroup();
     this.updateEmpty();
   }
 
@@ -86,6 +158,7 @@ export class EventList {
     this.cards.get(id)?.remove();
     this.cards.delete(id);
     this.events.delete(id);
+    this.regroup();
     this.updateEmpty();
   }
 
@@ -103,6 +176,7 @@ export class EventList {
     const current = () => this.events.get(id);
     card.querySelector('.toggle').addEventListener('click', (e) => this.actions.onToggle(current(), e.currentTarget));
     card.querySelector('.share').addEventListener('click', () => this.actions.onShare(current()));
+    card.querySelector('.add-calendar').addEventListener('click', () => this.actions.onCalendar(current()));
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
     const image = card.querySelector('img');
@@ -117,6 +191,7 @@ export class EventList {
 
   fill(card, event) {
     card.dataset.start = event.start;
+    card.classList.toggle('past', Boolean(event.past));
     const image = card.querySelector('img');
     if (event.image) {
       if (image.getAttribute('src') !== event.image) {
@@ -130,32 +205,37 @@ export class EventList {
       image.parentElement.classList.remove('has-image');
     }
     card.querySelector('.title').textContent = event.title;
-    card.querySelector('.when').textContent =
-      `${event.start}–${endTime(event.start, event.duration)} · ${formatDuration(event.duration)}`;
+    card.querySelector('.when').textContent = describeWhen(event);
+    card.querySelector('.location').textContent = event.location ?? '';
     card.querySelector('.description').textContent = event.description;
     card.querySelector('.attendees').textContent =
       event.attendees === 1 ? '1 going' : `${event.attendees} going`;
     const toggle = card.querySelector('.toggle');
-    toggle.textContent = event.attending ? 'Leave' : 'Attend';
+    const over = Boolean(event.past) && !event.attending;
+    toggle.textContent = over ? 'Over' : event.attending ? 'Leave' : 'Attend';
+    toggle.hidden = over;
     toggle.classList.toggle('secondary', event.attending);
     toggle.setAttribute('aria-pressed', String(event.attending));
     toggle.setAttribute('aria-label', `${event.attending ? 'Leave' : 'Attend'} ${event.title}`);
     toggle.removeAttribute('data-pending');
     card.querySelector('.share').setAttribute('aria-label', `Share ${event.title}`);
     card.querySelector('.share').hidden = !this.shareable;
+    card.querySelector('.add-calendar').setAttribute('aria-label', `Add ${event.title} to your calendar`);
+    card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past);
     card.querySelector('.edit').setAttribute('aria-label', `Edit ${event.title}`);
     card.querySelector('.delete').setAttribute('aria-label', `Delete ${event.title}`);
     card.querySelector('.admin-actions').hidden = !this.isAdmin;
   }
 
-  /** Puts the card where (start, id) order says. */
+  /** Puts the card where the server's order says (the end, on a login). */
   place(card, event) {
-    const cards = this.root.querySelectorAll('.event:not(.skeleton)');
-    const after = [...cards].find((other) => {
-      if (other === card) return false;
-      const start = other.dataset.start;
-      return start > event.start || (start === event.start && Number(other.dataset.id) > event.id);
-    });
+    const key = sortKey(event);
+    card.sortKey = key;
+    const others = [...this.root.querySelectorAll('.event:not(.skeleton)')].filter((c) => c !== card);
+    const last = others.at(-1);
+    const after = !last || before(last.sortKey, key) < 0
+      ? null
+      : others.find((other) => before(other.sortKey, key) > 0);
     const skeleton = this.root.querySelector('.skeleton');
     if (after) {
       if (card.nextElementSibling !== after) this.root.insertBefore(card, after);
@@ -163,6 +243,24 @@ export class EventList {
       this.root.insertBefore(card, skeleton);
     } else if (this.root.lastElementChild !== card) {
       this.root.appendChild(card);
+    }
+  }
+
+  /** Puts a heading before the first card of each day (and of the past). */
+  regroup() {
+    this.root.querySelectorAll('.day-heading').forEach((h) => h.remove());
+    let last = null;
+    for (const card of this.root.querySelectorAll('.event:not(.skeleton)')) {
+      const event = this.events.get(Number(card.dataset.id));
+      if (!event) continue;
+      const group = groupOf(event);
+      if (group.key === last) continue;
+      last = group.key;
+      const heading = document.createElement('h2');
+      heading.className = 'day-heading';
+      heading.dataset.group = group.key;
+      heading.textContent = group.label;
+      this.root.insertBefore(heading, card);
     }
   }
 

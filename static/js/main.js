@@ -1,8 +1,9 @@
 // Mini Events: wires the pieces together. Telegram (telegram.js), the
 // connection (connection.js) and its banner (connection-banner.js), the
 // list of events (events-view.js), attending (attendance.js), the admin
-// form (event-form.js) and notices (notice.js) each live in their own
-// module; this one routes the server's messages to them.
+// form (event-form.js), the settings sheet (settings-sheet.js) and notices
+// (notice.js) each live in their own module; this one routes the server's
+// messages to them.
 
 import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
@@ -10,8 +11,9 @@ import { showConnectionState } from './connection-banner.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
 import { Notice } from './notice.js';
+import { SettingsSheet } from './settings-sheet.js';
 import {
-  applyThemeFromFragment, canShare, confirmAction, initData, shareEvent, whenTelegramLoads,
+  applyThemeFromFragment, canShare, confirmAction, initData, openLink, shareEvent, whenTelegramLoads,
 } from './telegram.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +24,8 @@ applyThemeFromFragment();
 let firstLoad = true;
 /** What an `error` from the server most likely answers: the form, or a button. */
 let lastAction = null;
+/** The user's calendar feed, from `welcome`. */
+let calendarUrl = null;
 
 const connection = new Connection({ initData: initData(), onMessage, onState });
 const send = (message) => connection.send(message);
@@ -34,8 +38,20 @@ const list = new EventList($('events'), $('empty'), {
     attendance.toggle(event, button);
   },
   onShare: (event) => shareEvent(event.id),
+  onCalendar: (event) => calendarUrl && openLink(calendarUrl.replace(/\.ics$/, `/${event.id}.ics`)),
   onEdit: (event, card) => form.open(card.querySelector('.edit-slot'), event),
   onDelete: deleteEvent,
+});
+
+const settings = new SettingsSheet({
+  dialog: $('settings'),
+  opener: $('open-settings'),
+  onReminder(minutes) {
+    if (send({ type: 'set-reminder', minutes })) return true;
+    notice.show('Not connected. Your reminder setting was not changed.', { warning: true });
+    return false;
+  },
+  onSubscribe: () => calendarUrl && openLink(calendarUrl),
 });
 
 // Telegram hides its loading screen on ready(); expand() gives us the full height.
@@ -69,6 +85,9 @@ function onMessage(message) {
     case 'welcome':
       $('greeting').textContent = `Hi, ${message.name}`;
       setAdmin(message.is_admin);
+      calendarUrl = message.calendar ?? null;
+      list.setCalendar(Boolean(calendarUrl));
+      if (message.reminder !== undefined) settings.show(message.reminder);
       list.beginSync();
       break;
     case 'event': {

@@ -81,6 +81,17 @@ export function requestWriteAccess() {
   return new Promise((resolve) => app.requestWriteAccess((granted) => resolve(Boolean(granted))));
 }
 
+/**
+ * Opens `url` outside the app: Telegram's openLink inside Telegram (the
+ * webview would not hand a calendar file to the calendar app), a new tab
+ * elsewhere.
+ */
+export function openLink(url) {
+  const app = native('6.1');
+  if (app?.openLink) app.openLink(url);
+  else window.open(url, '_blank', 'noopener');
+}
+
 /** Whether sharing through the bot's inline mode works here. */
 export function canShare() {
   return Boolean(native('6.7')?.switchInlineQuery);
