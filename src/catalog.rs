@@ -144,6 +144,11 @@ pub struct Catalog {
     /// Each event's next occurrence as last worked out, with the revision
     /// it was worked out for. Good until it ends (a series then moves on).
     next: HashMap<i64, (u64, Occurrence)>,
+    /// Events added, edited or removed so far: what the order depends on
+    /// besides the time (attendance does not move an event).
+    moves: u64,
+    /// The last listing, for `moves`, good until the instant it holds.
+    listed: Option<(u64, i64, Vec<Listed>)>,
 }
 
 impl Catalog {
@@ -208,7 +213,15 @@ impl Catalog {
     /// The events a login gets at `now`, in order: upcoming by (start of the
     /// next occurrence, id), then one-offs that are over, the latest to end
     /// first, for `archive_seconds` after they ended.
+    /// The listing is kept until an event is added, edited or removed, or
+    /// the time passes the end of a listed occurrence (a series rolls on, a
+    /// one-off becomes past) or of a past one's archive days.
     pub fn listing(&mut self, zone: &dyn Zone, now: i64, archive_seconds: i64) -> Vec<Listed> {
+        if let Some((moves, until, listed)) = &self.listed {
+            if *moves == self.moves && now < *until {
+                return listed.clone();
+            }
+        }
         let ids: Vec<i64> = self.events.keys().copied().collect();
         let mut listed: Vec<Listed> = ids
             .into_iter()
@@ -219,6 +232,15 @@ impl Catalog {
             false => (false, l.occurrence.starts_at, l.id),
             true => (true, -l.occurrence.ends_at, l.id),
         });
+        let until = listed
+            .iter()
+            .map(|l| match l.past {
+                false => l.occurrence.ends_at,
+                true => l.occurrence.ends_at + archive_seconds,
+            })
+            .min()
+            .unwrap_or(i64::MAX);
+        self.listed = Some((self.moves, until, listed.clone()));
         listed
     }
 
@@ -227,6 +249,7 @@ impl Catalog {
         let id = event.id;
         self.events.insert(id, event);
         let _ = self.change(id);
+        self.moves += 1;
     }
 
     /// Replaces an event's fields with those of `edited`, keeping whoever
@@ -238,12 +261,14 @@ impl Catalog {
             revision: event.revision,
             ..edited
         };
+        self.moves += 1;
         Ok(())
     }
 
     /// Removes an event and its attendance.
     pub fn remove(&mut self, id: i64) -> Result<Event, ClientError> {
         self.next.remove(&id);
+        self.moves += 1;
         self.events.remove(&id).ok_or(ClientError::NoSuchEvent)
     }
 
@@ -345,6 +370,37 @@ mod tests {
             .occurrence(4, &utc, NOW + 7 * 86_400)
             .expect("listed");
         assert_eq!(later.occurrence.day.to_string(), "2027-04-06");
+    }
+
+    #[test]
+    fn the_listing_is_kept_until_an_event_moves_or_an_occurrence_ends() {
+        let utc = Tz::new("UTC");
+        let mut catalog = Catalog::new(vec![event(1, "07:30"), event(2, "09:00")], []);
+        let ids = |c: &mut Catalog, now| {
+            c.listing(&utc, now, 0)
+                .iter()
+                .map(|l| l.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&mut catalog, NOW), [1, 2], "both later today");
+        assert_eq!(catalog.attend(2, 9), Ok(true));
+        assert_eq!(ids(&mut catalog, NOW), [1, 2], "attendance moves nothing");
+        // 08:30: the 07:30 one has ended and rolled on to tomorrow.
+        assert_eq!(ids(&mut catalog, NOW + 90 * 60), [2, 1]);
+        let later = catalog.get(1).map(|e| {
+            e.edited(
+                &EventChanges {
+                    start: Some("10:00".into()),
+                    ..EventChanges::default()
+                },
+                None,
+            )
+        });
+        assert_eq!(later.and_then(|e| catalog.replace(e)), Ok(()));
+        assert_eq!(ids(&mut catalog, NOW + 90 * 60), [2, 1]);
+        assert_eq!(ids(&mut catalog, NOW), [2, 1], "an edit is seen at once");
+        catalog.insert(event(3, "07:15"));
+        assert_eq!(ids(&mut catalog, NOW), [3, 2, 1]);
     }
 
     #[test]
