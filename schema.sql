@@ -46,6 +46,57 @@ CREATE TABLE IF NOT EXISTS user_reminders (
   minutes     INTEGER
 );
 
+-- Part two: seats. An event without a row here has unlimited seats, no
+-- guests and open RSVPs. `attendance` keeps meaning "going"; its rowid
+-- order is the order people joined.
+CREATE TABLE IF NOT EXISTS event_seats (
+  event_id    INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  -- NULL: unlimited. Otherwise seats, counting guests.
+  capacity    INTEGER,
+  -- How many guests (+1s) one person may bring.
+  max_guests  INTEGER NOT NULL DEFAULT 0,
+  -- 1: RSVPs closed by an admin.
+  closed      INTEGER NOT NULL DEFAULT 0
+);
+
+-- Who waits for a seat, in rowid order (first come, first served).
+CREATE TABLE IF NOT EXISTS waitlist (
+  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  telegram_id INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+-- Guests a person going or waiting brings; no row: none.
+CREATE TABLE IF NOT EXISTS party_guests (
+  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  telegram_id INTEGER NOT NULL,
+  guests      INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+-- How users appear in attendee lists: the picture from their last login's
+-- initData, and whether they hide from other non-admins.
+CREATE TABLE IF NOT EXISTS user_profiles (
+  telegram_id INTEGER PRIMARY KEY,
+  photo_url   TEXT    NOT NULL DEFAULT '',
+  hidden      INTEGER NOT NULL DEFAULT 0
+);
+
+-- Messages the bot owes people, other than reminders: a spot opened, an
+-- event moved or was cancelled. The text is made when the row is; the
+-- statuses are those of `notifications`.
+CREATE TABLE IF NOT EXISTS notices (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  telegram_id INTEGER NOT NULL,
+  text        TEXT    NOT NULL,
+  status      TEXT    NOT NULL DEFAULT 'pending',
+  claim       TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS notices_by_status ON notices (status, created_at);
+
 CREATE TABLE IF NOT EXISTS users (
   telegram_id INTEGER PRIMARY KEY,
   name        TEXT    NOT NULL DEFAULT '',

@@ -17,16 +17,18 @@
 //! occurrence is kept until it ends, so a login does not ask the zone again
 //! for events whose next occurrence is still ahead.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::calendar::{self, Day, Occurrence, Repeat, Schedule, Zone};
 use crate::error::ClientError;
+use crate::protocol::{Face, FACES};
+use crate::seats::{Move, Party, Refusal, Seats};
 use crate::validate::EventChanges;
 
 /// How far ahead an event may be dated.
 pub const MAX_YEARS_AHEAD: i32 = 2;
 
-/// One event and its attendees.
+/// One event and who is going (or waiting).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     pub id: i64,
@@ -44,19 +46,22 @@ pub struct Event {
     pub repeat: Repeat,
     /// Free text, `""` when none.
     pub location: String,
-    /// Telegram ids of the users who attend.
-    pub attendees: HashSet<i64>,
+    /// Capacity, guests allowed, closed, and the going list and waitlist.
+    pub seats: Seats,
     /// Changes with every change made through the [`Catalog`].
     pub revision: u64,
 }
 
 impl Event {
-    pub fn attendee_count(&self) -> usize {
-        self.attendees.len()
+    /// Seats taken: people going and their guests.
+    pub fn attendee_count(&self) -> u64 {
+        self.seats.taken()
     }
 
+    /// Whether `user` is going (not waiting).
+    #[cfg(test)]
     pub fn is_attended_by(&self, user: i64) -> bool {
-        self.attendees.contains(&user)
+        self.seats.is_going(user)
     }
 
     /// When the event happens.
@@ -70,8 +75,8 @@ impl Event {
     }
 
     /// This event with `changes` applied and `image` (the stored form of a
-    /// new image) when the image changes; without attendees, which an edit
-    /// never touches.
+    /// new image) when the image changes; with its seats' new limits but
+    /// without anyone going or waiting (see [`Catalog::replace`]).
     pub fn edited(&self, changes: &EventChanges, image: Option<String>) -> Event {
         Event {
             id: self.id,
@@ -89,7 +94,13 @@ impl Event {
                 .location
                 .clone()
                 .unwrap_or_else(|| self.location.clone()),
-            attendees: HashSet::new(),
+            seats: Seats::new(
+                changes.capacity.unwrap_or(self.seats.capacity),
+                changes.max_guests.unwrap_or(self.seats.max_guests),
+                changes.closed.unwrap_or(self.seats.closed),
+                Vec::new(),
+                Vec::new(),
+            ),
             revision: self.revision,
         }
     }
@@ -149,19 +160,62 @@ pub struct Catalog {
     moves: u64,
     /// The last listing, for `moves`, good until the instant it holds.
     listed: Option<(u64, i64, Vec<Listed>)>,
+    /// Names and pictures of the people listed (and of users seen at
+    /// login), for the faces on the cards.
+    profiles: HashMap<i64, Profile>,
+}
+
+/// How a user appears to others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub username: String,
+    pub photo_url: String,
+    /// Left out of other non-admins' lists and of the cards' faces.
+    pub hidden: bool,
 }
 
 impl Catalog {
-    /// Builds the catalog from stored rows. Attendance of an event that does
-    /// not exist is ignored, so the catalog never counts a ghost.
+    /// Builds the catalog from stored rows: events (with their seat
+    /// limits) and who is going, then who waits, each in join order.
+    /// Attendance of an event that does not exist is ignored, so the
+    /// catalog never counts a ghost.
+    #[cfg(test)]
     pub fn new(events: Vec<Event>, attendance: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        let going = attendance.into_iter().map(|(event, user)| Listing {
+            event,
+            party: Party { user, guests: 0 },
+            going: true,
+        });
+        Self::with_seats(events, going, HashMap::new())
+    }
+
+    /// As [`Catalog::new`], with guests, waitlists and the profiles of the
+    /// people listed.
+    pub fn with_seats(
+        events: Vec<Event>,
+        listings: impl IntoIterator<Item = Listing>,
+        profiles: HashMap<i64, Profile>,
+    ) -> Self {
         let mut catalog = Catalog {
             events: events.into_iter().map(|e| (e.id, e)).collect(),
+            profiles,
             ..Catalog::default()
         };
-        for (event, user) in attendance {
-            if let Some(event) = catalog.events.get_mut(&event) {
-                event.attendees.insert(user);
+        let mut lists: HashMap<i64, (Vec<Party>, Vec<Party>)> = HashMap::new();
+        for listing in listings {
+            if catalog.events.contains_key(&listing.event) {
+                let (going, waiting) = lists.entry(listing.event).or_default();
+                match listing.going {
+                    true => going.push(listing.party),
+                    false => waiting.push(listing.party),
+                }
+            }
+        }
+        for (id, (going, waiting)) in lists {
+            if let Some(event) = catalog.events.get_mut(&id) {
+                let s = &event.seats;
+                event.seats = Seats::new(s.capacity, s.max_guests, s.closed, going, waiting);
             }
         }
         for event in catalog.events.values_mut() {
@@ -252,17 +306,91 @@ impl Catalog {
         self.moves += 1;
     }
 
-    /// Replaces an event's fields with those of `edited`, keeping whoever
-    /// attends it now.
-    pub fn replace(&mut self, edited: Event) -> Result<(), ClientError> {
+    /// Replaces an event's fields with those of `edited`. Its seats are
+    /// those of `seats` when given (an edit planned with
+    /// [`Catalog::plan_limits`]), else the event's own with `edited`'s
+    /// limits and nobody promoted.
+    pub fn replace(&mut self, edited: Event, seats: Option<Seats>) -> Result<(), ClientError> {
         let event = self.change(edited.id)?;
+        let seats = seats.unwrap_or_else(|| {
+            let mut kept = std::mem::take(&mut event.seats);
+            kept.capacity = edited.seats.capacity;
+            kept.max_guests = edited.seats.max_guests;
+            kept.closed = edited.seats.closed;
+            kept
+        });
         *event = Event {
-            attendees: std::mem::take(&mut event.attendees),
+            seats,
             revision: event.revision,
             ..edited
         };
         self.moves += 1;
         Ok(())
+    }
+
+    /// The seats of event `id` with `edited`'s limits, and the promotions
+    /// they make; nothing changes here until [`Catalog::replace`].
+    pub fn plan_limits(&self, edited: &Event) -> Result<(Seats, Vec<Move>), ClientError> {
+        let mut seats = self.get(edited.id)?.seats.clone();
+        let limits = &edited.seats;
+        let moves = seats.configure(limits.capacity, limits.max_guests, limits.closed);
+        Ok((seats, moves))
+    }
+
+    /// Works out `changes`, in order, as if applied one after the other,
+    /// without changing anything: what each change answers, the moves to
+    /// store, and each touched event's seats after them. Nothing here
+    /// awaits, so no other change can come between the plan and the state
+    /// it was made from; [`Catalog::commit`] applies it once stored.
+    pub fn plan(&self, changes: &[SeatChange]) -> Plan {
+        let mut plan = Plan::default();
+        for change in changes {
+            let outcome = self.plan_one(change, &mut plan);
+            plan.outcomes.push(outcome);
+        }
+        plan
+    }
+
+    fn plan_one(&self, change: &SeatChange, plan: &mut Plan) -> Result<bool, ClientError> {
+        let event = self.get(change.event)?;
+        let seats = match plan.seats.iter_mut().find(|(id, _)| *id == change.event) {
+            Some((_, seats)) => seats,
+            None => {
+                plan.seats.push((change.event, event.seats.clone()));
+                match plan.seats.last_mut() {
+                    Some((_, seats)) => seats,
+                    None => return Err(ClientError::Internal),
+                }
+            }
+        };
+        let moves = match change.attend {
+            Some(guests) => seats.attend(change.user, guests).map_err(|r| match r {
+                Refusal::Closed => ClientError::RsvpsClosed,
+                Refusal::TooManyGuests => {
+                    ClientError::invalid("guests must be at most the event's max_guests")
+                }
+            })?,
+            None => seats.leave(change.user),
+        };
+        let changed = !moves.is_empty();
+        plan.moves
+            .extend(moves.into_iter().map(|m| (change.event, m)));
+        Ok(changed)
+    }
+
+    /// Applies a stored plan. Events removed meanwhile are left alone.
+    /// Returns the events whose seats changed.
+    pub fn commit(&mut self, plan: Plan) -> Vec<i64> {
+        let mut changed = Vec::new();
+        for (id, seats) in plan.seats {
+            if plan.moves.iter().any(|(event, _)| *event == id) && self.events.contains_key(&id) {
+                if let Ok(event) = self.change(id) {
+                    event.seats = seats;
+                    changed.push(id);
+                }
+            }
+        }
+        changed
     }
 
     /// Removes an event and its attendance.
@@ -272,22 +400,124 @@ impl Catalog {
         self.events.remove(&id).ok_or(ClientError::NoSuchEvent)
     }
 
-    /// Adds `user` to the event's attendees. `Ok(true)` when that changed
-    /// something, `Ok(false)` when they already attended.
-    pub fn attend(&mut self, event: i64, user: i64) -> Result<bool, ClientError> {
-        if self.get(event)?.is_attended_by(user) {
-            return Ok(false);
+    /// Remembers how `user` appears. Events they are going to get a new
+    /// revision when that changes their faces; those are returned.
+    pub fn remember(&mut self, user: i64, profile: Profile) -> Vec<i64> {
+        if self.profiles.get(&user) == Some(&profile) {
+            return Vec::new();
         }
-        Ok(self.change(event)?.attendees.insert(user))
+        self.profiles.insert(user, profile);
+        let touched: Vec<i64> = self
+            .events
+            .values()
+            .filter(|e| {
+                e.seats
+                    .going()
+                    .iter()
+                    .take(FACES_LOOKED_AT)
+                    .any(|p| p.user == user)
+            })
+            .map(|e| e.id)
+            .collect();
+        for id in &touched {
+            let _ = self.change(*id);
+        }
+        touched
     }
 
-    /// Removes `user` from the event's attendees. `Ok(true)` when that
-    /// changed something, `Ok(false)` when they did not attend.
+    pub fn profile(&self, user: i64) -> Option<&Profile> {
+        self.profiles.get(&user)
+    }
+
+    /// The faces on event `id`'s card: the first people going who are not
+    /// hidden.
+    pub fn faces(&self, id: i64) -> Vec<Face> {
+        let Ok(event) = self.get(id) else {
+            return Vec::new();
+        };
+        event
+            .seats
+            .going()
+            .iter()
+            .filter_map(|p| self.profiles.get(&p.user))
+            .filter(|p| !p.hidden)
+            .take(FACES)
+            .map(|p| Face {
+                name: p.name.clone(),
+                photo_url: p.photo_url.clone(),
+            })
+            .collect()
+    }
+
+    /// `user` attends `event` (plan and commit in one, for tests).
+    /// `Ok(true)` when that changed something.
+    #[cfg(test)]
+    pub fn attend(&mut self, event: i64, user: i64) -> Result<bool, ClientError> {
+        self.apply_now(SeatChange {
+            event,
+            user,
+            attend: Some(None),
+        })
+    }
+
+    /// `user` leaves `event` (plan and commit in one, for tests).
+    #[cfg(test)]
     pub fn leave(&mut self, event: i64, user: i64) -> Result<bool, ClientError> {
-        if !self.get(event)?.is_attended_by(user) {
-            return Ok(false);
-        }
-        Ok(self.change(event)?.attendees.remove(&user))
+        self.apply_now(SeatChange {
+            event,
+            user,
+            attend: None,
+        })
+    }
+
+    #[cfg(test)]
+    fn apply_now(&mut self, change: SeatChange) -> Result<bool, ClientError> {
+        let mut plan = self.plan(&[change]);
+        let outcome = plan.outcomes.pop().unwrap_or(Err(ClientError::Internal));
+        self.commit(plan);
+        outcome
+    }
+}
+
+/// How far down a going list a changed profile may show on the card
+/// (hidden people ahead push faces down).
+const FACES_LOOKED_AT: usize = 64;
+
+/// One stored listing: `party` is going (or waiting) for `event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    pub event: i64,
+    pub party: Party,
+    pub going: bool,
+}
+
+/// An attend (`attend: Some(guests)`, `None` guests keeping the party's
+/// size) or a leave (`attend: None`) of `user` for `event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatChange {
+    pub event: i64,
+    pub user: i64,
+    pub attend: Option<Option<u32>>,
+}
+
+/// What [`Catalog::plan`] worked out.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Per change, in order: whether it changed anything, or why not.
+    pub outcomes: Vec<Result<bool, ClientError>>,
+    /// The moves to store, in order, by event.
+    pub moves: Vec<(i64, Move)>,
+    /// Each touched event's seats after the changes.
+    seats: Vec<(i64, Seats)>,
+}
+
+impl Plan {
+    /// Users the plan promotes from a waitlist, with their event.
+    pub fn promoted(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.moves.iter().filter_map(|(event, m)| match m {
+            Move::Promote { user } => Some((*event, *user)),
+            _ => None,
+        })
     }
 }
 
@@ -396,7 +626,7 @@ mod tests {
                 None,
             )
         });
-        assert_eq!(later.and_then(|e| catalog.replace(e)), Ok(()));
+        assert_eq!(later.and_then(|e| catalog.replace(e, None)), Ok(()));
         assert_eq!(ids(&mut catalog, NOW + 90 * 60), [2, 1]);
         assert_eq!(ids(&mut catalog, NOW), [2, 1], "an edit is seen at once");
         catalog.insert(event(3, "07:15"));
@@ -489,7 +719,7 @@ mod tests {
             .get(1)
             .map(|e| e.edited(&changes, Some("https://cdn.example/x.png".into())));
         assert_eq!(edited.as_ref().map(|e| e.attendee_count()), Ok(0));
-        assert_eq!(edited.and_then(|e| catalog.replace(e)), Ok(()));
+        assert_eq!(edited.and_then(|e| catalog.replace(e, None)), Ok(()));
         assert_eq!(ids(&mut catalog), vec![3, 2, 1]);
         let one = catalog.get(1).cloned().unwrap_or_default();
         assert_eq!(one.title, "Later");
@@ -505,7 +735,7 @@ mod tests {
         );
         assert_eq!(catalog.attend(1, 7), Err(ClientError::NoSuchEvent));
         assert_eq!(
-            catalog.replace(event(1, "10:00")),
+            catalog.replace(event(1, "10:00"), None),
             Err(ClientError::NoSuchEvent)
         );
     }
@@ -532,7 +762,7 @@ mod tests {
         let edited = catalog
             .get(1)
             .map(|e| e.edited(&EventChanges::default(), None));
-        assert_eq!(edited.and_then(|e| catalog.replace(e)), Ok(()));
+        assert_eq!(edited.and_then(|e| catalog.replace(e, None)), Ok(()));
         changed(&catalog, "an edit");
         assert_eq!(catalog.leave(1, 7), Ok(true));
         changed(&catalog, "leave");

@@ -32,6 +32,8 @@ pub enum ClientError {
     RateLimited,
     /// An attend on a one-off event that is over.
     EventOver,
+    /// An attend on an event whose RSVPs an admin closed.
+    RsvpsClosed,
     /// The store failed; the change was not made.
     Internal,
 }
@@ -51,7 +53,7 @@ impl ClientError {
             Self::Binary => "binary",
             Self::TooLarge => "too_large",
             Self::RateLimited => "rate_limited",
-            Self::EventOver => "closed",
+            Self::EventOver | Self::RsvpsClosed => "closed",
             Self::Internal => "internal",
         }
     }
@@ -72,6 +74,7 @@ impl ClientError {
             Self::TooLarge => "Message too large",
             Self::RateLimited => "Too many messages",
             Self::EventOver => "This event is over",
+            Self::RsvpsClosed => "RSVPs are closed",
             Self::Internal => "Internal server error",
         })
     }

@@ -28,6 +28,9 @@ pub struct TelegramUser {
     pub last_name: Option<String>,
     #[serde(default)]
     pub username: Option<String>,
+    /// The profile picture's URL, when the user allows it.
+    #[serde(default)]
+    pub photo_url: Option<String>,
 }
 
 impl TelegramUser {
@@ -367,6 +370,7 @@ mod tests {
             first_name: "Solo".into(),
             last_name: None,
             username: None,
+            photo_url: None,
         };
         assert_eq!(user.display_name(), "Solo");
     }

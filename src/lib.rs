@@ -36,11 +36,13 @@ mod feeds;
 mod hub;
 mod limits;
 mod media;
+mod notices;
 mod notify;
 #[cfg(test)]
 mod properties;
 mod protocol;
 mod reminders;
+mod seats;
 mod session;
 mod store;
 mod telegram;

@@ -1,6 +1,7 @@
 //! The every-minute cron: reminders to each attendee of each occurrence,
 //! at the lead time they chose (`reminders.rs` says which are due and what
-//! they say), in the event's zone.
+//! they say), in the event's zone; then the notices of changes
+//! (`notices.rs`) that the hub could not send at once.
 //!
 //! Each run first records who is due (one `notifications` row per event,
 //! attendee and occurrence; `INSERT OR IGNORE` makes a second or late run
@@ -18,6 +19,7 @@ use worker::{console_error, console_log, Delay, Env, Result};
 use crate::bot_api::{ApiReply, BotApi};
 use crate::calendar::{Day, Repeat, Schedule};
 use crate::clock::{self, IntlZone};
+use crate::config::Config;
 use crate::reminders;
 use crate::store;
 use crate::store::outbox::{self, Due, Status};
@@ -35,6 +37,90 @@ pub async fn run(env: &Env) {
     if let Err(error) = send_due(env).await {
         console_error!("reminders: {error}");
     }
+    let config = crate::config_from_env(env);
+    if let Err(error) = send_notices(env, &config, config.reminders_per_run).await {
+        console_error!("notices: {error}");
+    }
+}
+
+/// Sends the notices just queued (from the hub, right after the change
+/// that queued them), within a small budget; the cron sends the rest.
+pub async fn send_notices_now(env: &Env, config: &Config) {
+    if let Err(error) = send_notices(env, config, NOTICES_AT_ONCE).await {
+        console_error!("notices: {error}");
+    }
+}
+
+/// Notices the hub sends at once after a change; more wait for the cron.
+const NOTICES_AT_ONCE: u32 = 20;
+/// Notices not sent within this long are dropped.
+const NOTICE_EXPIRE_SECONDS: i64 = 24 * 3600;
+
+/// How one message went.
+enum Sent {
+    Yes,
+    Blocked,
+    Refused,
+    /// Not sent (the network, or out of budget): try again later.
+    Later,
+}
+
+/// Sends `text` to `chat`, waiting out a 429 as Telegram asks, spending
+/// one call of `budget` per try.
+async fn send_one(api: &BotApi, chat: i64, text: &str, budget: &mut u32) -> Sent {
+    let body = json!({"chat_id": chat, "text": text});
+    loop {
+        if *budget == 0 {
+            return Sent::Later;
+        }
+        *budget -= 1;
+        match api.call("sendMessage", &body).await {
+            Ok(ApiReply::Ok) => return Sent::Yes,
+            Ok(ApiReply::RetryAfter(seconds)) => {
+                let wait = seconds.clamp(1, MAX_RETRY_WAIT_SECONDS);
+                Delay::from(Duration::from_secs(wait)).await;
+            }
+            Ok(ApiReply::Forbidden) => return Sent::Blocked,
+            Ok(ApiReply::Failed(_)) => return Sent::Refused,
+            Err(error) => {
+                console_error!("sending a message failed: {error}");
+                return Sent::Later;
+            }
+        }
+    }
+}
+
+async fn send_notices(env: &Env, config: &Config, mut budget: u32) -> Result<()> {
+    if config.bot_token.is_empty() {
+        return Ok(());
+    }
+    let db = env.d1("DB")?;
+    let api = BotApi::new(config);
+    let now = clock::now(config.clock_offset);
+    let token = format!("n{now}-{}", worker::js_sys::Math::random());
+    let due = outbox::claim_notices(
+        &db,
+        &token,
+        budget,
+        now,
+        now - LEASE_SECONDS,
+        now - NOTICE_EXPIRE_SECONDS,
+    )
+    .await?;
+    for notice in &due {
+        let status = match send_one(&api, notice.telegram_id, &notice.text, &mut budget).await {
+            Sent::Yes => Status::Sent,
+            Sent::Blocked => {
+                outbox::block(&db, notice.telegram_id, now).await?;
+                Status::Blocked
+            }
+            Sent::Refused => Status::Failed,
+            Sent::Later => Status::Pending,
+        };
+        outbox::mark_notice(&db, notice.id, status, now).await?;
+        Delay::from(PAUSE_BETWEEN_SENDS).await;
+    }
+    Ok(())
 }
 
 async fn send_due(env: &Env) -> Result<()> {
@@ -75,37 +161,24 @@ async fn send_due(env: &Env) -> Result<()> {
                 skipped += 1;
                 continue;
             };
-            let body = json!({"chat_id": row.telegram_id, "text": text});
-            loop {
-                if budget == 0 {
-                    // Out of calls: what is left goes back for the next run.
-                    for rest in std::iter::once(row).chain(rows) {
-                        outbox::mark(&db, rest, Status::Pending, now).await?;
-                    }
-                    break 'claims;
+            if budget == 0 {
+                // Out of calls: what is left goes back for the next run.
+                for rest in std::iter::once(row).chain(rows) {
+                    outbox::mark(&db, rest, Status::Pending, now).await?;
                 }
-                budget -= 1;
-                match api.call("sendMessage", &body).await {
-                    Ok(ApiReply::Ok) => {
-                        outbox::mark(&db, row, Status::Sent, now).await?;
-                        sent += 1;
-                    }
-                    Ok(ApiReply::RetryAfter(seconds)) => {
-                        let wait = seconds.clamp(1, MAX_RETRY_WAIT_SECONDS);
-                        Delay::from(Duration::from_secs(wait)).await;
-                        continue;
-                    }
-                    Ok(ApiReply::Forbidden) => {
-                        outbox::mark(&db, row, Status::Blocked, now).await?;
-                        outbox::block(&db, row.telegram_id, now).await?;
-                    }
-                    Ok(ApiReply::Failed(_)) => outbox::mark(&db, row, Status::Failed, now).await?,
-                    Err(error) => {
-                        console_error!("sending a reminder failed: {error}");
-                        outbox::mark(&db, row, Status::Pending, now).await?;
-                    }
+                break 'claims;
+            }
+            match send_one(&api, row.telegram_id, &text, &mut budget).await {
+                Sent::Yes => {
+                    outbox::mark(&db, row, Status::Sent, now).await?;
+                    sent += 1;
                 }
-                break;
+                Sent::Blocked => {
+                    outbox::mark(&db, row, Status::Blocked, now).await?;
+                    outbox::block(&db, row.telegram_id, now).await?;
+                }
+                Sent::Refused => outbox::mark(&db, row, Status::Failed, now).await?,
+                Sent::Later => outbox::mark(&db, row, Status::Pending, now).await?,
             }
             Delay::from(PAUSE_BETWEEN_SENDS).await;
         }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::catalog::Event;
 use crate::error::ClientError;
 use crate::media;
+use crate::seats::Place;
 use crate::validate::{self, EventChanges};
 
 /// The app name every client message carries in `app`.
@@ -24,8 +25,10 @@ pub const PONG: &str = r#"{"type":"pong"}"#;
 /// checked. (A `login` is read with [`Frame::into_login`].)
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
+    /// `guests`: `None` keeps the party's size.
     Attend {
         event: i64,
+        guests: Option<u32>,
     },
     Leave {
         event: i64,
@@ -41,6 +44,14 @@ pub enum ClientMessage {
     /// Minutes before an event the user wants reminders, or `None`: off.
     SetReminder {
         minutes: Option<u32>,
+    },
+    /// Who is going to (and waiting for) an event.
+    Attendees {
+        event: i64,
+    },
+    /// Hides the user from other non-admins' attendee lists.
+    SetPrivacy {
+        hidden: bool,
     },
 }
 
@@ -109,6 +120,16 @@ impl Frame {
         match kind.as_str() {
             "attend" => Ok(ClientMessage::Attend {
                 event: event_id(fields.get("event"), "event")?,
+                guests: validate::guests(fields.get("guests"))?,
+            }),
+            "attendees" => Ok(ClientMessage::Attendees {
+                event: event_id(fields.get("event"), "event")?,
+            }),
+            "set-privacy" => Ok(ClientMessage::SetPrivacy {
+                hidden: fields
+                    .get("hidden")
+                    .and_then(Value::as_bool)
+                    .ok_or(ClientError::invalid("hidden must be true or false"))?,
             }),
             "leave" => Ok(ClientMessage::Leave {
                 event: event_id(fields.get("event"), "event")?,
@@ -175,6 +196,15 @@ pub enum ServerMessage<'a> {
         reminder: Option<u32>,
         /// The user's own calendar feed (an absolute URL).
         calendar: &'a str,
+        /// Whether the user is hidden from others' attendee lists.
+        hidden: bool,
+    },
+    Attendees {
+        event: i64,
+        going: Vec<Person<'a>>,
+        waiting: Vec<Person<'a>>,
+        /// People left out because they chose to be hidden.
+        hidden: usize,
     },
     Event(EventView<'a>),
     EventsLoaded {
@@ -206,6 +236,53 @@ pub fn error_json(error: &ClientError) -> String {
     .to_json()
 }
 
+/// One person in an `attendees` answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person<'a> {
+    pub telegram_id: i64,
+    pub name: &'a str,
+    pub username: &'a str,
+    pub photo_url: &'a str,
+    pub guests: u32,
+}
+
+/// A face on an event's card: one of the first people going.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Face {
+    pub name: String,
+    pub photo_url: String,
+}
+
+/// What an event looks like to one user: going, waiting (and where), and
+/// with how many guests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Standing {
+    pub attending: bool,
+    pub waitlisted: bool,
+    pub guests: u32,
+    /// 1 for the head of the waitlist; 0 when not waiting.
+    pub position: usize,
+}
+
+impl Standing {
+    pub fn of(place: Place) -> Self {
+        match place {
+            Place::Out => Standing::default(),
+            Place::Going { guests } => Standing {
+                attending: true,
+                guests,
+                ..Standing::default()
+            },
+            Place::Waiting { guests, position } => Standing {
+                waitlisted: true,
+                guests,
+                position,
+                ..Standing::default()
+            },
+        }
+    }
+}
+
 /// One event as a client sees it.
 #[derive(Debug, Serialize)]
 pub struct EventView<'a> {
@@ -217,12 +294,27 @@ pub struct EventView<'a> {
     #[serde(serialize_with = "whole_as_integer")]
     pub duration: f64,
     pub attending: bool,
-    pub attendees: usize,
+    /// Seats taken: people going and their guests.
+    pub attendees: u64,
     #[serde(flatten)]
     pub when: &'a When,
     pub repeat: &'static str,
     pub location: &'a str,
+    pub capacity: Option<u32>,
+    pub max_guests: u32,
+    pub closed: bool,
+    pub waitlisted: bool,
+    /// People waiting.
+    pub waitlist: usize,
+    pub guests: u32,
+    /// The receiving user's place on the waitlist (1 = next), or `null`.
+    pub waitlist_position: Option<usize>,
+    /// Up to [`FACES`] of the first people going, for the card.
+    pub faces: &'a [Face],
 }
+
+/// Faces shown on a card.
+pub const FACES: usize = 3;
 
 /// An event's next occurrence as clients see it (part two's fields).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -240,7 +332,14 @@ pub struct When {
 
 impl<'a> EventView<'a> {
     /// `base` is the origin that `/media/...` paths are served from.
-    pub fn new(event: &'a Event, when: &'a When, attending: bool, base: &str) -> Self {
+    pub fn new(
+        event: &'a Event,
+        when: &'a When,
+        faces: &'a [Face],
+        standing: Standing,
+        base: &str,
+    ) -> Self {
+        let seats = &event.seats;
         EventView {
             id: event.id,
             title: &event.title,
@@ -248,11 +347,19 @@ impl<'a> EventView<'a> {
             image: media::absolute_url(&event.image, base),
             start: &event.start,
             duration: event.duration,
-            attending,
+            attending: standing.attending,
             attendees: event.attendee_count(),
             when,
             repeat: event.repeat.as_str(),
             location: &event.location,
+            capacity: seats.capacity,
+            max_guests: seats.max_guests,
+            closed: seats.closed,
+            waitlisted: standing.waitlisted,
+            waitlist: seats.waitlist(),
+            guests: standing.guests,
+            waitlist_position: (standing.position > 0).then_some(standing.position),
+            faces,
         }
     }
 }
@@ -260,8 +367,14 @@ impl<'a> EventView<'a> {
 /// The `event` message for `event` at its occurrence `when`, as seen by a
 /// user who is (or is not) attending. A broadcast calls this twice per
 /// event, not once per socket.
-pub fn event_json(event: &Event, when: &When, attending: bool, base: &str) -> String {
-    ServerMessage::Event(EventView::new(event, when, attending, base)).to_json()
+pub fn event_json(
+    event: &Event,
+    when: &When,
+    faces: &[Face],
+    standing: Standing,
+    base: &str,
+) -> String {
+    ServerMessage::Event(EventView::new(event, when, faces, standing, base)).to_json()
 }
 
 /// `2.0` goes out as `2`, so clients see the duration as it was typed.
@@ -276,6 +389,7 @@ fn whole_as_integer<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seats::{Party, Seats};
     use serde_json::json;
 
     fn parse(text: &str) -> Result<ClientMessage, ClientError> {
@@ -299,8 +413,26 @@ mod tests {
     fn reads_attend_and_leave_with_number_or_string_ids() {
         assert_eq!(
             parse(r#"{"type":"attend","app":"mini_event","event":3}"#),
-            Ok(ClientMessage::Attend { event: 3 })
+            Ok(ClientMessage::Attend {
+                event: 3,
+                guests: None
+            })
         );
+        assert_eq!(
+            parse(r#"{"type":"attend","app":"mini_event","event":3,"guests":2}"#),
+            Ok(ClientMessage::Attend {
+                event: 3,
+                guests: Some(2)
+            })
+        );
+        let too_many = parse(r#"{"type":"attend","app":"mini_event","event":3,"guests":-1}"#);
+        assert_eq!(too_many.map_err(|e| e.code()), Err("invalid"));
+        assert_eq!(
+            parse(r#"{"type":"set-privacy","app":"mini_event","hidden":true}"#),
+            Ok(ClientMessage::SetPrivacy { hidden: true })
+        );
+        let bad = parse(r#"{"type":"set-privacy","app":"mini_event","hidden":"yes"}"#);
+        assert_eq!(bad.map_err(|e| e.code()), Err("invalid"));
         assert_eq!(
             parse(r#"{"type":"leave","app":"mini_event","event":"12"}"#),
             Ok(ClientMessage::Leave { event: 12 })
@@ -432,10 +564,12 @@ mod tests {
                 is_admin: true,
                 reminder: None,
                 calendar: "https://x.example/calendar/t.ics",
+                hidden: false,
             }),
             Some(json!({
                 "type": "welcome", "telegram_id": 5_000_000_001_i64, "name": "Ada Lovelace",
-                "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics"
+                "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics",
+                "hidden": false
             }))
         );
         assert_eq!(
@@ -470,9 +604,15 @@ mod tests {
             duration: 2.0,
             ..Event::default()
         };
-        event.attendees.insert(1);
-        event.attendees.insert(2);
+        event.seats = Seats::new(
+            Some(5),
+            1,
+            false,
+            vec![Party { user: 1, guests: 1 }],
+            vec![Party { user: 2, guests: 0 }],
+        );
         event.location = "Park".into();
+        let going = Standing::of(event.seats.place(1));
         let when = When {
             date: "2027-03-28".into(),
             timezone: "Europe/Berlin".into(),
@@ -481,24 +621,27 @@ mod tests {
             past: false,
         };
         let json: Value =
-            serde_json::from_str(&event_json(&event, &when, true, "https://x.example/"))
+            serde_json::from_str(&event_json(&event, &when, &[], going, "https://x.example/"))
                 .expect("json");
         assert_eq!(
             json,
             json!({
                 "type": "event", "id": 7, "title": "Picnic", "description": "Bring food",
                 "image": "https://x.example/media/abc", "start": "09:30", "duration": 2,
-                "attending": true, "attendees": 2,
+                "attending": true, "attendees": 2, "capacity": 5, "max_guests": 1,
+                "closed": false, "waitlisted": false, "waitlist": 1, "guests": 1,
+                "waitlist_position": null, "faces": [],
                 "date": "2027-03-28", "repeat": "none", "timezone": "Europe/Berlin",
                 "starts_at": "2027-03-28T09:30:00+02:00", "ends_at": "2027-03-28T11:30:00+02:00",
                 "location": "Park", "past": false
             })
         );
-        assert!(event_json(&event, &when, false, "").contains(r#""duration":2,"#));
+        let out = Standing::default();
+        assert!(event_json(&event, &when, &[], out, "").contains(r#""duration":2,"#));
         event.duration = 1.5;
         event.image = "https://cdn.example/p.png".into();
         let json: Value =
-            serde_json::from_str(&event_json(&event, &when, false, "https://x.example"))
+            serde_json::from_str(&event_json(&event, &when, &[], out, "https://x.example"))
                 .expect("json");
         assert_eq!(json["duration"], json!(1.5));
         assert_eq!(json["image"], json!("https://cdn.example/p.png"));

@@ -31,9 +31,14 @@ pub struct Session {
 }
 
 /// The logged-in user behind a socket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionUser {
     pub id: i64,
     pub name: String,
     pub is_admin: bool,
+    /// From initData, for attendee lists (`""` when none).
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub photo_url: String,
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::calendar::{Day, Repeat};
 use crate::error::ClientError;
 use crate::media::ImageChange;
+use crate::seats;
 
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -29,6 +30,10 @@ pub struct EventChanges {
     pub date: Option<Option<Day>>,
     pub repeat: Option<Repeat>,
     pub location: Option<String>,
+    /// `Some(None)`: unlimited (`null`).
+    pub capacity: Option<Option<u32>>,
+    pub max_guests: Option<u32>,
+    pub closed: Option<bool>,
 }
 
 impl EventChanges {
@@ -67,7 +72,7 @@ pub fn edit_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientErr
     let changes = event_changes(fields)?;
     if changes == EventChanges::default() {
         return Err(ClientError::invalid(
-            "nothing to change: send title, description, start, duration, date, repeat, location or image",
+            "nothing to change: send title, description, start, duration, date, repeat, location, image, capacity, max_guests or closed",
         ));
     }
     Ok(changes)
@@ -95,7 +100,56 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
         date: fields.get("date").map(date).transpose()?,
         repeat: fields.get("repeat").map(repeat).transpose()?,
         location: fields.get("location").map(location).transpose()?,
+        capacity: fields.get("capacity").map(capacity).transpose()?,
+        max_guests: fields.get("max_guests").map(max_guests).transpose()?,
+        closed: fields
+            .get("closed")
+            .map(|v| {
+                v.as_bool()
+                    .ok_or(ClientError::invalid("closed must be true or false"))
+            })
+            .transpose()?,
     })
+}
+
+fn capacity(value: &Value) -> Result<Option<u32>, ClientError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_u64()
+            .filter(|c| (1..=u64::from(seats::MAX_CAPACITY)).contains(c))
+            .map(|c| Some(c as u32))
+            .ok_or(ClientError::invalid(
+                "capacity must be a whole number from 1 to 100000, or null for unlimited",
+            )),
+        _ => Err(ClientError::invalid(
+            "capacity must be a whole number from 1 to 100000, or null for unlimited",
+        )),
+    }
+}
+
+fn max_guests(value: &Value) -> Result<u32, ClientError> {
+    value
+        .as_u64()
+        .filter(|g| *g <= u64::from(seats::MAX_GUESTS_LIMIT))
+        .map(|g| g as u32)
+        .ok_or(ClientError::invalid(
+            "max_guests must be a whole number from 0 to 10",
+        ))
+}
+
+/// `guests` of an `attend`: left out keeps the party's size.
+pub fn guests(value: Option<&Value>) -> Result<Option<u32>, ClientError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|g| *g <= u64::from(seats::MAX_GUESTS_LIMIT))
+            .map(|g| Some(g as u32))
+            .ok_or(ClientError::invalid(
+                "guests must be a whole number from 0 to the event's max_guests",
+            )),
+    }
 }
 
 fn date(value: &Value) -> Result<Option<Day>, ClientError> {

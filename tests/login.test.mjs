@@ -40,7 +40,7 @@ test('a valid login gets welcome, every event by its next occurrence, then event
   const { welcome, events, selected } = client.login;
 
   const { calendar, ...seedWelcome } = welcome;
-  assert.deepEqual(seedWelcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false, reminder: 0 });
+  assert.deepEqual(seedWelcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false, reminder: 0, hidden: false });
   assert.match(calendar, new RegExp(`^${worker.url}/calendar/${ada.id}-[A-Za-z0-9_-]{22}\\.ics$`));
   assert.deepEqual(events.map((e) => e.id).sort(), [1, 2, 3, 4]);
   assert.ok(inListingOrder(events), events.map((e) => `${e.id} ${e.starts_at}`).join(', '));

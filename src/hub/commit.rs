@@ -14,48 +14,85 @@
 //! The writing itself is passed in, so the rules are tested on the host.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::Future;
 
 use futures_channel::oneshot;
 
 /// The changes waiting behind the batch in flight, and who waits for them.
-struct Next<C> {
+struct Next<C, O> {
     changes: Vec<C>,
-    waiters: Vec<oneshot::Sender<Result<(), String>>>,
+    waiters: Vec<oneshot::Sender<O>>,
 }
 
-pub struct Commits<C> {
-    in_flight: Cell<bool>,
-    next: RefCell<Option<Next<C>>>,
-    /// Wakes the handler that will write `next` when the batch in flight
-    /// is done.
-    leader: RefCell<Option<oneshot::Sender<()>>>,
+/// A lock for one writer at a time, handed over in the order asked.
+#[derive(Default)]
+struct Lock {
+    held: Cell<bool>,
+    queue: RefCell<VecDeque<oneshot::Sender<()>>>,
 }
 
-impl<C> Default for Commits<C> {
-    fn default() -> Self {
-        Commits {
-            in_flight: Cell::new(false),
-            next: RefCell::new(None),
-            leader: RefCell::new(None),
+/// Holding the lock; dropping it hands it to the next in line.
+pub struct Guard<'a>(&'a Lock);
+
+impl Lock {
+    async fn acquire(&self) -> Guard<'_> {
+        if self.held.replace(true) {
+            let (wake, woken) = oneshot::channel();
+            self.queue.borrow_mut().push_back(wake);
+            // A dropped sender cannot happen while the lock lives; either
+            // way the lock is ours now (handed over without being freed).
+            let _ = woken.await;
+        }
+        Guard(self)
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        let lock = self.0;
+        loop {
+            let next = lock.queue.borrow_mut().pop_front();
+            match next {
+                // Handed over: still held.
+                Some(wake) => {
+                    if wake.send(()).is_ok() {
+                        return;
+                    }
+                }
+                None => {
+                    lock.held.set(false);
+                    return;
+                }
+            }
         }
     }
 }
 
-impl<C> Commits<C> {
+pub struct Commits<C, O> {
+    /// One batch (or one [`Commits::exclusive`] holder) at a time.
+    lock: Lock,
+    next: RefCell<Option<Next<C, O>>>,
+}
+
+impl<C, O> Default for Commits<C, O> {
+    fn default() -> Self {
+        Commits {
+            lock: Lock::default(),
+            next: RefCell::new(None),
+        }
+    }
+}
+
+impl<C, O> Commits<C, O> {
     /// Stores `change` through `write` (which stores a batch in one
-    /// transaction), alone or with the others that wait with it.
-    pub async fn write<F, W>(&self, change: C, write: W) -> Result<(), String>
+    /// transaction and answers each change, in order), alone or with the
+    /// others that wait with it. `None` if the batch was dropped unanswered.
+    pub async fn write<F, W>(&self, change: C, write: W) -> Option<O>
     where
         W: FnOnce(Vec<C>) -> F,
-        F: Future<Output = Result<(), String>>,
+        F: Future<Output = Vec<O>>,
     {
-        if !self.in_flight.get() && self.next.borrow().is_none() {
-            self.in_flight.set(true);
-            let stored = write(vec![change]).await;
-            self.done();
-            return stored;
-        }
         let (answer, answered) = oneshot::channel();
         let lead = {
             let mut next = self.next.borrow_mut();
@@ -69,32 +106,27 @@ impl<C> Commits<C> {
             lead
         };
         if lead {
-            // The first to wait writes the next batch, once the one in
-            // flight is done.
-            let (wake, woken) = oneshot::channel();
-            *self.leader.borrow_mut() = Some(wake);
-            let _ = woken.await;
+            // The first to wait writes the batch, once the one in flight
+            // (or an exclusive holder) is done; what arrives meanwhile
+            // joins it.
+            let guard = self.lock.acquire().await;
             let batch = self.next.borrow_mut().take();
             if let Some(Next { changes, waiters }) = batch {
-                self.in_flight.set(true);
-                let stored = write(changes).await;
-                self.done();
-                for waiter in waiters {
-                    let _ = waiter.send(stored.clone());
+                let outcomes = write(changes).await;
+                drop(guard);
+                for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
+                    let _ = waiter.send(outcome);
                 }
             }
         }
-        answered
-            .await
-            .unwrap_or_else(|_| Err("the batch was dropped".into()))
+        answered.await.ok()
     }
 
-    /// The batch in flight is done: the next one may go.
-    fn done(&self) {
-        self.in_flight.set(false);
-        if let Some(wake) = self.leader.borrow_mut().take() {
-            let _ = wake.send(());
-        }
+    /// Waits until no batch is in flight and keeps the next ones waiting
+    /// until the guard is dropped: for a change that must not interleave
+    /// with any batch (an edit of an event's seats).
+    pub async fn exclusive(&self) -> Guard<'_> {
+        self.lock.acquire().await
     }
 }
 
@@ -114,16 +146,21 @@ mod tests {
     }
 
     impl Store {
-        fn write(self: &Rc<Self>, changes: Vec<u32>) -> impl Future<Output = Result<(), String>> {
+        fn write(
+            self: &Rc<Self>,
+            changes: Vec<u32>,
+        ) -> impl Future<Output = Vec<Result<(), String>>> {
             let store = Rc::clone(self);
             async move {
+                let n = changes.len();
                 store.batches.borrow_mut().push(changes);
                 let (finish, finished) = oneshot::channel();
                 store.finish.borrow_mut().push(finish);
-                match finished.await {
+                let outcome = match finished.await {
                     Ok(true) => Ok(()),
-                    _ => Err("D1 said no".into()),
-                }
+                    _ => Err("D1 said no".to_string()),
+                };
+                vec![outcome; n]
             }
         }
 
@@ -134,14 +171,14 @@ mod tests {
         }
     }
 
-    type Write<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
+    type Write<'a> = Pin<Box<dyn Future<Output = Option<Result<(), String>>> + 'a>>;
 
     fn step(writes: &mut [Option<Write>], outcomes: &mut [Option<Result<(), String>>]) {
         for _ in 0..5 {
             for (write, outcome) in writes.iter_mut().zip(outcomes.iter_mut()) {
                 if let Some(future) = write.as_mut() {
                     if let Poll::Ready(done) = poll(future.as_mut()) {
-                        *outcome = Some(done);
+                        *outcome = done;
                         *write = None;
                     }
                 }

@@ -135,6 +135,7 @@ mod tests {
                 id,
                 name: "Ann".into(),
                 is_admin: true,
+                ..SessionUser::default()
             }),
             refused,
             ..Session::default()
@@ -300,6 +301,7 @@ mod tests {
             id: 7,
             name: "Ada".into(),
             is_admin: true,
+            ..SessionUser::default()
         };
         let first = frame(r#"{"type":"delete-event","app":"mini_event","id":1}"#);
         let second = frame(r#"{"type":"delete-event","app":"mini_event","id":2}"#);
@@ -330,6 +332,7 @@ mod tests {
             id: 8,
             name: "Bo".into(),
             is_admin: false,
+            ..SessionUser::default()
         };
         let create = frame(r#"{"type":"create-event","app":"mini_event"}"#);
         let attend = frame(r#"{"type":"attend","app":"mini_event","event":3}"#);
@@ -348,7 +351,10 @@ mod tests {
         assert_eq!(tasks[1].outcome, Some(Ok(())));
         assert_eq!(
             *hub.applied.borrow(),
-            vec![ClientMessage::Attend { event: 3 }]
+            vec![ClientMessage::Attend {
+                event: 3,
+                guests: None
+            }]
         );
     }
 }

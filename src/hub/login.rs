@@ -5,6 +5,7 @@ use worker::{console_log, Date, WebSocket};
 
 use super::{internal, send, sockets, EventHub};
 use crate::calendar::feed;
+use crate::catalog::Profile;
 use crate::error::ClientError;
 use crate::init_data::{self, InitData, InitDataError};
 use crate::protocol::ServerMessage;
@@ -66,7 +67,25 @@ impl EventHub {
             id: init.user.id,
             name: init.user.display_name(),
             is_admin: self.is_admin(init.user.id, stored.is_admin),
+            username: init.user.username.clone().unwrap_or_default(),
+            photo_url: photo_url(init.user.photo_url.as_deref()),
         };
+        // Keeps the faces on the cards up to date (no broadcast: the next
+        // change of those events shows it).
+        let _ = self.with_catalog(|c| {
+            if c.profile(user.id).is_some() {
+                c.remember(
+                    user.id,
+                    Profile {
+                        name: user.name.clone(),
+                        username: user.username.clone(),
+                        photo_url: user.photo_url.clone(),
+                        hidden: stored.hidden,
+                    },
+                );
+            }
+            Ok(())
+        });
         session.user = Some(user.clone());
         let open = self
             .sockets
@@ -92,6 +111,7 @@ impl EventHub {
                 is_admin: user.is_admin,
                 reminder: stored.reminder,
                 calendar: &calendar,
+                hidden: stored.hidden,
             }
             .to_json(),
         );
@@ -100,8 +120,9 @@ impl EventHub {
         let selected = self.with_catalog(|catalog| {
             for listed in catalog.listing(zone, calendar_now, archive) {
                 let event = catalog.get(listed.id)?;
-                let view = self.views.of(event, &listed, || self.when(&listed), base);
-                if !sockets::send_js(ws, view.for_user(event, user.id)) {
+                let render = || (self.when(&listed), catalog.faces(listed.id));
+                let view = self.views.of(event, &listed, render, base);
+                if !sockets::send_js(ws, &view.for_user(event, user.id)) {
                     break;
                 }
             }
@@ -130,5 +151,23 @@ impl EventHub {
         send(ws, &ServerMessage::Disconnect.to_json());
         let _ = ws.close(Some(LOGIN_FAILED), Some(reason));
         Ok(())
+    }
+}
+
+/// Longest profile picture URL kept.
+const MAX_PHOTO_URL: usize = 512;
+
+/// A profile picture URL from initData, kept only when it is a plain
+/// `https` URL (it goes into pages as an image source).
+fn photo_url(url: Option<&str>) -> String {
+    match url {
+        Some(url)
+            if url.starts_with("https://")
+                && url.len() <= MAX_PHOTO_URL
+                && !url.contains(|c: char| c.is_whitespace() || c.is_control() || c == '"') =>
+        {
+            url.to_string()
+        }
+        _ => String::new(),
     }
 }

@@ -27,13 +27,15 @@ pub(crate) mod dispatch;
 mod events;
 mod login;
 mod merge;
+mod people;
 mod settings;
 mod sockets;
 pub(crate) mod turns;
 mod users;
 mod views;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use worker::js_sys::JsString;
@@ -43,7 +45,7 @@ use worker::{
 };
 
 use crate::calendar::{self, feed, Zone};
-use crate::catalog::{Catalog, Listed};
+use crate::catalog::{Catalog, Listed, SeatChange};
 use crate::clock::{self, IntlZone};
 use crate::config::Config;
 use crate::error::ClientError;
@@ -72,8 +74,10 @@ pub struct EventHub {
     deadlines: deadline::Deadlines,
     /// Each busy event's broadcast window.
     windows: merge::Windows,
-    /// Attendance writes waiting to go to D1 together.
-    commits: commit::Commits<crate::store::events::Attendance>,
+    /// Seat changes waiting to be decided and written to D1 together.
+    commits: commit::Commits<SeatChange, std::result::Result<bool, ClientError>>,
+    /// Notices were queued by a change: send them before going idle.
+    notices_due: Cell<bool>,
     /// The zone the events are meant in (`TIMEZONE`).
     zone: IntlZone,
 }
@@ -100,6 +104,7 @@ impl DurableObject for EventHub {
             deadlines: deadline::Deadlines::default(),
             windows,
             commits: commit::Commits::default(),
+            notices_due: Cell::new(false),
             zone,
         }
     }
@@ -210,6 +215,7 @@ impl DurableObject for EventHub {
         }
         // Outside the user's turn: their next message need not wait.
         self.send_merged().await;
+        self.send_notices().await;
         Ok(())
     }
 
@@ -254,8 +260,12 @@ impl dispatch::Handler for Served<'_> {
     ) -> std::result::Result<(), ClientError> {
         let hub = self.hub;
         match message {
-            ClientMessage::Attend { event } => hub.set_attendance(user, event, true).await,
-            ClientMessage::Leave { event } => hub.set_attendance(user, event, false).await,
+            ClientMessage::Attend { event, guests } => {
+                hub.set_attendance(user, event, Some(guests)).await
+            }
+            ClientMessage::Leave { event } => hub.set_attendance(user, event, None).await,
+            ClientMessage::Attendees { event } => hub.attendees(self.ws, user, event).await,
+            ClientMessage::SetPrivacy { hidden } => hub.set_privacy(user, hidden).await,
             ClientMessage::CreateEvent(changes) => hub.create_event(user, changes).await,
             ClientMessage::EditEvent { id, changes } => hub.edit_event(user, id, changes).await,
             ClientMessage::DeleteEvent { id } => hub.delete_event(id).await,
@@ -447,7 +457,8 @@ impl EventHub {
         let views: Vec<_> = bases
             .iter()
             .map(|base| {
-                let view = self.views.of(event, &listed, || self.when(&listed), base);
+                let render = || (self.when(&listed), catalog.faces(id));
+                let view = self.views.of(event, &listed, render, base);
                 (base.as_str(), view)
             })
             .collect();
@@ -464,8 +475,18 @@ impl EventHub {
 
     /// Sends `text` to every logged-in socket.
     fn broadcast(&self, text: &str) {
-        let text = JsString::from(text);
-        self.sockets.send_each(&self.state, |_, _| Some(&text));
+        let text = Rc::new(JsString::from(text));
+        self.sockets
+            .send_each(&self.state, |_, _| Some(Rc::clone(&text)));
+    }
+
+    /// Sends the notices queued by the changes just made (a spot opened,
+    /// an event moved or cancelled) now rather than at the next cron run;
+    /// what this cannot send (out of budget, Telegram busy), the cron does.
+    async fn send_notices(&self) {
+        if self.notices_due.replace(false) {
+            crate::notify::send_notices_now(&self.env, &self.config).await;
+        }
     }
 }
 

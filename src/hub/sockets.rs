@@ -12,6 +12,7 @@
 
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -289,10 +290,10 @@ impl Sockets {
     /// session and the time it logged in (see [`Sockets::logins`]); `None`:
     /// nothing. A socket that cannot take it is forgotten; the others are
     /// not affected.
-    pub fn send_each<'t>(
+    pub fn send_each(
         &self,
         state: &State,
-        mut pick: impl FnMut(&Session, u64) -> Option<&'t JsString>,
+        mut pick: impl FnMut(&Session, u64) -> Option<Rc<JsString>>,
     ) {
         let mut records = self.records(state);
         let mut gone = Vec::new();
@@ -301,7 +302,7 @@ impl Sockets {
                 continue;
             }
             if let Some(text) = pick(&record.session, record.joined) {
-                if !send_js(&record.ws, text) {
+                if !send_js(&record.ws, &text) {
                     gone.push(*socket);
                 }
             }

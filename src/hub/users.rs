@@ -19,6 +19,7 @@ pub const USER_REFRESH_SECONDS: i64 = 300;
 struct Known {
     name: String,
     username: Option<String>,
+    photo_url: Option<String>,
     stored: Stored,
     refreshed: i64,
 }
@@ -40,19 +41,23 @@ impl Users {
     ) -> worker::Result<Stored> {
         let name = user.display_name();
         let fresh = self.known.borrow().get(&user.id).and_then(|known| {
-            let same = known.name == name && known.username == user.username;
+            let same = known.name == name
+                && known.username == user.username
+                && known.photo_url == user.photo_url;
             (same && now - known.refreshed < USER_REFRESH_SECONDS).then_some(known.stored)
         });
         if let Some(stored) = fresh {
             return Ok(stored);
         }
-        let stored =
-            store::users::upsert(db, user.id, &name, user.username.as_deref(), now).await?;
+        let photo_url = user.photo_url.as_deref().unwrap_or("");
+        let username = user.username.as_deref();
+        let stored = store::users::upsert(db, user.id, &name, username, photo_url, now).await?;
         self.known.borrow_mut().insert(
             user.id,
             Known {
                 name,
                 username: user.username.clone(),
+                photo_url: user.photo_url.clone(),
                 stored,
                 refreshed: now,
             },
@@ -69,6 +74,20 @@ impl Users {
     }
 
     /// Updates the reminder remembered for `user` after it was stored.
+    /// Whether `user` hides from others, as read at their login.
+    pub fn hidden(&self, user: i64) -> bool {
+        self.known
+            .borrow()
+            .get(&user)
+            .is_some_and(|known| known.stored.hidden)
+    }
+
+    pub fn remember_hidden(&self, user: i64, hidden: bool) {
+        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
+            known.stored.hidden = hidden;
+        }
+    }
+
     pub fn remember_reminder(&self, user: i64, reminder: Reminder) {
         if let Some(known) = self.known.borrow_mut().get_mut(&user) {
             known.stored.reminder = reminder;

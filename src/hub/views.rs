@@ -1,6 +1,6 @@
 //! The `event` messages as they go out, rendered once per change of an
-//! event (for users who attend it and for users who do not) and kept as JS
-//! strings, so a broadcast to many sockets converts nothing per socket and
+//! event and standing (not going, going with so many guests, waiting at
+//! some place) and kept as JS strings, so a broadcast to many sockets converts nothing per socket and
 //! a login sends what is already made.
 //!
 //! A rendering remembers the event's revision, the occurrence it shows and
@@ -18,25 +18,33 @@ use std::rc::Rc;
 use worker::js_sys::JsString;
 
 use crate::catalog::{Event, Listed};
-use crate::protocol::{self, When};
+use crate::protocol::{self, Face, Standing, When};
 
-/// One event's two messages.
+/// One event's messages: one per standing (not going; going with N
+/// guests; waiting at place P), each rendered the first time a user in
+/// that standing needs it. Most users share a handful.
 pub struct View {
     revision: u64,
     listed: Listed,
     base: String,
-    attending: JsString,
-    not_attending: JsString,
+    when: When,
+    faces: Vec<Face>,
+    rendered: RefCell<HashMap<Standing, Rc<JsString>>>,
 }
 
 impl View {
-    /// The message for `user`.
-    pub fn for_user(&self, event: &Event, user: i64) -> &JsString {
-        if event.is_attended_by(user) {
-            &self.attending
-        } else {
-            &self.not_attending
+    /// The message for `user` (`event` is the one this view was made of).
+    pub fn for_user(&self, event: &Event, user: i64) -> Rc<JsString> {
+        let standing = Standing::of(event.seats.place(user));
+        if let Some(text) = self.rendered.borrow().get(&standing) {
+            return Rc::clone(text);
         }
+        let json = protocol::event_json(event, &self.when, &self.faces, standing, &self.base);
+        let text = Rc::new(JsString::from(json));
+        self.rendered
+            .borrow_mut()
+            .insert(standing, Rc::clone(&text));
+        text
     }
 }
 
@@ -51,13 +59,13 @@ pub struct Views {
 
 impl Views {
     /// The messages of `event` as it is now, at its occurrence `listed`
-    /// (described by `when`, asked only to render), with image URLs made
-    /// absolute against `base`.
+    /// (described, with the faces on its card, by `render`, asked only to
+    /// render), with image URLs made absolute against `base`.
     pub fn of(
         &self,
         event: &Event,
         listed: &Listed,
-        when: impl FnOnce() -> When,
+        render: impl FnOnce() -> (When, Vec<Face>),
         base: &str,
     ) -> Rc<View> {
         let mut rendered = self.rendered.borrow_mut();
@@ -66,13 +74,14 @@ impl Views {
         if let Some(view) = kept.iter().find(|view| view.base == base) {
             return Rc::clone(view);
         }
-        let when = when();
+        let (when, faces) = render();
         let view = Rc::new(View {
             revision: event.revision,
             listed: *listed,
             base: base.to_string(),
-            attending: JsString::from(protocol::event_json(event, &when, true, base)),
-            not_attending: JsString::from(protocol::event_json(event, &when, false, base)),
+            when,
+            faces,
+            rendered: RefCell::default(),
         });
         kept.insert(0, Rc::clone(&view));
         kept.truncate(ORIGINS_KEPT);

@@ -1,5 +1,5 @@
-//! The bot's outbox: reminders due to attendees (`notifications`), claimed
-//! by one cron run at a time, and the users Telegram refuses to deliver to
+//! The bot's outbox: reminders due to attendees (`notifications`) and
+//! notices of changes (`notices`), each claimed by one sender at a time, and the users Telegram refuses to deliver to
 //! (`bot_blocked`). The rules of when a row is due and how it is sent are in
 //! `notify.rs`; this is their SQL.
 
@@ -189,6 +189,70 @@ pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
     counters::write(1);
     db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
         .bind(&[int(telegram_id)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// A notice claimed for sending (`notices`: a spot opened, an event moved
+/// or was cancelled).
+#[derive(Deserialize)]
+pub struct NoticeDue {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub text: String,
+}
+
+/// Takes up to `limit` pending notices for the sender with `token` (a
+/// claim older than `lease_before` is from a sender that died), oldest
+/// first, and gives up on those created before `expire_before`.
+pub async fn claim_notices(
+    db: &D1Database,
+    token: &str,
+    limit: u32,
+    now: i64,
+    lease_before: i64,
+    expire_before: i64,
+) -> Result<Vec<NoticeDue>> {
+    counters::write(2);
+    counters::read(1);
+    let expire = db
+        .prepare(
+            "UPDATE notices SET status = 'expired', updated_at = ?1 \
+             WHERE status IN ('pending', 'sending') AND created_at < ?2",
+        )
+        .bind(&[int(now), int(expire_before)])?;
+    let claim = db
+        .prepare(
+            "UPDATE notices SET status = 'sending', claim = ?1, updated_at = ?2 \
+             WHERE id IN (SELECT id FROM notices \
+               WHERE status = 'pending' OR (status = 'sending' AND updated_at < ?3) \
+               ORDER BY id LIMIT ?4)",
+        )
+        .bind(&[
+            JsValue::from_str(token),
+            int(now),
+            int(lease_before),
+            JsValue::from_f64(f64::from(limit)),
+        ])?;
+    let read = db
+        .prepare(
+            "SELECT id, CAST(telegram_id AS INTEGER) AS telegram_id, CAST(text AS TEXT) AS text \
+             FROM notices WHERE claim = ?1 AND status = 'sending' ORDER BY id",
+        )
+        .bind(&[JsValue::from_str(token)])?;
+    let results = db.batch(vec![expire, claim, read]).await?;
+    match results.get(2) {
+        Some(rows) => rows.results::<NoticeDue>(),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Records how sending notice `id` went.
+pub async fn mark_notice(db: &D1Database, id: i64, status: Status, now: i64) -> Result<()> {
+    counters::write(1);
+    db.prepare("UPDATE notices SET status = ?1, updated_at = ?2 WHERE id = ?3")
+        .bind(&[JsValue::from_str(status.as_str()), int(now), int(id)])?
         .run()
         .await?;
     Ok(())

@@ -23,6 +23,13 @@ pub const DEFAULT_REMINDER: Reminder = Some(0);
 pub struct Stored {
     pub is_admin: bool,
     pub reminder: Reminder,
+    /// Hidden from other non-admins' attendee lists.
+    pub hidden: bool,
+}
+
+#[derive(Deserialize)]
+struct HiddenRow {
+    hidden: i64,
 }
 
 #[derive(Deserialize)]
@@ -36,9 +43,10 @@ pub async fn upsert(
     telegram_id: i64,
     name: &str,
     username: Option<&str>,
+    photo_url: &str,
     now: i64,
 ) -> Result<Stored> {
-    counters::write(1);
+    counters::write(2);
     counters::read(1);
     let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
     let upsert = db
@@ -60,8 +68,15 @@ pub async fn upsert(
             "SELECT CAST(minutes AS INTEGER) AS minutes FROM user_reminders WHERE telegram_id = ?1",
         )
         .bind(&[int(telegram_id)])?;
-    let results = db.batch(vec![upsert, reminder]).await?;
-    let [upserted, reminder] = results.as_slice() else {
+    let profile = db
+        .prepare(
+            "INSERT INTO user_profiles (telegram_id, photo_url) VALUES (?1, ?2) \
+             ON CONFLICT (telegram_id) DO UPDATE SET photo_url = excluded.photo_url \
+             RETURNING CAST(COALESCE(hidden, 0) AS INTEGER) AS hidden",
+        )
+        .bind(&[int(telegram_id), JsValue::from_str(photo_url)])?;
+    let results = db.batch(vec![upsert, reminder, profile]).await?;
+    let [upserted, reminder, profile] = results.as_slice() else {
         return Err("D1 batch returned an unexpected number of results".into());
     };
     let is_admin = upserted
@@ -72,7 +87,15 @@ pub async fn upsert(
         None => DEFAULT_REMINDER,
         Some(row) => row.minutes.and_then(|m| u32::try_from(m).ok()),
     };
-    Ok(Stored { is_admin, reminder })
+    let hidden = profile
+        .results::<HiddenRow>()?
+        .first()
+        .is_some_and(|row| row.hidden != 0);
+    Ok(Stored {
+        is_admin,
+        reminder,
+        hidden,
+    })
 }
 
 /// Stores when `telegram_id` wants reminders.
@@ -90,6 +113,22 @@ pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder)
 }
 
 /// The user's admin flag in D1 as it is now (false for an unknown user).
+/// Hides `telegram_id` from other non-admins' lists (or shows them again).
+pub async fn set_hidden(db: &D1Database, telegram_id: i64, hidden: bool) -> Result<()> {
+    counters::write(1);
+    db.prepare(
+        "INSERT INTO user_profiles (telegram_id, hidden) VALUES (?1, ?2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET hidden = excluded.hidden",
+    )
+    .bind(&[
+        int(telegram_id),
+        JsValue::from_f64(if hidden { 1.0 } else { 0.0 }),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
 pub async fn admin_flag(db: &D1Database, telegram_id: i64) -> Result<bool> {
     counters::read(1);
     let row = db
