@@ -32,9 +32,11 @@ Events (through the running Worker, as an admin; changes reach every open page a
   events                      list the events with their attendee counts
   add-event --title T --start HH:MM --duration HOURS
             [--date YYYY-MM-DD] [--repeat none|daily|weekly] [--location L]
+            [--capacity N|none] [--max-guests N] [--closed | --open]
             [--description D] [--image FILE.png|jpg|webp|gif | https://URL]
   edit-event <id> [--title T] [--start HH:MM] [--duration HOURS]
             [--date YYYY-MM-DD|none] [--repeat none|daily|weekly] [--location L]
+            [--capacity N|none] [--max-guests N] [--closed | --open]
             [--description D] [--image FILE | https://URL | none]
   delete-event <id>
   demo                        add the demo events, if there are no events yet
@@ -147,6 +149,14 @@ async function eventFields(options) {
     if (options[name] !== undefined) fields[name] = options[name];
   }
   if (options.date !== undefined) fields.date = options.date === 'none' ? null : options.date;
+  // Numbers go as numbers when they are numbers; anything else goes as
+  // typed, for the Worker to refuse with its own words.
+  const number = (text) => (text.trim() && Number.isFinite(Number(text)) ? Number(text) : text);
+  if (options.capacity !== undefined) fields.capacity = options.capacity === 'none' ? null : number(options.capacity);
+  if (options['max-guests'] !== undefined) fields.max_guests = number(options['max-guests']);
+  if (options.closed && options.open) throw new UsageError('choose --closed or --open, not both');
+  if (options.closed) fields.closed = true;
+  if (options.open) fields.closed = false;
   if (options.duration !== undefined) {
     const hours = Number(options.duration);
     fields.duration = options.duration.trim() && Number.isFinite(hours) ? hours : options.duration;
@@ -226,6 +236,9 @@ function describe(event) {
   return `event ${event.id}: ${printable(event.title)} at ${when}${event.image ? ` with image ${event.image}` : ''}`;
 }
 
+/** Telegram ids of the demo people (made up, far from real ones). */
+const DEMO_PEOPLE_FROM = 7_700_000_000;
+
 /** Creates `events` one after the other; each answer is the first event the login did not list. */
 async function createEvents(client, login, events) {
   const known = new Set(login.events.map((e) => e.id));
@@ -263,6 +276,7 @@ const commands = {
       const rows = events.map((e) => ({
         id: e.id, date: e.past ? `${e.date} (over)` : e.date, start: e.start, repeat: e.repeat, duration: e.duration,
         title: e.title, location: e.location, image: e.image, attendees: e.attendees,
+        seats: e.capacity == null ? '' : `${e.capacity}${e.closed ? ' closed' : ''}`, waiting: e.waitlist ?? 0,
       }));
       console.log(table(rows));
     });
@@ -303,14 +317,33 @@ const commands = {
       const demo = JSON.parse(await readFile(join(dir, 'events.json'), 'utf8'));
       // Dated relative to today, so the demo always has the coming days.
       const dayIn = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-      const events = demo.map(({ in_days: inDays, ...e }) => ({
+      const events = demo.map(({ in_days: inDays, people: _people, ...e }) => ({
         ...e,
         duration: String(e.duration),
+        capacity: e.capacity === undefined ? undefined : String(e.capacity),
+        'max-guests': e.max_guests === undefined ? undefined : String(e.max_guests),
+        max_guests: undefined,
         image: join(dir, e.image),
         ...(inDays === undefined ? {} : { date: dayIn(inDays) }),
       }));
       const created = await createEvents(client, login, events);
-      console.log(`Added ${created.length} demo events.`);
+      // Demo people going to (and waiting for) the events that name some,
+      // so the page shows faces, spots left and a full event's waitlist.
+      const { token } = await operator(options);
+      let joined = 0;
+      for (const [i, { people = [] }] of demo.entries()) {
+        for (const [n, person] of people.entries()) {
+          const id = DEMO_PEOPLE_FROM + i * 100 + n;
+          const guest = await Client.open(wsUrlOf(workerOrigin(options)));
+          const [first, last = ''] = person.name.split(' ');
+          await guest.login(signInitData({ token, user: { id, first_name: first, last_name: last, username: person.username } }));
+          const message = { type: 'attend', event: created[i].id, ...(person.guests ? { guests: person.guests } : {}) };
+          await ask(guest, message, (m) => m.type === 'event' && m.id === created[i].id && (m.attending || m.waitlisted));
+          guest.close();
+          joined += 1;
+        }
+      }
+      console.log(`Added ${created.length} demo events, with ${joined} demo people going or waiting.`);
     });
   },
 };
@@ -331,6 +364,10 @@ async function main() {
       date: { type: 'string' },
       repeat: { type: 'string' },
       location: { type: 'string' },
+      capacity: { type: 'string' },
+      'max-guests': { type: 'string' },
+      closed: { type: 'boolean' },
+      open: { type: 'boolean' },
       image: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },

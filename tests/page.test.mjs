@@ -421,3 +421,78 @@ test('the reminder choice is one tap from the page, and Subscribe opens the feed
     assert.deepEqual(page.errors, []);
   });
 });
+
+test('seats on the page: spots left, guests, the waitlist and your place in it, a promotion, who is going', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const creator = await Client.login(worker, user({ id: ADMIN_ID }));
+    creator.send({ type: 'create-event', title: 'Tasting', start: '18:00', duration: 2, date: utcDay(2), capacity: 2, max_guests: 1 });
+    const made = await creator.nextWhere((m) => m.type === 'event' && m.title === 'Tasting');
+    creator.close();
+    const tasting = card(made.id);
+    const ann = await openApp(browser, worker, user({ first: 'Ann', last: 'Lee' }));
+    const ben = await openApp(browser, worker, user({ first: 'Ben', last: 'Ode' }), { colorScheme: 'dark' });
+    pages.push(ann, ben);
+    assert.equal(await text(ann, `${tasting} .seats`), '2 spots left');
+    assert.equal(await text(ann, `${tasting} .attendees`), '0 of 2 going');
+    assert.equal(await text(ann, `${tasting} .guests-label`), 'Bring guests');
+
+    // Ann brings one guest: both seats.
+    await ann.click(`${tasting} .guests .more`);
+    assert.equal(await text(ann, `${tasting} .guests-count`), '+1');
+    await ann.click(`${tasting} .toggle`);
+    await ann.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${tasting} .toggle`);
+    assert.equal(await text(ann, `${tasting} .attendees`), '2 of 2 going');
+    assert.equal(await text(ann, `${tasting} .faces`), 'AL', 'her initials on the card');
+    await ben.waitForFunction((sel) => document.querySelector(sel).textContent === 'Full: join the waitlist', `${tasting} .seats`);
+    assert.equal(await text(ben, `${tasting} .toggle`), 'Join the waitlist');
+
+    await ben.click(`${tasting} .toggle`);
+    await ben.waitForFunction((sel) => document.querySelector(sel).textContent === 'You are #1 on the waitlist', `${tasting} .seats`);
+    assert.equal(await text(ben, `${tasting} .toggle`), 'Leave the waitlist');
+    await ann.waitForFunction((sel) => document.querySelector(sel).textContent === 'Full · 1 waiting', `${tasting} .seats`);
+
+    // Ann comes alone after all: Ben's seat opens.
+    await ann.click(`${tasting} .guests .less`);
+    await ben.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${tasting} .toggle`);
+    assert.equal(await text(ben, `${tasting} .attendees`), '2 of 2 going');
+    assert.equal(await text(ben, `${tasting} .seats`), 'Full');
+
+    await ben.click(`${tasting} .people`);
+    await ben.waitForSelector('#people .people-going li');
+    const names = await ben.locator('#people .people-going .person-name').allTextContents();
+    assert.deepEqual(names, ['Ann Lee', 'Ben Ode'], 'in the order they joined');
+    const width = await ben.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `fits a 360 px phone (${width})`);
+    assert.deepEqual([...ann.errors, ...ben.errors], []);
+  });
+});
+
+test('an admin sets seats, guests and closes RSVPs in the form', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const admin = await openApp(browser, worker, user({ id: ADMIN_ID }));
+    const guest = await openApp(browser, worker, user());
+    pages.push(admin, guest);
+    await admin.click('#new-event');
+    await admin.fill('input[name=title]', 'Workshop');
+    await admin.fill('input[name=date]', utcDay(5));
+    await admin.fill('input[name=start]', '10:00');
+    await admin.fill('input[name=capacity]', '12');
+    await admin.fill('input[name=max_guests]', '1');
+    await admin.click('.event-form button[type=submit]');
+    const workshop = '.event:has(h2:text-is("Workshop"))';
+    await guest.waitForSelector(workshop);
+    assert.equal(await text(guest, `${workshop} .seats`), '12 spots left');
+    assert.equal(await guest.isVisible(`${workshop} .guests`), true);
+    await admin.click(`${workshop} .edit`);
+    assert.equal(await admin.inputValue(`${workshop} input[name=capacity]`), '12');
+    await admin.check(`${workshop} input[name=closed]`);
+    await admin.click(`${workshop} .event-form button[type=submit]`);
+    const id = await guest.locator(workshop).getAttribute('data-id');
+    await guest.waitForFunction((sel) => document.querySelector(sel).textContent.startsWith('RSVPs closed'), `${card(id)} .seats`);
+    assert.equal(await guest.isHidden(`${workshop} .toggle`), true, 'no Attend while closed');
+    const [row] = await d1(state, "SELECT s.capacity, s.max_guests, s.closed FROM events e JOIN event_seats s ON s.event_id = e.id WHERE e.title = 'Workshop'");
+    assert.deepEqual(row, { capacity: 12, max_guests: 1, closed: 1 });
+  });
+});

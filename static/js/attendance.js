@@ -2,6 +2,7 @@
 // be allowed to message the user, sends the change, and keeps the button
 // waiting until the server's answer re-renders it.
 
+import { isListed } from './events-view.js';
 import { requestWriteAccess } from './telegram.js';
 
 const WRITE_ACCESS_KEY = 'mini-events:write-access';
@@ -20,9 +21,13 @@ export class Attendance {
     this.onSettled = onSettled;
   }
 
-  async toggle(event, button) {
-    if (!event.attending && !(await this.writeAccessSettled())) return;
-    if (!this.send({ type: event.attending ? 'leave' : 'attend', event: event.id })) {
+  /** Attends with `guests` (or joins the waitlist), or leaves whichever list the user is on. */
+  async toggle(event, button, guests = 0) {
+    const listed = isListed(event);
+    if (!listed && !(await this.writeAccessSettled())) return;
+    const message = listed ? { type: 'leave', event: event.id } : { type: 'attend', event: event.id };
+    if (!listed && guests > 0) message.guests = guests;
+    if (!this.send(message)) {
       this.notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
       return;
     }
@@ -35,6 +40,13 @@ export class Attendance {
         this.onSettled();
       }
     }, PENDING_TIMEOUT_MS);
+  }
+
+  /** Changes the guests of a user already going or waiting. */
+  setGuests(event, guests) {
+    if (!this.send({ type: 'attend', event: event.id, guests })) {
+      this.notice.show('Not connected. Your guests were not changed.', { warning: true });
+    }
   }
 
   /**

@@ -52,9 +52,12 @@ export class EventForm {
       fields.date.value = event.repeat === 'daily' ? '' : (event.date ?? '');
       fields.repeat.value = event.repeat ?? 'daily';
       fields.location.value = event.location ?? '';
+      fields.capacity.value = event.capacity == null ? '' : String(event.capacity);
+      fields.max_guests.value = String(event.max_guests ?? 0);
+      fields.closed.checked = Boolean(event.closed);
     }
     this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
-    this.form.querySelector('.check').hidden = !event?.image;
+    this.form.querySelector('.remove-image').hidden = !event?.image;
     slot.replaceChildren(this.form);
     fields.title.focus();
   }
@@ -93,6 +96,14 @@ export class EventForm {
     if (!title) return this.showError('Give the event a title.');
     if (!/^\d{2}:\d{2}$/.test(fields.start.value)) return this.showError('Choose a start time.');
     if (!(duration > 0 && duration <= 24)) return this.showError('The duration must be more than 0 and at most 24 hours.');
+    const capacity = fields.capacity.value === '' ? null : Number(fields.capacity.value);
+    if (capacity !== null && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 100000)) {
+      return this.showError('Seats must be a whole number from 1, or empty for no limit.');
+    }
+    const maxGuests = Number(fields.max_guests.value || 0);
+    if (!(Number.isInteger(maxGuests) && maxGuests >= 0 && maxGuests <= 10)) {
+      return this.showError('Guests per person must be a whole number from 0 to 10.');
+    }
     if (fields.repeat.value !== 'daily' && !fields.date.value) {
       return this.showError(fields.repeat.value === 'weekly' ? 'Choose the first date: the event repeats on its weekday.' : 'Choose the date.');
     }
@@ -103,6 +114,9 @@ export class EventForm {
       start: fields.start.value,
       duration,
       location: fields.location.value,
+      capacity,
+      max_guests: maxGuests,
+      closed: fields.closed.checked,
     };
     const changed = fields.date.value !== this.schedule.date || fields.repeat.value !== this.schedule.repeat;
     if (!this.editing || changed) {

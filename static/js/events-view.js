@@ -71,6 +71,52 @@ export function describeWhen(event) {
   return parts.join(' · ');
 }
 
+/** Whether the user is on the event's going list or its waitlist. */
+export function isListed(event) {
+  return Boolean(event.attending || event.waitlisted);
+}
+
+/** Whether a newcomer would wait: no seat left, or people waiting already. */
+export function isFull(event) {
+  return event.capacity != null && (event.attendees >= event.capacity || event.waitlist > 0);
+}
+
+/** The line about seats: "3 spots left", "Full: join the waitlist", "You are #2 on the waitlist"… */
+export function describeSeats(event) {
+  const parts = [];
+  if (event.closed) parts.push('RSVPs closed');
+  if (event.waitlisted) {
+    parts.push(`You are #${event.waitlist_position} on the waitlist`);
+  } else if (event.capacity != null && (!event.closed || event.attending)) {
+    const left = event.capacity - event.attendees;
+    if (left > 0 && !event.waitlist) parts.push(left === 1 ? '1 spot left' : `${left} spots left`);
+    else parts.push(event.attending || event.closed ? 'Full' : 'Full: join the waitlist');
+  }
+  if (event.waitlist && !event.waitlisted) parts.push(`${event.waitlist} waiting`);
+  return parts.join(' · ');
+}
+
+/** "AB" for "Ada Byron": a face without a picture. */
+export function initials(name) {
+  const letters = name.split(/\s+/).filter(Boolean).map((w) => [...w][0]).slice(0, 2);
+  return letters.join('').toUpperCase() || '?';
+}
+
+/** A round face: the picture, or initials. */
+export function face(person) {
+  const span = document.createElement('span');
+  span.className = 'face';
+  span.textContent = initials(person.name);
+  if (person.photo_url) {
+    const img = document.createElement('img');
+    img.alt = '';
+    img.src = person.photo_url;
+    img.addEventListener('error', () => img.remove());
+    span.append(img);
+  }
+  return span;
+}
+
 /** Where an event sorts: upcoming by next start, then past ones, latest first. */
 function sortKey(event) {
   if (!event.starts_at) return [0, 0, event.id];
@@ -85,7 +131,8 @@ export class EventList {
   /**
    * @param {HTMLElement} root the list element
    * @param {HTMLElement} empty the empty-state element
-   * @param {object} actions onToggle(event, button), onShare(event), onCalendar(event), onEdit(event, card), onDelete(event)
+   * @param {object} actions onToggle(event, button, guests), onGuests(event, guests), onPeople(event),
+   *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -174,7 +221,22 @@ export class EventList {
     const card = this.template.content.firstElementChild.cloneNode(true);
     card.dataset.id = String(id);
     const current = () => this.events.get(id);
-    card.querySelector('.toggle').addEventListener('click', (e) => this.actions.onToggle(current(), e.currentTarget));
+    card.querySelector('.toggle').addEventListener('click', (e) => {
+      this.actions.onToggle(current(), e.currentTarget, Number(card.dataset.guests ?? 0));
+    });
+    card.querySelector('.people').addEventListener('click', () => this.actions.onPeople(current()));
+    const step = (delta) => {
+      const event = current();
+      const guests = Math.min(event.max_guests, Math.max(0, Number(card.dataset.guests ?? 0) + delta));
+      if (isListed(event)) {
+        if (guests !== event.guests) this.actions.onGuests(event, guests);
+      } else {
+        card.dataset.guests = String(guests);
+        this.fill(card, event);
+      }
+    };
+    card.querySelector('.less').addEventListener('click', () => step(-1));
+    card.querySelector('.more').addEventListener('click', () => step(1));
     card.querySelector('.share').addEventListener('click', () => this.actions.onShare(current()));
     card.querySelector('.add-calendar').addEventListener('click', () => this.actions.onCalendar(current()));
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
@@ -208,16 +270,32 @@ export class EventList {
     card.querySelector('.when').textContent = describeWhen(event);
     card.querySelector('.location').textContent = event.location ?? '';
     card.querySelector('.description').textContent = event.description;
-    card.querySelector('.attendees').textContent =
-      event.attendees === 1 ? '1 going' : `${event.attendees} going`;
+    const going = event.capacity != null ? `${event.attendees} of ${event.capacity} going` : `${event.attendees} going`;
+    card.querySelector('.attendees').textContent = event.attendees === 1 && event.capacity == null ? '1 going' : going;
+    card.querySelector('.people').setAttribute('aria-label', `${going}: see who`);
+    card.querySelector('.faces').replaceChildren(...(event.faces ?? []).map(face));
+    card.querySelector('.seats').textContent = describeSeats(event);
+    const listed = isListed(event);
     const toggle = card.querySelector('.toggle');
-    const over = Boolean(event.past) && !event.attending;
-    toggle.textContent = over ? 'Over' : event.attending ? 'Leave' : 'Attend';
-    toggle.hidden = over;
-    toggle.classList.toggle('secondary', event.attending);
-    toggle.setAttribute('aria-pressed', String(event.attending));
-    toggle.setAttribute('aria-label', `${event.attending ? 'Leave' : 'Attend'} ${event.title}`);
+    const over = Boolean(event.past) && !listed;
+    const shut = Boolean(event.closed) && !listed;
+    const label = event.attending ? 'Leave' : event.waitlisted ? 'Leave the waitlist'
+      : isFull(event) ? 'Join the waitlist' : 'Attend';
+    toggle.textContent = over ? 'Over' : label;
+    toggle.hidden = over || shut;
+    toggle.classList.toggle('secondary', listed);
+    toggle.setAttribute('aria-pressed', String(listed));
+    toggle.setAttribute('aria-label', `${label} ${event.title}`);
     toggle.removeAttribute('data-pending');
+    // Guests: the server's number once listed, the user's choice before.
+    if (listed) card.dataset.guests = String(event.guests ?? 0);
+    const guests = Number(card.dataset.guests ?? 0);
+    const stepper = card.querySelector('.guests');
+    stepper.hidden = !(event.max_guests > 0) || over || shut;
+    stepper.querySelector('.guests-count').textContent = guests ? `+${guests}` : '0';
+    stepper.querySelector('.guests-label').textContent = listed ? 'Your guests' : 'Bring guests';
+    stepper.querySelector('.less').disabled = guests <= 0;
+    stepper.querySelector('.more').disabled = guests >= (event.max_guests ?? 0);
     card.querySelector('.share').setAttribute('aria-label', `Share ${event.title}`);
     card.querySelector('.share').hidden = !this.shareable;
     card.querySelector('.add-calendar').setAttribute('aria-label', `Add ${event.title} to your calendar`);

@@ -1,7 +1,8 @@
 // Mini Events: wires the pieces together. Telegram (telegram.js), the
 // connection (connection.js) and its banner (connection-banner.js), the
 // list of events (events-view.js), attending (attendance.js), the admin
-// form (event-form.js), the settings sheet (settings-sheet.js) and notices
+// form (event-form.js), the settings sheet (settings-sheet.js), who is
+// going (people-sheet.js) and notices
 // (notice.js) each live in their own module; this one routes the server's
 // messages to them.
 
@@ -11,6 +12,7 @@ import { showConnectionState } from './connection-banner.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
 import { Notice } from './notice.js';
+import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
   applyThemeFromFragment, canShare, confirmAction, initData, openLink, shareEvent, whenTelegramLoads,
@@ -32,15 +34,30 @@ const send = (message) => connection.send(message);
 const notice = new Notice($('notice'));
 const form = new EventForm(send);
 const attendance = new Attendance({ send, notice, onSettled: syncButtons });
+const people = new PeopleSheet({ dialog: $('people'), send });
 const list = new EventList($('events'), $('empty'), {
-  onToggle(event, button) {
+  onToggle(event, button, guests) {
     lastAction = { kind: 'attendance', title: event.title };
-    attendance.toggle(event, button);
+    attendance.toggle(event, button, guests);
+  },
+  onGuests(event, guests) {
+    lastAction = { kind: 'attendance', title: event.title };
+    attendance.setGuests(event, guests);
+  },
+  onPeople(event) {
+    if (!people.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
   },
   onShare: (event) => shareEvent(event.id),
   onCalendar: (event) => calendarUrl && openLink(calendarUrl.replace(/\.ics$/, `/${event.id}.ics`)),
   onEdit: (event, card) => form.open(card.querySelector('.edit-slot'), event),
   onDelete: deleteEvent,
+});
+
+$('hidden').addEventListener('change', (e) => {
+  if (!send({ type: 'set-privacy', hidden: e.target.checked })) {
+    e.target.checked = !e.target.checked;
+    notice.show('Not connected. Your privacy setting was not changed.', { warning: true });
+  }
 });
 
 const settings = new SettingsSheet({
@@ -88,6 +105,7 @@ function onMessage(message) {
       calendarUrl = message.calendar ?? null;
       list.setCalendar(Boolean(calendarUrl));
       if (message.reminder !== undefined) settings.show(message.reminder);
+      $('hidden').checked = Boolean(message.hidden);
       list.beginSync();
       break;
     case 'event': {
@@ -106,6 +124,9 @@ function onMessage(message) {
         if (selected != null) list.highlight(selected);
       }
       firstLoad = false;
+      break;
+    case 'attendees':
+      people.show(message);
       break;
     case 'delete-event':
       if (form.editing?.id === message.id) form.close();

@@ -1,5 +1,6 @@
 // The settings sheet: when the bot reminds the user (one tap from the
-// header), and the subscription to their calendar feed.
+// header), whether they hide from the lists of who is going, and the
+// subscription to their calendar feed.
 
 const OFF = 'off';
 

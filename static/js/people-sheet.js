@@ -1,0 +1,77 @@
+// The sheet of who is going to an event and who waits, in the order they
+// joined, with their pictures (or initials) and guests. Asks the server
+// each time it opens; people who hide are only counted.
+
+import { face } from './events-view.js';
+
+export class PeopleSheet {
+  /**
+   * @param {object} o
+   * @param {HTMLDialogElement} o.dialog
+   * @param {(message: object) => boolean} o.send false when not connected
+   */
+  constructor({ dialog, send }) {
+    this.dialog = dialog;
+    this.send = send;
+    this.event = null;
+  }
+
+  /** Opens the sheet for `event` and asks who is listed. */
+  open(event) {
+    if (!this.send({ type: 'attendees', event: event.id })) return false;
+    this.event = event.id;
+    const q = (s) => this.dialog.querySelector(s);
+    q('#people-heading').textContent = event.title;
+    q('.people-loading').hidden = false;
+    for (const s of ['.people-going', '.people-waiting']) q(s).replaceChildren();
+    for (const s of ['.people-going-heading', '.people-waiting-heading', '.people-hidden']) q(s).hidden = true;
+    if (typeof this.dialog.showModal === 'function') this.dialog.showModal();
+    else this.dialog.setAttribute('open', '');
+    return true;
+  }
+
+  /** Fills the sheet with the server's `attendees` answer. */
+  show(answer) {
+    if (answer.event !== this.event || !this.dialog.open) return;
+    const q = (s) => this.dialog.querySelector(s);
+    q('.people-loading').hidden = true;
+    const fill = (list, heading, people) => {
+      q(list).replaceChildren(...people.map(row));
+      q(heading).hidden = people.length === 0 && list === '.people-waiting';
+      q(heading).textContent = list === '.people-going'
+        ? `Going (${people.length}${answer.hidden ? ' shown' : ''})`
+        : `Waiting (${people.length})`;
+    };
+    fill('.people-going', '.people-going-heading', answer.going);
+    fill('.people-waiting', '.people-waiting-heading', answer.waiting);
+    const hidden = q('.people-hidden');
+    hidden.hidden = !answer.hidden;
+    hidden.textContent = answer.hidden === 1 ? '1 more person prefers not to be listed.'
+      : `${answer.hidden} more people prefer not to be listed.`;
+    if (!answer.going.length && !answer.waiting.length && !answer.hidden) {
+      q('.people-going').replaceChildren(Object.assign(document.createElement('li'), { className: 'nobody', textContent: 'Nobody yet.' }));
+    }
+  }
+}
+
+/** One person: face, name, @username, and +guests. */
+function row(person) {
+  const li = document.createElement('li');
+  const name = document.createElement('span');
+  name.className = 'person-name';
+  name.textContent = person.name || 'Someone';
+  li.append(face(person), name);
+  if (person.username) {
+    const username = document.createElement('span');
+    username.className = 'person-username';
+    username.textContent = `@${person.username}`;
+    li.append(username);
+  }
+  if (person.guests) {
+    const guests = document.createElement('span');
+    guests.className = 'person-guests';
+    guests.textContent = `+${person.guests}`;
+    li.append(guests);
+  }
+  return li;
+}
