@@ -5,6 +5,11 @@
 //! write succeeded, so this copy never holds anything the store does not.
 //! Broadcasts read only from here.
 //!
+//! Seat changes are planned first ([`Catalog::plan`]: what each change
+//! answers, the moves to store, the seats after them) without changing
+//! anything, and applied with [`Catalog::commit`] once D1 has the moves;
+//! `hub/attendance.rs` says why no seat can be given twice.
+//!
 //! Every change to an event, whatever it touched, gives the event a new
 //! [`Event::revision`]. The hub's rendered `event` messages remember the
 //! revision (and the occurrence) they were made from, so none can outlive

@@ -13,11 +13,13 @@
 //! | [`protocol`] | every JSON shape on the wire |
 //! | [`init_data`] | Telegram's initData: validating (and signing, for tests) |
 //! | [`catalog`], [`validate`] | the events and attendance in memory and their rules; the rules for admins' event fields |
+//! | [`seats`] | capacity, the going list and the waitlist, guests (pure) |
+//! | [`calendar`], [`feeds`] | days, zones, series, feed tokens and RFC 5545 (pure); the `/calendar/` endpoints |
 //! | [`hub`] | the Durable Object: sockets (`sockets.rs`), routing (`dispatch.rs`), who is admin (`admins.rs`), users seen (`users.rs`), the login timeout (`deadline.rs`), rendered messages (`views.rs`), one file per kind of message |
 //! | [`media`] | pictures: what is accepted, keys, absolute URLs; R2 and `/media/<key>` in `media/bucket.rs` |
 //! | [`store`] | every SQL statement: events, users, the bot's outbox |
 //! | [`bot`], [`telegram`], [`bot_api`] | the webhook; what the bot answers (pure); the Bot API client |
-//! | [`notify`], [`clock`] | the reminder cron; local time through `Intl` |
+//! | [`notify`], [`reminders`], [`notices`], [`clock`] | the cron and the bot's outbox; when reminders are due and what they say; what notices of changes say; local time through `Intl` |
 //! | [`config`], [`limits`], [`error`], [`session`] | settings; limits; the errors a client can get; a socket's session |
 //!
 //! Pure modules never touch `worker`, so `cargo test` checks them on the

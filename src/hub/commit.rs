@@ -11,6 +11,12 @@
 //! batch with each other, since their turn (`turns.rs`) waits for the one
 //! before.
 //!
+//! The writing passed in also decides: for seats, the batch is planned
+//! against memory when its turn comes, stored, and applied to memory
+//! before the next batch may start (`attendance.rs`). An admin's edit of
+//! an event's seats waits for the batch in flight and holds the next ones
+//! back ([`Commits::exclusive`]).
+//!
 //! The writing itself is passed in, so the rules are tested on the host.
 
 use std::cell::{Cell, RefCell};
