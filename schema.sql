@@ -97,6 +97,51 @@ CREATE TABLE IF NOT EXISTS notices (
 
 CREATE INDEX IF NOT EXISTS notices_by_status ON notices (status, created_at);
 
+-- Part two: communities. Each Telegram group the bot is in is one, with
+-- its own events, hub and zone. The seed's single app is the default
+-- community: it has no row here, and events without an
+-- `event_communities` row belong to it.
+CREATE TABLE IF NOT EXISTS communities (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  -- 8 to 16 of [A-Za-z0-9], unguessable: /ws?c=<slug>, startapp=c<slug>.
+  slug        TEXT    NOT NULL UNIQUE,
+  chat_id     INTEGER NOT NULL UNIQUE,
+  title       TEXT    NOT NULL DEFAULT '',
+  -- IANA zone; starts as TIMEZONE, set with /timezone in the group.
+  timezone    TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  -- Set when the bot was removed: logins are refused, data kept.
+  closed_at   INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS event_communities (
+  event_id     INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  community_id INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS event_communities_by_community ON event_communities (community_id);
+
+-- What Telegram last said about a user in a community (getChatMember,
+-- getChatAdministrators, chat_member updates), and whether they entered.
+CREATE TABLE IF NOT EXISTS community_members (
+  community_id INTEGER NOT NULL,
+  telegram_id  INTEGER NOT NULL,
+  member       INTEGER NOT NULL,
+  admin        INTEGER NOT NULL DEFAULT 0,
+  checked_at   INTEGER NOT NULL,
+  -- When they first logged in to it (for the bot's /start list).
+  entered_at   INTEGER,
+  PRIMARY KEY (community_id, telegram_id)
+);
+
+CREATE INDEX IF NOT EXISTS community_members_by_user ON community_members (telegram_id);
+
+-- When each community's admin list was last read from Telegram.
+CREATE TABLE IF NOT EXISTS community_admin_checks (
+  community_id INTEGER PRIMARY KEY,
+  checked_at   INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS users (
   telegram_id INTEGER PRIMARY KEY,
   name        TEXT    NOT NULL DEFAULT '',

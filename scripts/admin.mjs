@@ -40,8 +40,10 @@ Events (through the running Worker, as an admin; changes reach every open page a
             [--description D] [--image FILE | https://URL | none]
   delete-event <id>
   demo                        add the demo events, if there are no events yet
+  (each acts on the default community, or on the group's with --community SLUG)
 
-Users (in D1):
+Communities and users (in D1):
+  communities                 list the groups' communities (slug, group, zone, open)
   users                       list users (id, name, username, admin, last login)
   grant <telegram_id>         make a user an admin
   revoke <telegram_id>        take the admin flag away (ADMIN_IDS still counts)
@@ -50,6 +52,7 @@ Options:
   --url URL          the Worker (default http://127.0.0.1:8787, the local one;
                      the deployed one is https://<worker>.<you>.workers.dev)
   --as ID            the admin to act as (default: the first of ADMIN_IDS)
+  --community SLUG   the event commands act on this group's community
   --remote           users commands on the deployed D1 (default: the local one)
   --persist-to DIR   the local D1's directory, as given to wrangler dev
 
@@ -106,9 +109,15 @@ async function connect(options) {
   const { token, id } = await operator(options);
   const initData = signInitData({ token, user: { id: Number(id), first_name: 'Operator' } });
   let client;
+  const community = options.community;
+  if (community !== undefined && !/^[A-Za-z0-9]{8,16}$/.test(community)) {
+    throw new UsageError(`not a community slug: ${community} (see: npm run admin -- communities)`);
+  }
+  const wsUrl = community ? `${wsUrlOf(origin)}?c=${community}` : wsUrlOf(origin);
   try {
-    client = await Client.open(wsUrlOf(origin));
+    client = await Client.open(wsUrl);
   } catch (error) {
+    if (community && /HTTP 404/.test(error.message)) throw new UsageError(`the Worker at ${origin} has no community ${community}`);
     throw new Error(`cannot reach the Worker at ${origin} (${error.message}); start it with npm run dev, or pass --url`, { cause: error });
   }
   const login = await client.login(initData);
@@ -239,6 +248,47 @@ function describe(event) {
 /** Telegram ids of the demo people (made up, far from real ones). */
 const DEMO_PEOPLE_FROM = 7_700_000_000;
 
+/** The demo's second community: a made-up group, so the page shows one. */
+const DEMO_COMMUNITY = { slug: 'DemoHikers01', chat: -1_009_999_000_001, title: 'Hiking club' };
+
+/**
+ * Adds the demo group's community (in D1, as the bot does when added to a
+ * group) with the dev users as members (Telegram cannot be asked locally;
+ * a known member enters without it) and two events, unless it is there.
+ */
+async function demoCommunity(options) {
+  const { slug, chat, title } = DEMO_COMMUNITY;
+  const [known] = await sql(options, `SELECT COUNT(*) AS n FROM communities WHERE slug = '${slug}';`);
+  if (known?.n > 0) return;
+  const now = Math.floor(Date.now() / 1000);
+  const members = [10001, 10002, DEMO_PEOPLE_FROM + 9000, DEMO_PEOPLE_FROM + 9001];
+  await sql(options, `INSERT INTO communities (slug, chat_id, title, timezone, created_at)
+      VALUES ('${slug}', ${chat}, '${title}', 'Europe/Berlin', ${now});
+    INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at)
+      SELECT id, m.column1, 1, m.column1 = 10001, ${now} FROM communities,
+      (VALUES ${members.map((m) => `(${m})`).join(', ')}) AS m WHERE slug = '${slug}';
+    INSERT INTO community_admin_checks (community_id, checked_at) SELECT id, ${now} FROM communities WHERE slug = '${slug}';`);
+  const dayIn = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const hikes = [
+    { title: 'Ridge hike', description: 'Twelve kilometres, two viewpoints. Bring water.', start: '09:00', duration: '5', date: dayIn(3), location: 'Trailhead car park', capacity: '8' },
+    { title: 'Trail cleanup', description: 'Gloves and bags provided.', start: '10:00', duration: '2', date: dayIn(9), repeat: 'weekly' },
+  ];
+  const inCommunity = { ...options, community: slug };
+  await withWorker(inCommunity, async (client, login) => {
+    const created = await createEvents(client, login, hikes);
+    const { token } = await operator(options);
+    for (const [n, name] of ['Jonas Weber', 'Aylin Demir'].entries()) {
+      const guest = await Client.open(`${wsUrlOf(workerOrigin(options))}?c=${slug}`);
+      const [first, last] = name.split(' ');
+      await guest.login(signInitData({ token, user: { id: DEMO_PEOPLE_FROM + 9000 + n, first_name: first, last_name: last } }));
+      await ask(guest, { type: 'attend', event: created[0].id }, (m) => m.type === 'event' && m.attending);
+      guest.close();
+    }
+    console.log(`Added the demo community "${title}" (${slug}) with ${created.length} events.`);
+  });
+}
+
+
 /** Creates `events` one after the other; each answer is the first event the login did not list. */
 async function createEvents(client, login, events) {
   const known = new Set(login.events.map((e) => e.id));
@@ -253,6 +303,14 @@ async function createEvents(client, login, events) {
 }
 
 const commands = {
+  async communities(options) {
+    const rows = await sql(options, `SELECT slug, chat_id AS "group", title, timezone,
+      CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END AS state,
+      (SELECT COUNT(*) FROM event_communities ec WHERE ec.community_id = communities.id) AS events
+      FROM communities ORDER BY id;`);
+    console.log(table(rows));
+  },
+
   async users(options) {
     const rows = await sql(options, `SELECT telegram_id, name, username, is_admin AS admin,
       CASE WHEN last_seen IS NULL THEN '' ELSE datetime(last_seen, 'unixepoch') END AS last_login
@@ -308,6 +366,7 @@ const commands = {
   },
 
   async demo(options) {
+    await demoCommunity(options);
     await withWorker(options, async (client, login) => {
       if (login.events.length > 0) {
         console.log(`There are ${login.events.length} events already; no demo events added.`);
@@ -354,6 +413,7 @@ async function main() {
     options: {
       url: { type: 'string' },
       as: { type: 'string' },
+      community: { type: 'string' },
       remote: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
       'persist-to': { type: 'string' },

@@ -126,7 +126,10 @@ if (!secret) {
 const webhook = {
   url: `${origin}/telegram/webhook`,
   secret_token: secret,
-  allowed_updates: ['message', 'inline_query'],
+  // my_chat_member: the bot added to or removed from a group (its
+  // community opens or closes); chat_member: who joins, leaves or is
+  // promoted in a group (sent only to bots that are the group's admins).
+  allowed_updates: ['message', 'inline_query', 'my_chat_member', 'chat_member'],
 };
 await call('setWebhook', webhook);
 console.log(`Webhook: ${webhook.url} (updates: ${webhook.allowed_updates.join(', ')}; with the secret token)`);
@@ -138,6 +141,7 @@ console.log(`Menu button: "${menu.text}" opens ${menu.web_app.url}`);
 const commands = [
   { command: 'start', description: 'Open the events' },
   { command: 'events', description: 'See what is on' },
+  { command: 'timezone', description: "Set the group's time zone (group admins)" },
 ];
 await call('setMyCommands', { commands });
 console.log(`Commands: ${commands.map((c) => `/${c.command}`).join(', ')}`);

@@ -28,9 +28,10 @@ done
 worker-build --release
 
 # worker-build keeps the WASM name section (function names for stack
-# traces); it is a fifth of the file, so we drop it. Only stripping passes
-# run here, with the features worker-build enables, so the code is as it
-# was optimized.
-"$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers \
+# traces); it is a fifth of the file, so we drop it. Then the size passes
+# worker-build ran once (-Oz) run again until they change nothing more
+# (--converge: 3.5 KB less gzipped; see BENCHMARKS.md), with the features
+# worker-build enables.
+"$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers -Oz --converge \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling

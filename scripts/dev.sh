@@ -36,6 +36,8 @@ admin_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" 
   --id 10001 --first-name Dev --last-name Admin --username dev_admin)
 guest_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
   --id 10002 --first-name Guest --last-name User --username guest)
+group_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
+  --id 10002 --first-name Guest --last-name User --username guest --start-param cDemoHikers01)
 
 cat <<MSG
 
@@ -46,6 +48,10 @@ cat <<MSG
 
   And as a second, ordinary user (10002), to watch changes arrive live:
     $guest_url
+
+  And that user in a group's own community (the demo "Hiking club"),
+  as a t.me/<bot>/<app>?startapp=c<slug> link opens it:
+    $group_url
 
 MSG
 

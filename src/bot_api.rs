@@ -74,6 +74,29 @@ impl BotApi {
         }
     }
 
+    /// Calls `method` and returns its `result` when Telegram answered ok;
+    /// otherwise how it went.
+    pub async fn fetch(
+        &self,
+        method: &str,
+        body: &Value,
+    ) -> Result<Result<Value, ApiReply>, CallFailed> {
+        if self.token.is_empty() {
+            return Err(CallFailed("BOT_TOKEN is not set".into()));
+        }
+        let (status, text) = self
+            .send_raw(method, body)
+            .await
+            .map_err(|error| CallFailed(redact(&error.to_string(), &self.token)))?;
+        match ApiReply::parse(status, &text) {
+            ApiReply::Ok => {
+                let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                Ok(Ok(value["result"].clone()))
+            }
+            reply => Ok(Err(reply)),
+        }
+    }
+
     /// Calls `method` with a JSON body and says how it went.
     pub async fn call(&self, method: &str, body: &Value) -> Result<ApiReply, CallFailed> {
         if self.token.is_empty() {
@@ -93,6 +116,11 @@ impl BotApi {
     }
 
     async fn send(&self, method: &str, body: &Value) -> worker::Result<ApiReply> {
+        let (status, text) = self.send_raw(method, body).await?;
+        Ok(ApiReply::parse(status, &text))
+    }
+
+    async fn send_raw(&self, method: &str, body: &Value) -> worker::Result<(u16, String)> {
         let headers = Headers::new();
         headers.set("Content-Type", "application/json")?;
         let mut init = RequestInit::new();
@@ -103,7 +131,7 @@ impl BotApi {
         let request = Request::new_with_init(&url, &init)?;
         let mut response = Fetch::Request(request).send().await?;
         let text = response.text().await.unwrap_or_default();
-        Ok(ApiReply::parse(response.status_code(), &text))
+        Ok((response.status_code(), text))
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Event {
     pub location: String,
     /// Capacity, guests allowed, closed, and the going list and waitlist.
     pub seats: Seats,
+    /// The community it belongs to ([`crate::communities::DEFAULT`]: none).
+    pub community: i64,
     /// Changes with every change made through the [`Catalog`].
     pub revision: u64,
 }
@@ -106,6 +108,7 @@ impl Event {
                 Vec::new(),
                 Vec::new(),
             ),
+            community: self.community,
             revision: self.revision,
         }
     }

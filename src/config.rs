@@ -69,7 +69,16 @@ pub struct Config {
     /// `CLOCK_OFFSET_SECONDS`, for tests only: moves the clock that events,
     /// dates and reminders go by (not logins). 0 unless set.
     pub clock_offset: i64,
+    /// `MEMBER_CACHE_SECONDS`: how long Telegram's "member" answer for a
+    /// community is trusted.
+    pub member_cache_seconds: i64,
+    /// `ADMIN_CACHE_SECONDS`: how long a community's admin list is trusted.
+    pub admin_cache_seconds: i64,
 }
+
+/// `MEMBER_CACHE_SECONDS` and `ADMIN_CACHE_SECONDS` when unset.
+pub const DEFAULT_MEMBER_CACHE_SECONDS: i64 = 3600;
+pub const DEFAULT_ADMIN_CACHE_SECONDS: i64 = 300;
 
 /// `TELEGRAM_API` when unset.
 pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
@@ -145,6 +154,14 @@ impl Config {
             clock_offset: get("CLOCK_OFFSET_SECONDS")
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .unwrap_or(0),
+            member_cache_seconds: get("MEMBER_CACHE_SECONDS")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|s| (0..=30 * 86_400).contains(s))
+                .unwrap_or(DEFAULT_MEMBER_CACHE_SECONDS),
+            admin_cache_seconds: get("ADMIN_CACHE_SECONDS")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|s| (0..=30 * 86_400).contains(s))
+                .unwrap_or(DEFAULT_ADMIN_CACHE_SECONDS),
         }
     }
 

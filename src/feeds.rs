@@ -8,6 +8,7 @@ use worker::{Env, Response, Result};
 use crate::calendar::{feed, ics};
 use crate::catalog::Event;
 use crate::clock::{self, IntlZone};
+use crate::communities;
 use crate::config::Config;
 use crate::store;
 use crate::telegram::Links;
@@ -62,6 +63,30 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             None => return not_found(),
         },
     };
+    // A group's event only for its members (as Telegram last said).
+    for event in &events {
+        if event.community != communities::DEFAULT {
+            let known = store::communities::membership(&db, event.community, user).await?;
+            if known.is_none_or(|m| m.member == 0) {
+                return not_found();
+            }
+        }
+    }
+    let mut zones: Vec<(i64, IntlZone)> =
+        vec![(communities::DEFAULT, IntlZone::or_utc(&config.timezone))];
+    for event in &events {
+        if !zones.iter().any(|(id, _)| *id == event.community) {
+            let row = store::communities::by_id(&db, event.community).await?;
+            let name = row.map_or(config.timezone.clone(), |c| c.timezone);
+            zones.push((event.community, IntlZone::or_utc(&name)));
+        }
+    }
+    let zone_of = |community: i64| {
+        zones
+            .iter()
+            .find(|(id, _)| *id == community)
+            .map_or(&zones[0].1, |(_, zone)| zone)
+    };
     let base = config
         .public_url
         .clone()
@@ -71,7 +96,6 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
         bot_username: config.bot_username.clone(),
         app_short_name: config.app_short_name.clone(),
     };
-    let zone = IntlZone::or_utc(&config.timezone);
     let entries: Vec<ics::Entry> = events
         .iter()
         .map(|event: &Event| ics::Entry {
@@ -80,7 +104,7 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             description: &event.description,
             location: &event.location,
             schedule: event.schedule(),
-            zone: &zone,
+            zone: zone_of(event.community),
             url: links.mini_app_link(Some(event.id)),
         })
         .collect();

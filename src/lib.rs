@@ -32,6 +32,7 @@ mod bot_api;
 mod calendar;
 mod catalog;
 mod clock;
+mod communities;
 mod config;
 mod error;
 mod feeds;
@@ -61,7 +62,7 @@ pub(crate) fn config_from_env(env: &Env) -> config::Config {
 }
 
 /// The Durable Object binding and the name of the one hub this app uses.
-const HUB_BINDING: &str = "HUB";
+pub(crate) const HUB_BINDING: &str = "HUB";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -106,7 +107,32 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
             if !config_from_env(&env).origin_allowed(origin.as_deref(), own) {
                 return Response::error("Origin not allowed", 403);
             }
-            hub(&env)?.fetch_with_request(req).await
+            // `?c=<slug>`: a group's community, in its own hub; an unknown
+            // one is refused before any upgrade.
+            let slug = query_param(&url, "c").map(str::to_string);
+            let (stub, community) = match slug {
+                None => (hub(&env)?, communities::DEFAULT),
+                Some(slug) => {
+                    let known = match communities::valid_slug(&slug) {
+                        true => store::communities::by_slug(&env.d1("DB")?, &slug).await?,
+                        false => None,
+                    };
+                    let Some(community) = known else {
+                        return Response::error("No such community", 404);
+                    };
+                    let stub = env
+                        .durable_object(HUB_BINDING)?
+                        .id_from_name(&communities::hub_name(&community.slug))?
+                        .get_stub()?;
+                    (stub, community.id)
+                }
+            };
+            // The hub learns its community from us, never from the client.
+            let mut forwarded = req.clone_mut()?;
+            forwarded
+                .headers_mut()?
+                .set(hub::COMMUNITY_HEADER, &community.to_string())?;
+            stub.fetch_with_request(forwarded).await
         }
         // Only for the benchmarks: otherwise nothing may wake the hub here.
         hub::COUNTERS_PATH if config_from_env(&env).debug_counters => {
@@ -117,6 +143,19 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // here is a path no one serves.
         _ => Response::error("Not found", 404),
     }
+}
+
+/// The raw value of `key` in `url`'s query (no percent-decoding: what we
+/// read this way is plain `[A-Za-z0-9]` when valid). The `url` crate would
+/// bring its Unicode tables into the WASM for this.
+fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
 }
 
 /// The one hub of this app.

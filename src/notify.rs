@@ -19,6 +19,7 @@ use worker::{console_error, console_log, Delay, Env, Result};
 use crate::bot_api::{ApiReply, BotApi};
 use crate::calendar::{Day, Repeat, Schedule};
 use crate::clock::{self, IntlZone};
+use crate::communities::DEFAULT;
 use crate::config::Config;
 use crate::reminders;
 use crate::store;
@@ -128,17 +129,32 @@ async fn send_due(env: &Env) -> Result<()> {
     if config.bot_token.is_empty() {
         return Ok(());
     }
-    let zone = IntlZone::or_utc(&config.timezone);
     let mut budget = config.reminders_per_run;
     let now = clock::now(config.clock_offset);
     let db = env.d1("DB")?;
 
-    let events: Vec<(i64, Schedule)> = store::events::all_events(&db)
-        .await?
-        .iter()
-        .map(|event| (event.id, event.schedule()))
-        .collect();
-    let due = reminders::due(&events, &zone, now);
+    // Each community's events in its own zone (the default one's in
+    // TIMEZONE).
+    let mut zones: Vec<(i64, IntlZone)> = vec![(DEFAULT, IntlZone::or_utc(&config.timezone))];
+    for community in store::communities::all(&db).await? {
+        zones.push((community.id, IntlZone::or_utc(&community.timezone)));
+    }
+    let zone_of = |community: i64| {
+        zones
+            .iter()
+            .find(|(id, _)| *id == community)
+            .map_or(&zones[0].1, |(_, zone)| zone)
+    };
+    let all = store::events::all_events(&db).await?;
+    let mut due = Vec::new();
+    for (community, zone) in &zones {
+        let events: Vec<(i64, Schedule)> = all
+            .iter()
+            .filter(|e| e.community == *community)
+            .map(|event| (event.id, event.schedule()))
+            .collect();
+        due.extend(reminders::due(&events, zone, now));
+    }
     outbox::enqueue(&db, &due, now, now - EXPIRE_SECONDS).await?;
 
     let api = BotApi::new(&config);
@@ -156,7 +172,7 @@ async fn send_due(env: &Env) -> Result<()> {
                 skipped += 1;
                 continue;
             }
-            let Some(text) = message(row, &zone) else {
+            let Some(text) = message(row, zone_of(row.community)) else {
                 outbox::mark(&db, row, Status::Off, now).await?;
                 skipped += 1;
                 continue;

@@ -198,6 +198,9 @@ pub enum ServerMessage<'a> {
         calendar: &'a str,
         /// Whether the user is hidden from others' attendee lists.
         hidden: bool,
+        /// The community this socket entered; left out for the default one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        community: Option<CommunityView<'a>>,
     },
     Attendees {
         event: i64,
@@ -234,6 +237,13 @@ pub fn error_json(error: &ClientError) -> String {
         code: error.code(),
     }
     .to_json()
+}
+
+/// A community as `welcome` names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommunityView<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
 }
 
 /// One person in an `attendees` answer.
@@ -565,6 +575,7 @@ mod tests {
                 reminder: None,
                 calendar: "https://x.example/calendar/t.ics",
                 hidden: false,
+                community: None,
             }),
             Some(json!({
                 "type": "welcome", "telegram_id": 5_000_000_001_i64, "name": "Ada Lovelace",

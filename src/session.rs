@@ -28,6 +28,9 @@ pub struct Session {
     /// is served.
     #[serde(default)]
     pub refused: bool,
+    /// The community this socket's hub serves (0: the default one).
+    #[serde(default)]
+    pub community: i64,
 }
 
 /// The logged-in user behind a socket.

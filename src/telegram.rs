@@ -15,6 +15,26 @@ pub struct Update {
     pub message: Option<Message>,
     #[serde(default)]
     pub inline_query: Option<InlineQuery>,
+    /// The bot's own status in a chat changed (added, removed, promoted).
+    #[serde(default)]
+    pub my_chat_member: Option<MemberUpdate>,
+    /// Someone's status in a group changed (sent to bots that are admins).
+    #[serde(default)]
+    pub chat_member: Option<MemberUpdate>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberUpdate {
+    pub chat: Chat,
+    pub new_chat_member: ChatMember,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChatMember {
+    pub user: From,
+    pub status: String,
+    #[serde(default)]
+    pub is_member: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -24,6 +44,12 @@ pub struct Message {
     pub text: Option<String>,
     #[serde(default)]
     pub from: Option<From>,
+    /// An anonymous admin posts as the group itself.
+    #[serde(default)]
+    pub sender_chat: Option<Chat>,
+    /// The group became a supergroup with this id.
+    #[serde(default)]
+    pub migrate_to_chat_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,10 +57,20 @@ pub struct Chat {
     pub id: i64,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+impl Chat {
+    pub fn is_group(&self) -> bool {
+        self.kind == "group" || self.kind == "supergroup"
+    }
 }
 
 #[derive(Debug, Deserialize)]
 pub struct From {
+    #[serde(default)]
+    pub id: i64,
     #[serde(default)]
     pub first_name: String,
 }
@@ -44,6 +80,8 @@ pub struct InlineQuery {
     pub id: String,
     #[serde(default)]
     pub query: String,
+    #[serde(default)]
+    pub from: Option<From>,
 }
 
 /// Where links and buttons point: the Worker's public origin and, when
@@ -66,6 +104,30 @@ impl Links {
             link.push_str(&format!("?startapp={id}"));
         }
         Some(link)
+    }
+
+    /// `https://t.me/<bot>/<app>?startapp=<start>`, when both names are set.
+    pub fn mini_app_start(&self, start: &str) -> Option<String> {
+        let bot = self.bot_username.as_deref()?;
+        let app = self.app_short_name.as_deref()?;
+        Some(format!("https://t.me/{bot}/{app}?startapp={start}"))
+    }
+
+    /// The page of community `slug` (at `event`), for `web_app` buttons
+    /// and where the bot's names are not set.
+    pub fn community_page(&self, slug: &str, event: Option<i64>) -> String {
+        match event {
+            Some(id) => format!("{}/?c={slug}&event={id}", self.public_url),
+            None => format!("{}/?c={slug}", self.public_url),
+        }
+    }
+
+    /// Where a `url` button opens community `slug` (at `event`): the Mini
+    /// App link, or the page when the bot's names are not set.
+    pub fn community_link(&self, slug: &str, event: Option<i64>) -> String {
+        let start = crate::communities::start_param(slug, event);
+        self.mini_app_start(&start)
+            .unwrap_or_else(|| self.community_page(slug, event))
     }
 
     /// The page itself, opened from a `web_app` button; `?event=<id>`
@@ -92,11 +154,40 @@ pub enum Request {
         private: bool,
         first_name: String,
         event: Option<i64>,
+        /// Who asked, and the group's title (in a group).
+        from: i64,
+        title: String,
+    },
+    /// The bot was added to a group (`present`) or removed from it.
+    BotInGroup {
+        chat_id: i64,
+        title: String,
+        present: bool,
+    },
+    /// Someone's status in a group changed.
+    Member {
+        chat_id: i64,
+        user: i64,
+        member: bool,
+        admin: bool,
+    },
+    /// A group became a supergroup.
+    Migrated { from: i64, to: i64 },
+    /// `/timezone <zone>` in a group; `anonymous` when an anonymous admin
+    /// sent it.
+    SetTimezone {
+        chat_id: i64,
+        title: String,
+        from: i64,
+        anonymous: bool,
+        zone: String,
     },
     /// An inline query: what the user typed after the bot's name.
     Inline {
         query_id: String,
         query: InlineSearch,
+        /// Who asked (0 when Telegram did not say).
+        from: i64,
     },
     /// Anything else.
     Ignore,
@@ -124,13 +215,44 @@ impl Update {
     pub fn request(self, bot_username: Option<&str>) -> Request {
         if let Some(query) = self.inline_query {
             return Request::Inline {
+                from: query.from.as_ref().map_or(0, |f| f.id),
                 query_id: query.id,
                 query: InlineSearch::parse(&query.query),
+            };
+        }
+        if let Some(update) = self.my_chat_member {
+            if !update.chat.is_group() {
+                return Request::Ignore;
+            }
+            let status = update.new_chat_member.status.as_str();
+            return Request::BotInGroup {
+                chat_id: update.chat.id,
+                title: update.chat.title.unwrap_or_default(),
+                present: matches!(status, "member" | "administrator" | "creator")
+                    || (status == "restricted" && update.new_chat_member.is_member == Some(true)),
+            };
+        }
+        if let Some(update) = self.chat_member {
+            if !update.chat.is_group() {
+                return Request::Ignore;
+            }
+            let member = update.new_chat_member;
+            return Request::Member {
+                chat_id: update.chat.id,
+                user: member.user.id,
+                member: crate::communities::is_member(&member.status, member.is_member),
+                admin: crate::communities::is_admin_status(&member.status),
             };
         }
         let Some(message) = self.message else {
             return Request::Ignore;
         };
+        if let Some(to) = message.migrate_to_chat_id {
+            return Request::Migrated {
+                from: message.chat.id,
+                to,
+            };
+        }
         let Some(text) = message.text.as_deref() else {
             return Request::Ignore;
         };
@@ -147,6 +269,25 @@ impl Update {
                 return Request::Ignore;
             }
         }
+        let from = message.from.as_ref().map_or(0, |f| f.id);
+        let title = message.chat.title.clone().unwrap_or_default();
+        if command == "timezone" {
+            if !message.chat.is_group() {
+                return Request::Ignore;
+            }
+            let anonymous = from == crate::communities::ANONYMOUS_ADMIN
+                || message
+                    .sender_chat
+                    .as_ref()
+                    .is_some_and(|c| c.id == message.chat.id);
+            return Request::SetTimezone {
+                chat_id: message.chat.id,
+                title,
+                from,
+                anonymous,
+                zone: words.next().unwrap_or("").to_string(),
+            };
+        }
         if command != "start" && command != "events" {
             return Request::Ignore;
         }
@@ -159,6 +300,8 @@ impl Update {
             private: message.chat.kind == "private",
             first_name: message.from.map(|f| f.first_name).unwrap_or_default(),
             event,
+            from,
+            title,
         }
     }
 }
@@ -184,6 +327,8 @@ impl InlineSearch {
 /// next occurrence (worked out by the caller, in the event's zone).
 pub struct Shown<'a> {
     pub event: &'a Event,
+    /// The slug of the event's community (`None`: the default one).
+    pub community: Option<&'a str>,
     /// "Fri 5 Dec".
     pub day: String,
     /// "19:00".
@@ -217,6 +362,7 @@ pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>)
         private,
         first_name,
         event,
+        ..
     } = request
     else {
         return None;
@@ -254,6 +400,45 @@ pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>)
     Some(body)
 }
 
+/// What a group gets when the bot joins (`joined`), or for `/events`: a
+/// button opening its community.
+pub fn community_message(chat_id: i64, link: &str, joined: bool) -> Value {
+    let text = match joined {
+        true => {
+            "Hi! This group now has its own events. Tap below to see them and sign up. \
+                 Only members of the group can enter; make me an admin of the group so I can \
+                 check who is in it."
+        }
+        false => "Tap below to see this group's events and sign up.",
+    };
+    json!({
+        "chat_id": chat_id,
+        "text": text,
+        "reply_markup": {"inline_keyboard": [[{"text": "Open events", "url": link}]]}
+    })
+}
+
+/// Buttons opening each community in a private chat (`web_app` buttons
+/// work there), one row each: (title, slug).
+pub fn community_rows(links: &Links, communities: &[(String, String)]) -> Vec<Value> {
+    communities
+        .iter()
+        .map(|(title, slug)| {
+            let text = if title.is_empty() {
+                "Group events"
+            } else {
+                title
+            };
+            json!([{"text": text, "web_app": {"url": links.community_page(slug, None)}}])
+        })
+        .collect()
+}
+
+/// A plain answer.
+pub fn text_message(chat_id: i64, text: &str) -> Value {
+    json!({"chat_id": chat_id, "text": text})
+}
+
 /// "1 h 30 min" for 1.5 hours.
 pub fn format_duration(hours: f64) -> String {
     let minutes = (hours * 60.0).round() as i64;
@@ -279,9 +464,12 @@ pub fn inline_result(shown: &Shown, links: &Links) -> Value {
     if !event.location.is_empty() {
         when.push_str(&format!(" · {}", event.location));
     }
-    let link = links
-        .mini_app_link(Some(event.id))
-        .unwrap_or_else(|| links.page(Some(event.id)));
+    let link = match shown.community {
+        Some(slug) => links.community_link(slug, Some(event.id)),
+        None => links
+            .mini_app_link(Some(event.id))
+            .unwrap_or_else(|| links.page(Some(event.id))),
+    };
     let mut message = format!("📅 {}\n🕒 {when}", event.title);
     if !event.description.is_empty() {
         message.push_str(&format!("\n\n{}", event.description));
@@ -343,12 +531,92 @@ mod tests {
     }
 
     #[test]
+    fn reads_group_updates() {
+        let bot = |status: &str| {
+            update(&format!(
+                r#"{{"update_id":1,"my_chat_member":{{"chat":{{"id":-100,"type":"supergroup","title":"Hikers"}},
+                "from":{{"id":7,"is_bot":false,"first_name":"A"}},"date":0,
+                "old_chat_member":{{"user":{{"id":1,"is_bot":true,"first_name":"B"}},"status":"left"}},
+                "new_chat_member":{{"user":{{"id":1,"is_bot":true,"first_name":"B"}},"status":"{status}"}}}}}}"#
+            ))
+        };
+        let in_group = |present| Request::BotInGroup {
+            chat_id: -100,
+            title: "Hikers".into(),
+            present,
+        };
+        assert_eq!(bot("member").request(None), in_group(true));
+        assert_eq!(bot("administrator").request(None), in_group(true));
+        assert_eq!(bot("kicked").request(None), in_group(false));
+        assert_eq!(bot("left").request(None), in_group(false));
+        let someone = update(
+            r#"{"update_id":2,"chat_member":{"chat":{"id":-100,"type":"group"},"from":{"id":7,"first_name":"A"},"date":0,
+            "old_chat_member":{"user":{"id":9,"first_name":"C"},"status":"administrator"},
+            "new_chat_member":{"user":{"id":9,"first_name":"C"},"status":"member"}}}"#,
+        );
+        assert_eq!(
+            someone.request(None),
+            Request::Member {
+                chat_id: -100,
+                user: 9,
+                member: true,
+                admin: false
+            }
+        );
+        let migrated = update(
+            r#"{"update_id":3,"message":{"message_id":1,"date":0,"chat":{"id":-5,"type":"group"},"migrate_to_chat_id":-1005}}"#,
+        );
+        assert_eq!(
+            migrated.request(None),
+            Request::Migrated {
+                from: -5,
+                to: -1005
+            }
+        );
+        let zone = |from: i64, sender: &str| {
+            update(&format!(
+                r#"{{"update_id":4,"message":{{"message_id":1,"date":0,"text":"/timezone Europe/Berlin",
+                "chat":{{"id":-5,"type":"supergroup","title":"G"}},"from":{{"id":{from},"first_name":"X"}}{sender}}}}}"#
+            ))
+            .request(None)
+        };
+        assert_eq!(
+            zone(7, ""),
+            Request::SetTimezone {
+                chat_id: -5,
+                title: "G".into(),
+                from: 7,
+                anonymous: false,
+                zone: "Europe/Berlin".into()
+            }
+        );
+        let anonymous = zone(
+            1_087_968_824,
+            r#","sender_chat":{"id":-5,"type":"supergroup"}"#,
+        );
+        assert!(matches!(
+            anonymous,
+            Request::SetTimezone {
+                anonymous: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            text_message("/timezone UTC", "private").request(None),
+            Request::Ignore,
+            "only in groups"
+        );
+    }
+
+    #[test]
     fn reads_commands() {
         let open = |event| Request::OpenApp {
             chat_id: 5,
             private: true,
             first_name: "Rita".into(),
             event,
+            from: 5,
+            title: String::new(),
         };
         assert_eq!(text_message("/start", "private").request(None), open(None));
         assert_eq!(
@@ -404,6 +672,7 @@ mod tests {
         };
         let shown = Shown {
             event: &event,
+            community: None,
             day: "Fri 5 Dec".into(),
             time: "19:00".into(),
         };
@@ -444,6 +713,7 @@ mod tests {
         };
         let shown = |event| Shown {
             event,
+            community: None,
             day: "Tue 30 Mar".into(),
             time: "13:00".into(),
         };

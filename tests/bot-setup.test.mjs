@@ -34,12 +34,12 @@ test('bot-setup makes the calls with the right bodies and says what it set', asy
     assert.deepEqual(body('setWebhook'), {
       url: 'https://events.example/telegram/webhook',
       secret_token: 's3cret',
-      allowed_updates: ['message', 'inline_query'],
+      allowed_updates: ['message', 'inline_query', 'my_chat_member', 'chat_member'],
     });
     assert.deepEqual(body('setChatMenuButton'), {
       menu_button: { type: 'web_app', text: 'Events', web_app: { url: 'https://events.example/' } },
     });
-    assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events']);
+    assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events', 'timezone']);
     assert.match(stdout, new RegExp(`@${FAKE_BOT_USERNAME}`));
     assert.match(stdout, /Webhook: https:\/\/events\.example\/telegram\/webhook/);
     assert.ok(!stdout.includes(TOKEN) && !stdout.includes('s3cret'), 'no token or secret in the output');

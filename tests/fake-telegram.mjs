@@ -14,6 +14,15 @@ export async function startFakeTelegram() {
     blocked: new Set(),
     /** chat id -> how many 429s sendMessage still answers, and with what retry_after. */
     rateLimited: new Map(),
+    /** chat id -> (user id -> status: creator, administrator, member, restricted, left, kicked). */
+    members: new Map(),
+    /** Methods that fail (500) as if Telegram were down. */
+    failing: new Set(),
+    /** Sets `user`'s status in group `chat`. */
+    setMember(chat, user, status) {
+      if (!this.members.has(chat)) this.members.set(chat, new Map());
+      this.members.get(chat).set(user, status);
+    },
     url: '',
     callsTo(method) {
       return this.calls.filter((c) => c.method === method && c.status === 200);
@@ -31,6 +40,7 @@ export async function startFakeTelegram() {
       this.calls.length = 0;
       this.blocked.clear();
       this.rateLimited.clear();
+      this.failing.clear();
     },
   };
 
@@ -48,7 +58,19 @@ export async function startFakeTelegram() {
         parameters: { retry_after: limit.retryAfter },
       }];
     }
+    if (fake.failing.has(method)) {
+      return [500, { ok: false, error_code: 500, description: 'Internal Server Error' }];
+    }
+    const person = (id, status) => ({ user: { id, is_bot: false, first_name: `User ${id}` }, status, ...(status === 'restricted' ? { is_member: true } : {}) });
     switch (method) {
+      case 'getChatMember': {
+        const status = fake.members.get(chat)?.get(body.user_id) ?? 'left';
+        return [200, { ok: true, result: person(body.user_id, status) }];
+      }
+      case 'getChatAdministrators': {
+        const admins = [...(fake.members.get(chat) ?? new Map())].filter(([, s]) => s === 'creator' || s === 'administrator');
+        return [200, { ok: true, result: admins.map(([id, s]) => person(id, s)) }];
+      }
       case 'getMe':
         return [200, { ok: true, result: { id: 424242, is_bot: true, first_name: 'Mini Events', username: FAKE_BOT_USERNAME } }];
       case 'sendMessage':

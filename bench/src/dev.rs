@@ -29,6 +29,11 @@ impl Dev {
     /// Starts `wrangler dev` from the repository at `root` with `events`
     /// events (ids 1..=events) in a fresh local D1.
     pub async fn start(root: &Path, events: usize) -> Result<Dev, String> {
+        Self::start_seeded(root, events, "").await
+    }
+
+    /// As [`Dev::start`], with `extra` SQL run after the seeding.
+    pub async fn start_seeded(root: &Path, events: usize, extra: &str) -> Result<Dev, String> {
         let dir = std::env::temp_dir().join(format!(
             "mini-events-bench-{}-{}",
             std::process::id(),
@@ -45,6 +50,7 @@ impl Dev {
                 id % 60
             ));
         }
+        sql.push_str(extra);
         let file = dir.join("seed.sql");
         std::fs::write(&file, sql).map_err(|e| e.to_string())?;
         let wrangler = root.join("node_modules/.bin/wrangler");

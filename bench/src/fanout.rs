@@ -35,6 +35,8 @@ impl Slots {
 
 pub struct Connected {
     writers: Vec<SplitSink<Socket, Message>>,
+    /// The togglers' events are `first_event`, `first_event + 1`, ...
+    first_event: usize,
     /// Event messages seen per socket per event (index = event id - 1).
     phase: Arc<Phase>,
     pub sockets: usize,
@@ -55,12 +57,25 @@ pub async fn connect(
     sockets: usize,
     max_togglers: usize,
 ) -> Result<Connected, String> {
+    connect_at(url, token, sockets, max_togglers, 1_000_001, 1).await
+}
+
+/// As [`connect`], with user ids from `first_user`, toggling the events
+/// from `first_event` on.
+pub async fn connect_at(
+    url: &str,
+    token: &str,
+    sockets: usize,
+    max_togglers: usize,
+    first_user: u64,
+    first_event: usize,
+) -> Result<Connected, String> {
     let started = Instant::now();
     let gate = Arc::new(Semaphore::new(200));
     let phase = Arc::new(Phase::default());
     let dropped = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for id in 1..=sockets as u64 {
+    for id in first_user..first_user + sockets as u64 {
         let gate = gate.clone();
         let url = url.to_string();
         let token = token.to_string();
@@ -68,7 +83,7 @@ pub async fn connect(
             let _permit = gate.acquire().await;
             let mut last_error = String::new();
             for _ in 0..3 {
-                match client::login(&url, &token, 1_000_000 + id).await {
+                match client::login(&url, &token, id).await {
                     Ok((socket, _, _)) => return Ok(socket),
                     Err(e) => last_error = e,
                 }
@@ -112,6 +127,7 @@ pub async fn connect(
                     .nth(1)
                     .and_then(|rest| rest.split(',').next())
                     .and_then(|id| id.parse::<usize>().ok())
+                    .and_then(|id| (id + 1).checked_sub(first_event))
                     .unwrap_or(0);
                 if id == 0 {
                     continue;
@@ -137,6 +153,7 @@ pub async fn connect(
     }
     Ok(Connected {
         writers,
+        first_event,
         phase,
         sockets,
         connect_time: started.elapsed(),
@@ -175,7 +192,7 @@ pub async fn run(
             let kind = if step % 2 == 0 { "attend" } else { "leave" };
             let message = format!(
                 r#"{{"type":"{kind}","app":"mini_event","event":{}}}"#,
-                k + 1
+                connected.first_event + k
             );
             slots.sent_us[k * steps + step]
                 .store(base.elapsed().as_micros() as u64, Ordering::Relaxed);

@@ -8,8 +8,10 @@
 //!   cargo run --release -p mini-events-bench -- fanout-direct 5000 [seconds]
 //!   cargo run --release -p mini-events-bench -- login 2000
 //!   cargo run --release -p mini-events-bench -- storm 1000 20 5 10
+//!   cargo run --release -p mini-events-bench -- communities 20 100
 
 mod client;
+mod communities;
 mod dev;
 mod fanout;
 mod storm;
@@ -52,13 +54,23 @@ async fn main() {
             )
             .await
         }
+        Some("communities") => {
+            communities::table(
+                &root(),
+                arg(1, 20) as usize,
+                arg(2, 100) as usize,
+                Duration::from_secs(arg(3, 20)),
+                INTERVAL,
+            )
+            .await
+        }
         Some("size") => {
             size();
             Ok(())
         }
         _ => Err(
             "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size \
-             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS"
+             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds]"
                 .into(),
         ),
     };

@@ -1,6 +1,8 @@
 //! Who is an admin. A user is one when their id is listed in `ADMIN_IDS`
 //! (the Worker's config) or their `users.is_admin` flag in D1 is set. The
 //! login puts the answer in the session; every admin message asks again,
+//! and in a community's hub the group's creator and administrators are
+//! admins too (`members.rs`);
 //! so a revoked admin is refused from their next change on.
 
 use worker::WebSocket;
@@ -31,6 +33,12 @@ impl EventHub {
         }
         if self.config.is_listed_admin(user.id) {
             return Ok(());
+        }
+        // A community's admins are its group's, as Telegram says now.
+        if let Some(community) = self.community() {
+            if self.is_group_admin(&community, user.id, self.now()).await? {
+                return Ok(());
+            }
         }
         let stored = store::users::admin_flag(&self.db()?, user.id)
             .await

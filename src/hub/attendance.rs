@@ -31,7 +31,8 @@ impl EventHub {
         attend: Option<Option<u32>>,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        let (zone, now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, now) = (&*zone, self.now());
         let change = SeatChange {
             event,
             user: user.id,
@@ -88,7 +89,8 @@ impl EventHub {
     /// module's notes), then tells everyone. One answer per change.
     async fn commit_seats(&self, changes: Vec<SeatChange>) -> Vec<Result<bool, ClientError>> {
         let failed = |error: ClientError| vec![Err(error); changes.len()];
-        let (zone, now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, now) = (&*zone, self.now());
         let planned = self.with_catalog(|c| {
             let plan = c.plan(&changes);
             let notices: Vec<Notice> = plan

@@ -25,11 +25,12 @@ impl EventHub {
         self.load_catalog().await?;
         Event::default()
             .edited(&changes, None)
-            .check_schedule(&self.zone, self.now())?;
+            .check_schedule(&*self.zone(), self.now())?;
         let image = media::store(&self.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;
         let mut event = Event::default().edited(&changes, image.as_ref().map(|i| i.value.clone()));
+        event.community = self.community_id.get();
         match store::events::insert_event(&self.db()?, &event).await {
             Ok(id) => event.id = id,
             Err(error) => {
@@ -53,7 +54,8 @@ impl EventHub {
         changes: EventChanges,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        let (zone, now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, now) = (&*zone, self.now());
         self.with_catalog(|catalog| {
             let event = catalog.get(id)?;
             // An event that is over may still be renamed; moving it in time
@@ -117,7 +119,8 @@ impl EventHub {
 
     pub(super) async fn delete_event(&self, id: i64) -> Result<(), ClientError> {
         self.load_catalog().await?;
-        let (zone, now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, now) = (&*zone, self.now());
         // No seat batch may add anyone between the notice and the delete.
         let seat_lock = self.commits.exclusive().await;
         let (image, owed) = self.with_catalog(|catalog| {

@@ -3,11 +3,14 @@
 
 use worker::{console_log, Date, WebSocket};
 
+use super::members::{Entry, COMMUNITY_REFUSED, TRY_AGAIN_LATER};
 use super::{internal, send, sockets, EventHub};
 use crate::calendar::feed;
 use crate::catalog::Profile;
+use crate::communities;
 use crate::error::ClientError;
 use crate::init_data::{self, InitData, InitDataError};
+use crate::protocol;
 use crate::protocol::ServerMessage;
 use crate::session::{Session, SessionUser};
 
@@ -58,6 +61,27 @@ impl EventHub {
         now: i64,
     ) -> Result<(), ClientError> {
         self.load_catalog().await?;
+        // A community's hub lets in its group's members only.
+        let community = self.community();
+        let mut group_admin = false;
+        if let Some(community) = &community {
+            if community.closed {
+                return self.refuse_with(ws, session, COMMUNITY_REFUSED, "community closed");
+            }
+            if !self.config.is_listed_admin(init.user.id) {
+                match self.membership(community, init.user.id, now).await? {
+                    Entry::Member => {}
+                    Entry::NotMember => {
+                        return self.refuse_with(ws, session, COMMUNITY_REFUSED, "not a member");
+                    }
+                    Entry::Unknown => {
+                        return self.refuse_with(ws, session, TRY_AGAIN_LATER, "try again later");
+                    }
+                }
+            }
+            group_admin = self.is_group_admin(community, init.user.id, now).await?;
+            self.record_entry(community, init.user.id, now).await;
+        }
         let stored = self
             .users
             .record_login(&self.db()?, &init.user, now)
@@ -66,7 +90,7 @@ impl EventHub {
         let user = SessionUser {
             id: init.user.id,
             name: init.user.display_name(),
-            is_admin: self.is_admin(init.user.id, stored.is_admin),
+            is_admin: group_admin || self.is_admin(init.user.id, stored.is_admin),
             username: init.user.username.clone().unwrap_or_default(),
             photo_url: photo_url(init.user.photo_url.as_deref()),
         };
@@ -112,10 +136,15 @@ impl EventHub {
                 reminder: stored.reminder,
                 calendar: &calendar,
                 hidden: stored.hidden,
+                community: community.as_ref().map(|c| protocol::CommunityView {
+                    slug: &c.slug,
+                    title: &c.title,
+                }),
             }
             .to_json(),
         );
-        let (zone, calendar_now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, calendar_now) = (&*zone, self.now());
         let archive = self.config.archive_days * 86_400;
         let selected = self.with_catalog(|catalog| {
             for listed in catalog.listing(zone, calendar_now, archive) {
@@ -129,7 +158,7 @@ impl EventHub {
             Ok(init
                 .start_param
                 .as_deref()
-                .and_then(|p| p.parse::<i64>().ok())
+                .and_then(|p| communities::parse_start_param(p).event)
                 .filter(|id| catalog.get(*id).is_ok()))
         })?;
         send(ws, &ServerMessage::EventsLoaded { selected }.to_json());
@@ -138,10 +167,17 @@ impl EventHub {
 
     /// Ends a failed login: `disconnect`, then a close with a reason. Nothing
     /// more from the socket is served.
-    fn refuse(
+    fn refuse(&self, ws: &WebSocket, session: Session, reason: &str) -> Result<(), ClientError> {
+        self.refuse_with(ws, session, LOGIN_FAILED, reason)
+    }
+
+    /// Refuses a login: `disconnect`, then a close with `code` and `reason`;
+    /// nothing the socket sends is served again.
+    fn refuse_with(
         &self,
         ws: &WebSocket,
         mut session: Session,
+        code: u16,
         reason: &str,
     ) -> Result<(), ClientError> {
         session.refused = true;
@@ -149,7 +185,7 @@ impl EventHub {
             internal("marking the session refused", e);
         }
         send(ws, &ServerMessage::Disconnect.to_json());
-        let _ = ws.close(Some(LOGIN_FAILED), Some(reason));
+        let _ = ws.close(Some(code), Some(reason));
         Ok(())
     }
 }

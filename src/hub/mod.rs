@@ -26,6 +26,7 @@ mod deadline;
 pub(crate) mod dispatch;
 mod events;
 mod login;
+mod members;
 mod merge;
 mod people;
 mod settings;
@@ -47,6 +48,7 @@ use worker::{
 use crate::calendar::{self, feed, Zone};
 use crate::catalog::{Catalog, Listed, SeatChange};
 use crate::clock::{self, IntlZone};
+use crate::communities::{self, Community};
 use crate::config::Config;
 use crate::error::ClientError;
 use crate::limits::{self, Verdict};
@@ -78,8 +80,13 @@ pub struct EventHub {
     commits: commit::Commits<SeatChange, std::result::Result<bool, ClientError>>,
     /// Notices were queued by a change: send them before going idle.
     notices_due: Cell<bool>,
-    /// The zone the events are meant in (`TIMEZONE`).
-    zone: IntlZone,
+    /// The zone the events are meant in: `TIMEZONE`, or the community's.
+    zone: RefCell<Rc<IntlZone>>,
+    /// The community this hub serves (0: the default one), from the
+    /// Worker's header at the upgrade or a socket's session after a wake.
+    community_id: Cell<i64>,
+    /// Its row, loaded with the catalog (`None` for the default one).
+    community: RefCell<Option<Community>>,
 }
 
 impl DurableObject for EventHub {
@@ -105,7 +112,9 @@ impl DurableObject for EventHub {
             windows,
             commits: commit::Commits::default(),
             notices_due: Cell::new(false),
-            zone,
+            zone: RefCell::new(Rc::new(zone)),
+            community_id: Cell::new(communities::DEFAULT),
+            community: RefCell::new(None),
         }
     }
 
@@ -113,6 +122,18 @@ impl DurableObject for EventHub {
         if req.path() == COUNTERS_PATH {
             return self.counters();
         }
+        // From the Worker only (a Durable Object has no public route): the
+        // community's row changed (closed, reopened, a new zone).
+        if req.path() == COMMUNITY_CHANGED_PATH {
+            self.reload_community().await;
+            return Response::ok("");
+        }
+        let community = req
+            .headers()
+            .get(COMMUNITY_HEADER)?
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(communities::DEFAULT);
+        self.community_id.set(community);
         let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return Response::error("Expected a WebSocket upgrade", 426);
@@ -141,6 +162,7 @@ impl DurableObject for EventHub {
             opened: Date::now().as_millis(),
             origin,
             client,
+            community,
             ..Session::default()
         };
         let (socket, opened) = (session.socket, session.opened);
@@ -165,6 +187,10 @@ impl DurableObject for EventHub {
         let session = sockets::attached_session(&ws);
         if session.refused {
             return Ok(());
+        }
+        // After a wake, the sessions say which community this hub serves.
+        if self.catalog.borrow().is_none() {
+            self.community_id.set(session.community);
         }
         let now = Date::now().as_millis() as f64;
         match self.sockets.take_token(&self.state, session.socket, now) {
@@ -303,6 +329,10 @@ const POLICY_VIOLATION: u16 = 1008;
 
 /// Where the benchmark reads the hub's counters (see `BENCHMARKS.md`).
 pub const COUNTERS_PATH: &str = "/__counters";
+/// What the Worker asks a community's hub when its row changed.
+pub const COMMUNITY_CHANGED_PATH: &str = "/__community-changed";
+/// The header in which the Worker tells a hub its community's id.
+pub const COMMUNITY_HEADER: &str = "X-Mini-Events-Community";
 
 impl EventHub {
     /// D1 statements so far, sockets, and whether the catalog is loaded:
@@ -341,12 +371,17 @@ impl EventHub {
         self.env.d1("DB").map_err(|e| internal("DB binding", e))
     }
 
-    /// Loads the catalog from D1 unless this object already has it.
+    /// Loads the catalog (and the community's row) from D1 unless this
+    /// object already has it.
     async fn load_catalog(&self) -> std::result::Result<(), ClientError> {
         if self.catalog.borrow().is_some() {
             return Ok(());
         }
-        let loaded = crate::store::events::load_catalog(&self.db()?)
+        let community = self.community_id.get();
+        if community != communities::DEFAULT && self.community.borrow().is_none() {
+            self.load_community().await?;
+        }
+        let loaded = crate::store::events::load_catalog(&self.db()?, community)
             .await
             .map_err(|e| internal("loading the catalog", e))?;
         // Another handler may have loaded (and since changed) it while we
@@ -366,6 +401,11 @@ impl EventHub {
         f(catalog)
     }
 
+    /// The zone events are meant in now.
+    fn zone(&self) -> Rc<IntlZone> {
+        Rc::clone(&self.zone.borrow())
+    }
+
     /// The instant (Unix seconds) events and dates go by.
     fn now(&self) -> i64 {
         clock::now(self.config.clock_offset)
@@ -373,7 +413,8 @@ impl EventHub {
 
     /// An occurrence as clients see it.
     fn when(&self, listed: &Listed) -> When {
-        let zone = &self.zone;
+        let zone = self.zone();
+        let zone = &*zone;
         When {
             date: listed.occurrence.day.to_string(),
             timezone: zone.name().to_string(),
@@ -439,7 +480,8 @@ impl EventHub {
     /// what others see. The event is serialized twice per origin, not once
     /// per socket.
     fn send_event(&self, id: i64, to: Recipients) {
-        let (zone, now) = (&self.zone, self.now());
+        let zone = self.zone();
+        let (zone, now) = (&*zone, self.now());
         let mut slot = self.catalog.borrow_mut();
         let Some(catalog) = slot.as_mut() else {
             return;

@@ -88,6 +88,11 @@ impl Views {
         view
     }
 
+    /// Drops every rendering (the zone changed).
+    pub fn clear(&self) {
+        self.rendered.borrow_mut().clear();
+    }
+
     /// Drops the messages of an event that is gone.
     pub fn forget(&self, id: i64) {
         self.rendered.borrow_mut().remove(&id);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{counters, int};
+use super::{counters, int, Number};
 use crate::calendar::{Day, Repeat};
 use crate::catalog::{Catalog, Event, Listing, Profile};
 use crate::seats::{self, Move, Party, Seats};
@@ -29,6 +29,7 @@ struct EventRow {
     capacity: Option<i64>,
     max_guests: i64,
     closed: i64,
+    community: i64,
 }
 
 #[derive(Deserialize)]
@@ -38,17 +39,19 @@ struct ListingRow {
     guests: i64,
 }
 
+/// A person as listed: who, how they appear, and (in lists) their guests.
 #[derive(Deserialize)]
-struct ProfileRow {
+struct PersonRow {
     telegram_id: i64,
     name: String,
     username: String,
     photo_url: String,
     hidden: i64,
+    guests: i64,
 }
 
-impl From<ProfileRow> for (i64, Profile) {
-    fn from(row: ProfileRow) -> Self {
+impl From<PersonRow> for (i64, Profile) {
+    fn from(row: PersonRow) -> Self {
         (
             row.telegram_id,
             Profile {
@@ -73,18 +76,24 @@ const EVENT_COLUMNS: &str = "e.id AS id, CAST(COALESCE(e.title, '') AS TEXT) AS 
      CAST(COALESCE(d.location, '') AS TEXT) AS location, \
      CAST(s.capacity AS INTEGER) AS capacity, \
      CAST(COALESCE(s.max_guests, 0) AS INTEGER) AS max_guests, \
-     CAST(COALESCE(s.closed, 0) AS INTEGER) AS closed";
+     CAST(COALESCE(s.closed, 0) AS INTEGER) AS closed, \
+     CAST(COALESCE(c.community_id, 0) AS INTEGER) AS community";
 
 /// Events with their dates and seat limits.
 const EVENTS: &str = "events e LEFT JOIN event_dates d ON d.event_id = e.id \
-     LEFT JOIN event_seats s ON s.event_id = e.id";
+     LEFT JOIN event_seats s ON s.event_id = e.id \
+     LEFT JOIN event_communities c ON c.event_id = e.id";
+
+/// The ids of community ?1's events.
+const EVENTS_OF: &str = "SELECT e.id FROM events e LEFT JOIN event_communities c \
+     ON c.event_id = e.id WHERE COALESCE(c.community_id, 0) = ?1";
 
 /// The columns of a person in a list: `users u LEFT JOIN user_profiles p`.
 const PERSON_COLUMNS: &str = "CAST(u.telegram_id AS INTEGER) AS telegram_id, \
      CAST(COALESCE(u.name, '') AS TEXT) AS name, \
      CAST(COALESCE(u.username, '') AS TEXT) AS username, \
      CAST(COALESCE(p.photo_url, '') AS TEXT) AS photo_url, \
-     CAST(COALESCE(p.hidden, 0) AS INTEGER) AS hidden";
+     CAST(COALESCE(p.hidden, 0) AS INTEGER) AS hidden, 0 AS guests";
 
 /// Guests as a small whole number, whatever a hand-written row holds.
 fn guests_of(value: i64) -> u32 {
@@ -114,31 +123,44 @@ impl From<EventRow> for Event {
                 Vec::new(),
                 Vec::new(),
             ),
+            community: row.community,
             revision: 0,
         }
     }
 }
 
-/// Reads every event, who is going and who waits (each in join order),
-/// and how the people listed appear, in one round trip.
-pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
+/// Reads community `community`'s events, who is going and who waits (each
+/// in join order), and how the people listed appear, in one round trip.
+pub async fn load_catalog(db: &D1Database, community: i64) -> Result<Catalog> {
     counters::read(4);
-    let events = db.prepare(format!("SELECT {EVENT_COLUMNS} FROM {EVENTS}"));
+    let events = db
+        .prepare(format!(
+            "SELECT {EVENT_COLUMNS} FROM {EVENTS} WHERE COALESCE(c.community_id, 0) = ?1"
+        ))
+        .bind(&[int(community)])?;
     let list = |table: &str| {
         db.prepare(format!(
             "SELECT CAST(l.event_id AS INTEGER) AS event_id, \
              CAST(l.telegram_id AS INTEGER) AS telegram_id, \
              CAST(COALESCE(g.guests, 0) AS INTEGER) AS guests FROM {table} l \
              LEFT JOIN party_guests g ON g.event_id = l.event_id AND g.telegram_id = l.telegram_id \
-             ORDER BY l.rowid"
+             WHERE l.event_id IN ({EVENTS_OF}) ORDER BY l.rowid"
         ))
+        .bind(&[int(community)])
     };
     let profiles = db.prepare(format!(
         "SELECT {PERSON_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.telegram_id = u.telegram_id \
-         WHERE u.telegram_id IN (SELECT telegram_id FROM attendance UNION SELECT telegram_id FROM waitlist)"
-    ));
+         WHERE u.telegram_id IN (SELECT telegram_id FROM attendance WHERE event_id IN ({EVENTS_OF}) \
+           UNION SELECT telegram_id FROM waitlist WHERE event_id IN ({EVENTS_OF}))"
+    ))
+    .bind(&[int(community)])?;
     let results = db
-        .batch(vec![events, list("attendance"), list("waitlist"), profiles])
+        .batch(vec![
+            events,
+            list("attendance")?,
+            list("waitlist")?,
+            profiles,
+        ])
         .await?;
     let [events, going, waiting, profiles] = results.as_slice() else {
         return Err("D1 batch returned an unexpected number of results".into());
@@ -164,7 +186,7 @@ pub async fn load_catalog(db: &D1Database) -> Result<Catalog> {
         listings.push(listing(row, false));
     }
     let profiles = profiles
-        .results::<ProfileRow>()?
+        .results::<PersonRow>()?
         .into_iter()
         .map(<(i64, Profile)>::from)
         .collect();
@@ -200,13 +222,7 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
         rows.into_iter()
             .map(|row| Person {
                 guests: guests_of(row.guests),
-                profile: <(i64, Profile)>::from(ProfileRow {
-                    telegram_id: row.telegram_id,
-                    name: row.name,
-                    username: row.username,
-                    photo_url: row.photo_url,
-                    hidden: row.hidden,
-                }),
+                profile: <(i64, Profile)>::from(row),
             })
             .collect()
     };
@@ -214,16 +230,6 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
         people(going.results::<PersonRow>()?),
         people(waiting.results::<PersonRow>()?),
     ))
-}
-
-#[derive(Deserialize)]
-struct PersonRow {
-    telegram_id: i64,
-    name: String,
-    username: String,
-    photo_url: String,
-    hidden: i64,
-    guests: i64,
 }
 
 /// One person in a list: who, how they appear, their guests.
@@ -247,7 +253,14 @@ pub async fn event(db: &D1Database, id: i64) -> Result<Option<Event>> {
 
 /// Up to `limit` events whose title or description contains `text`
 /// (ASCII letters case-insensitively), searched across all events.
-pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<Vec<Event>> {
+pub async fn search_events(
+    db: &D1Database,
+    text: &str,
+    limit: usize,
+    communities: &[i64],
+) -> Result<Vec<Event>> {
+    // Ids from D1 (numbers), so writing them into the SQL is safe.
+    let within: Vec<String> = communities.iter().map(i64::to_string).collect();
     counters::read(1);
     let pattern = format!(
         "%{}%",
@@ -258,8 +271,10 @@ pub async fn search_events(db: &D1Database, text: &str, limit: usize) -> Result<
     let rows = db
         .prepare(format!(
             "SELECT {EVENT_COLUMNS} FROM {EVENTS} \
-             WHERE e.title LIKE ?1 ESCAPE '\\' OR e.description LIKE ?1 ESCAPE '\\' \
-             ORDER BY e.start, e.id LIMIT ?2"
+             WHERE (e.title LIKE ?1 ESCAPE '\\' OR e.description LIKE ?1 ESCAPE '\\') \
+             AND COALESCE(c.community_id, 0) IN ({}) \
+             ORDER BY e.start, e.id LIMIT ?2",
+            within.join(", ")
         ))
         .bind(&[JsValue::from_str(&pattern), JsValue::from_f64(limit as f64)])?
         .all()
@@ -420,11 +435,6 @@ pub async fn write_seats(
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct NewId {
-    id: i64,
-}
-
 /// An event's stored fields, bound as ?1..?5 (title, description, image,
 /// start, duration).
 fn event_fields(event: &Event) -> [JsValue; 5] {
@@ -464,11 +474,11 @@ fn date_fields(event: &Event) -> [JsValue; 3] {
 /// Stores a new event, its dates and seat limits in one batch (one
 /// transaction) and returns the id D1 gave it.
 pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
-    counters::write(3);
+    counters::write(4);
     let insert = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration) \
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id AS n",
         )
         .bind(&event_fields(event))?;
     let dates = db
@@ -485,12 +495,18 @@ pub async fn insert_event(db: &D1Database, event: &Event) -> Result<i64> {
              VALUES (last_insert_rowid(), ?1, ?2, ?3)",
         )
         .bind(&seat_fields(event))?;
-    let results = db.batch(vec![insert, dates, seats]).await?;
+    let home = db
+        .prepare(
+            "INSERT INTO event_communities (event_id, community_id) \
+             SELECT last_insert_rowid(), ?1 WHERE ?1 != 0",
+        )
+        .bind(&[int(event.community)])?;
+    let results = db.batch(vec![insert, dates, seats, home]).await?;
     let row = match results.first() {
-        Some(result) => result.results::<NewId>()?.into_iter().next(),
+        Some(result) => result.results::<Number>()?.into_iter().next(),
         None => None,
     };
-    row.map(|row| row.id)
+    row.and_then(|row| row.n)
         .ok_or_else(|| "INSERT ... RETURNING gave no row".into())
 }
 
@@ -508,7 +524,7 @@ pub async fn update_event(
     let update = db
         .prepare(
             "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
-             duration = ?5 WHERE id = ?6 RETURNING id",
+             duration = ?5 WHERE id = ?6 RETURNING id AS n",
         )
         .bind(&[event_fields(event).as_slice(), &[int(event.id)]].concat())?;
     let dates = db
@@ -533,7 +549,7 @@ pub async fn update_event(
     counters::write(statements.len() as u64);
     let results = db.batch(statements).await?;
     let updated = match results.first() {
-        Some(result) => !result.results::<NewId>()?.is_empty(),
+        Some(result) => !result.results::<Number>()?.is_empty(),
         None => false,
     };
     Ok(updated)
@@ -549,6 +565,7 @@ pub async fn delete_event(db: &D1Database, id: i64, notices: &[Notice], now: i64
         "party_guests",
         "event_seats",
         "event_dates",
+        "event_communities",
     ] {
         statements.push(
             db.prepare(format!("DELETE FROM {table} WHERE event_id = ?1"))

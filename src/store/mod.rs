@@ -9,6 +9,7 @@
 //! written by another tool (say `duration` as text) decodes instead of
 //! failing the whole load.
 
+pub mod communities;
 pub mod events;
 pub mod outbox;
 pub mod users;
@@ -37,6 +38,13 @@ pub mod counters {
     pub fn snapshot() -> (u64, u64) {
         (READS.with(Cell::get), WRITES.with(Cell::get))
     }
+}
+
+/// A row of one number, read `AS n`: every single-number read shares this
+/// type, so the WASM holds one deserializer for all of them.
+#[derive(serde::Deserialize)]
+pub struct Number {
+    pub n: Option<i64>,
 }
 
 /// An integer as a JS number (D1 rejects the BigInt an `i64` would bind as).

@@ -33,6 +33,8 @@ pub struct Due {
     pub minutes: Option<i64>,
     /// Whether the user still attends the (still existing) event.
     pub attending: i64,
+    /// The event's community (0: the default one), for its zone.
+    pub community: i64,
 }
 
 /// How a reminder ended (or `Pending` to try again).
@@ -139,8 +141,10 @@ pub async fn claim(
              CAST(d.date AS TEXT) AS date, \
              CAST(COALESCE(d.repeat, 'daily') AS TEXT) AS repeat, \
              CASE WHEN r.telegram_id IS NULL THEN 0 ELSE CAST(r.minutes AS INTEGER) END AS minutes, \
-             (e.id IS NOT NULL AND a.telegram_id IS NOT NULL) AS attending \
+             (e.id IS NOT NULL AND a.telegram_id IS NOT NULL) AS attending, \
+             CAST(COALESCE(ec.community_id, 0) AS INTEGER) AS community \
              FROM notifications n \
+             LEFT JOIN event_communities ec ON ec.event_id = n.event_id \
              LEFT JOIN events e ON e.id = n.event_id \
              LEFT JOIN event_dates d ON d.event_id = n.event_id \
              LEFT JOIN user_reminders r ON r.telegram_id = n.telegram_id \

@@ -1,15 +1,9 @@
 //! Users: their names, admin flags and reminder settings.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-use super::{counters, int};
-
-#[derive(Deserialize)]
-struct AdminFlag {
-    is_admin: i64,
-}
+use super::{counters, int, Number};
 
 /// Minutes before an event starts that a user's reminders come, or `None`
 /// for no reminders.
@@ -25,16 +19,6 @@ pub struct Stored {
     pub reminder: Reminder,
     /// Hidden from other non-admins' attendee lists.
     pub hidden: bool,
-}
-
-#[derive(Deserialize)]
-struct HiddenRow {
-    hidden: i64,
-}
-
-#[derive(Deserialize)]
-struct ReminderRow {
-    minutes: Option<i64>,
 }
 
 /// Records a login and returns what D1 holds of the user (one batch).
@@ -55,7 +39,7 @@ pub async fn upsert(
              VALUES (?1, ?2, ?3, 0, ?4) \
              ON CONFLICT (telegram_id) DO UPDATE SET name = excluded.name, \
              username = excluded.username, last_seen = excluded.last_seen \
-             RETURNING CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin",
+             RETURNING CAST(COALESCE(is_admin, 0) AS INTEGER) AS n",
         )
         .bind(&[
             int(telegram_id),
@@ -64,15 +48,13 @@ pub async fn upsert(
             int(now),
         ])?;
     let reminder = db
-        .prepare(
-            "SELECT CAST(minutes AS INTEGER) AS minutes FROM user_reminders WHERE telegram_id = ?1",
-        )
+        .prepare("SELECT CAST(minutes AS INTEGER) AS n FROM user_reminders WHERE telegram_id = ?1")
         .bind(&[int(telegram_id)])?;
     let profile = db
         .prepare(
             "INSERT INTO user_profiles (telegram_id, photo_url) VALUES (?1, ?2) \
              ON CONFLICT (telegram_id) DO UPDATE SET photo_url = excluded.photo_url \
-             RETURNING CAST(COALESCE(hidden, 0) AS INTEGER) AS hidden",
+             RETURNING CAST(COALESCE(hidden, 0) AS INTEGER) AS n",
         )
         .bind(&[int(telegram_id), JsValue::from_str(photo_url)])?;
     let results = db.batch(vec![upsert, reminder, profile]).await?;
@@ -80,17 +62,17 @@ pub async fn upsert(
         return Err("D1 batch returned an unexpected number of results".into());
     };
     let is_admin = upserted
-        .results::<AdminFlag>()?
+        .results::<Number>()?
         .first()
-        .is_some_and(|row| row.is_admin != 0);
-    let reminder = match reminder.results::<ReminderRow>()?.first() {
+        .is_some_and(|row| row.n.unwrap_or(0) != 0);
+    let reminder = match reminder.results::<Number>()?.first() {
         None => DEFAULT_REMINDER,
-        Some(row) => row.minutes.and_then(|m| u32::try_from(m).ok()),
+        Some(row) => row.n.and_then(|m| u32::try_from(m).ok()),
     };
     let hidden = profile
-        .results::<HiddenRow>()?
+        .results::<Number>()?
         .first()
-        .is_some_and(|row| row.hidden != 0);
+        .is_some_and(|row| row.n.unwrap_or(0) != 0);
     Ok(Stored {
         is_admin,
         reminder,
@@ -132,9 +114,11 @@ pub async fn set_hidden(db: &D1Database, telegram_id: i64, hidden: bool) -> Resu
 pub async fn admin_flag(db: &D1Database, telegram_id: i64) -> Result<bool> {
     counters::read(1);
     let row = db
-        .prepare("SELECT CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin FROM users WHERE telegram_id = ?1")
+        .prepare(
+            "SELECT CAST(COALESCE(is_admin, 0) AS INTEGER) AS n FROM users WHERE telegram_id = ?1",
+        )
         .bind(&[int(telegram_id)])?
-        .first::<AdminFlag>(None)
+        .first::<Number>(None)
         .await?;
-    Ok(row.is_some_and(|row| row.is_admin != 0))
+    Ok(row.is_some_and(|row| row.n.unwrap_or(0) != 0))
 }

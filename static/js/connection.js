@@ -13,12 +13,14 @@ export class Connection {
   /**
    * @param {object} o
    * @param {string} o.initData
+   * @param {string|null} [o.community] a group community's slug (null: the default one)
    * @param {(message: object) => void} o.onMessage every server message but connect/pong
    * @param {(state: string, detail?: object) => void} o.onState
    *   'connecting' | 'online' | 'waiting' (retry in detail.delay ms) | 'refused'
    */
-  constructor({ initData, onMessage, onState }) {
+  constructor({ initData, community = null, onMessage, onState }) {
     this.initData = initData;
+    this.community = community;
     this.onMessage = onMessage;
     this.onState = onState;
     this.attempt = 0;
@@ -46,6 +48,7 @@ export class Connection {
     const url = new URL('/ws', location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.hash = '';
+    url.search = this.community ? `?c=${encodeURIComponent(this.community)}` : '';
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.addEventListener('message', (e) => this.receive(socket, e.data));
@@ -85,8 +88,8 @@ export class Connection {
         this.onState('online');
         break;
       case 'disconnect':
-        this.refused = true;
-        this.onState('refused');
+        // Refused; the close that follows says whether for good.
+        this.disconnected = true;
         break;
     }
     this.onMessage(message);
@@ -99,12 +102,17 @@ export class Connection {
     clearTimeout(this.pongTimer);
     // 1008 is a policy close: too many messages (stop), or a login that did
     // not arrive in time (a slow network: try again).
+    // 1013: Telegram could not say whether the user is in the group; that
+    // passes. 4001 (a bad login) and 4003 (not a member, the group's
+    // community closed) do not.
     const policy = event.code === 1008 && event.reason !== 'login timeout';
-    if (this.refused || event.code === 4001 || policy) {
+    const retry = event.code === 1013;
+    if (this.refused || event.code === 4001 || event.code === 4003 || policy || (this.disconnected && !retry)) {
       this.refused = true;
-      this.onState('refused');
+      this.onState('refused', { code: event.code, reason: event.reason });
       return;
     }
+    this.disconnected = false;
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.attempt);
     const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
     this.attempt += 1;

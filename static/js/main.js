@@ -15,7 +15,7 @@ import { Notice } from './notice.js';
 import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
-  applyThemeFromFragment, canShare, confirmAction, initData, openLink, shareEvent, whenTelegramLoads,
+  applyThemeFromFragment, canShare, communitySlug, confirmAction, initData, openLink, shareEvent, whenTelegramLoads,
 } from './telegram.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,7 +29,7 @@ let lastAction = null;
 /** The user's calendar feed, from `welcome`. */
 let calendarUrl = null;
 
-const connection = new Connection({ initData: initData(), onMessage, onState });
+const connection = new Connection({ initData: initData(), community: communitySlug(), onMessage, onState });
 const send = (message) => connection.send(message);
 const notice = new Notice($('notice'));
 const form = new EventForm(send);
@@ -101,6 +101,11 @@ function onMessage(message) {
   switch (message.type) {
     case 'welcome':
       $('greeting').textContent = `Hi, ${message.name}`;
+      // A group's community shows the group's name; the default looks as before.
+      if (message.community?.title) {
+        $('title').textContent = message.community.title;
+        document.title = `${message.community.title} · Mini Events`;
+      }
       setAdmin(message.is_admin);
       calendarUrl = message.calendar ?? null;
       list.setCalendar(Boolean(calendarUrl));

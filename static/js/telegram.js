@@ -31,6 +31,24 @@ export function initData() {
   return webApp()?.initData || fragment.get('tgWebAppData') || '';
 }
 
+const SLUG = /^[A-Za-z0-9]{8,16}$/;
+
+/**
+ * The group community the app was opened for: `startapp=c<slug>` (or
+ * `c<slug>_<event>`) from a t.me link, or `?c=<slug>` on the page's URL
+ * (the bot's buttons in private chats); null for the default community.
+ */
+export function communitySlug() {
+  const start = webApp()?.initDataUnsafe?.start_param
+    || fragment.get('tgWebAppStartParam')
+    || new URLSearchParams(initData()).get('start_param')
+    || '';
+  const linked = /^c([A-Za-z0-9]{8,16})(?:_\d+)?$/.exec(start);
+  if (linked) return linked[1];
+  const slug = new URLSearchParams(location.search).get('c');
+  return slug && SLUG.test(slug) ? slug : null;
+}
+
 /**
  * Tells Telegram the page is ready and may fill the screen. Runs now, or
  * when the (async) script finishes loading.
