@@ -8,7 +8,7 @@
 //!   cargo run --release -p mini-events-bench -- fanout-direct 5000 [seconds]
 //!   cargo run --release -p mini-events-bench -- login 2000
 //!   cargo run --release -p mini-events-bench -- storm 1000 20 5 10
-//!   cargo run --release -p mini-events-bench -- communities 20 100
+//!   cargo run --release -p mini-events-bench -- communities 20 100 [seconds [interval_ms]]
 
 mod client;
 mod communities;
@@ -60,7 +60,7 @@ async fn main() {
                 arg(1, 20) as usize,
                 arg(2, 100) as usize,
                 Duration::from_secs(arg(3, 20)),
-                INTERVAL,
+                Duration::from_millis(arg(4, INTERVAL.as_millis() as u64)),
             )
             .await
         }
@@ -70,7 +70,7 @@ async fn main() {
         }
         _ => Err(
             "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size \
-             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds]"
+             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds [interval_ms]]"
                 .into(),
         ),
     };
