@@ -259,15 +259,16 @@ const DEMO_COMMUNITY = { slug: 'DemoHikers01', chat: -1_009_999_000_001, title: 
 async function demoCommunity(options) {
   const { slug, chat, title } = DEMO_COMMUNITY;
   const [known] = await sql(options, `SELECT COUNT(*) AS n FROM communities WHERE slug = '${slug}';`);
-  if (known?.n > 0) return;
   const now = Math.floor(Date.now() / 1000);
   const members = [10001, 10002, DEMO_PEOPLE_FROM + 9000, DEMO_PEOPLE_FROM + 9001];
-  await sql(options, `INSERT INTO communities (slug, chat_id, title, timezone, created_at)
+  if (!(known?.n > 0)) {
+    await sql(options, `INSERT INTO communities (slug, chat_id, title, timezone, created_at)
       VALUES ('${slug}', ${chat}, '${title}', 'Europe/Berlin', ${now});
     INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at)
       SELECT id, m.column1, 1, m.column1 = 10001, ${now} FROM communities,
       (VALUES ${members.map((m) => `(${m})`).join(', ')}) AS m WHERE slug = '${slug}';
     INSERT INTO community_admin_checks (community_id, checked_at) SELECT id, ${now} FROM communities WHERE slug = '${slug}';`);
+  }
   const dayIn = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
   const hikes = [
     { title: 'Ridge hike', description: 'Twelve kilometres, two viewpoints. Bring water.', start: '09:00', duration: '5', date: dayIn(3), location: 'Trailhead car park', capacity: '8' },
@@ -275,6 +276,7 @@ async function demoCommunity(options) {
   ];
   const inCommunity = { ...options, community: slug };
   await withWorker(inCommunity, async (client, login) => {
+    if (login.events.length > 0) return;
     const created = await createEvents(client, login, hikes);
     const { token } = await operator(options);
     for (const [n, name] of ['Jonas Weber', 'Aylin Demir'].entries()) {
@@ -366,7 +368,6 @@ const commands = {
   },
 
   async demo(options) {
-    await demoCommunity(options);
     await withWorker(options, async (client, login) => {
       if (login.events.length > 0) {
         console.log(`There are ${login.events.length} events already; no demo events added.`);
@@ -404,6 +405,8 @@ const commands = {
       }
       console.log(`Added ${created.length} demo events, with ${joined} demo people going or waiting.`);
     });
+    // After the login above showed we are an admin of that Worker.
+    await demoCommunity(options);
   },
 };
 

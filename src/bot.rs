@@ -144,7 +144,13 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                 .await?;
             }
         }
-        BotRequest::Migrated { from, to } => store::communities::migrate(&db, from, to).await?,
+        BotRequest::Migrated { from, to } => {
+            store::communities::migrate(&db, from, to).await?;
+            // The hub asks Telegram about the group by its id: the new one now.
+            if let Some(community) = store::communities::by_chat(&db, to).await? {
+                changed(env, &community.slug).await;
+            }
+        }
         BotRequest::SetTimezone {
             chat_id,
             title,

@@ -93,13 +93,16 @@ test('/start in a private chat answers with a web_app button, and /start 3 opens
   assert.equal(events.reply_markup.inline_keyboard[0][0].web_app.url, `${PUBLIC_URL}/`);
 });
 
-test('/start in a group answers with a t.me link to the Mini App', async () => {
+test("/start in a group answers with a t.me link to the group's own community", async () => {
   const group = { chatType: 'supergroup', chatId: -100123 };
   const plain = await callFor(message(`/start@${FAKE_BOT_USERNAME}`, group), 'sendMessage');
   assert.equal(plain.chat_id, -100123);
-  assert.deepEqual(plain.reply_markup, { inline_keyboard: [[{ text: 'Open events', url: `https://t.me/${FAKE_BOT_USERNAME}/${APP}` }]] });
+  const [[button]] = plain.reply_markup.inline_keyboard;
+  assert.equal(button.text, 'Open events');
+  const link = new RegExp(`^https://t\\.me/${FAKE_BOT_USERNAME}/${APP}\\?startapp=c([A-Za-z0-9]{8,16})$`).exec(button.url);
+  assert.ok(link, button.url);
   const deep = await callFor(message('/start 3', group), 'sendMessage');
-  assert.equal(deep.reply_markup.inline_keyboard[0][0].url, `https://t.me/${FAKE_BOT_USERNAME}/${APP}?startapp=3`);
+  assert.equal(deep.reply_markup.inline_keyboard[0][0].url, `https://t.me/${FAKE_BOT_USERNAME}/${APP}?startapp=c${link[1]}_3`);
 
   fake.reset();
   assert.equal((await post(message('/start@SomeOtherBot', group))).status, 200);

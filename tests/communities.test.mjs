@@ -273,3 +273,17 @@ test('removing the bot closes the community (4003, data kept); adding it back re
   assert.ok(again.login.events.some((e) => e.title === 'A game night'), 'reopened with its events');
   again.close();
 });
+
+test('a group that becomes a supergroup keeps its community', async () => {
+  const SUPER_B = -1_001_000_000_222;
+  await post({ message: { message_id: 1, date: 0, chat: { id: GROUP_B, type: 'group', title: 'Group B' }, migrate_to_chat_id: SUPER_B } });
+  const [row] = await d1(state, `SELECT chat_id FROM communities WHERE slug = '${slugs.b}'`);
+  assert.equal(row.chat_id, SUPER_B);
+  // Membership is asked of the new group now.
+  const newcomer = user({ first: 'Nia' });
+  fake.setMember(SUPER_B, newcomer.id, 'member');
+  const nia = await enter(newcomer, slugs.b);
+  assert.equal(nia.login.welcome.community.slug, slugs.b);
+  assert.ok(nia.login.events.some((e) => e.title === 'B game night'), "B's events, not a new community's");
+  nia.close();
+});
