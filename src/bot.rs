@@ -142,6 +142,11 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                     now,
                 )
                 .await?;
+                if !member {
+                    // Someone who left the group hears nothing more of it.
+                    let path = format!("{}?user={user}", crate::hub::MEMBER_LEFT_PATH);
+                    tell(env, &community.slug, &path).await;
+                }
             }
         }
         BotRequest::Migrated { from, to } => {
@@ -260,7 +265,12 @@ async fn community_of(
 /// Tells a community's hub that its row changed (closed, reopened, a new
 /// zone). The hub may be asleep; this wakes it only to read the row.
 async fn changed(env: &Env, slug: &str) {
-    let url = format!("https://hub{}", crate::hub::COMMUNITY_CHANGED_PATH);
+    tell(env, slug, crate::hub::COMMUNITY_CHANGED_PATH).await;
+}
+
+/// Sends a community's hub one of the Worker's own requests (`path`).
+async fn tell(env: &Env, slug: &str, path: &str) {
+    let url = format!("https://hub{path}");
     let told = async {
         let namespace = env.durable_object(crate::HUB_BINDING)?;
         let hub = namespace
@@ -269,7 +279,7 @@ async fn changed(env: &Env, slug: &str) {
         hub.fetch_with_str(&url).await.map(|_| ())
     };
     if let Err(error) = told.await {
-        console_error!("telling a hub its community changed failed: {error}");
+        console_error!("telling a community's hub failed: {error}");
     }
 }
 

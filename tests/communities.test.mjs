@@ -287,3 +287,18 @@ test('a group that becomes a supergroup keeps its community', async () => {
   assert.ok(nia.login.events.some((e) => e.title === 'B game night'), "B's events, not a new community's");
   nia.close();
 });
+
+test('someone who leaves the group is closed out of its community at once', async () => {
+  const bob = await enter(people.bob, slugs.a);
+  fake.setMember(GROUP_A, people.bob.id, 'left');
+  await post({
+    chat_member: {
+      chat: group(GROUP_A, 'Group A'), from: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, date: 0,
+      old_chat_member: { user: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, status: 'member' },
+      new_chat_member: { user: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, status: 'left' },
+    },
+  });
+  assert.deepEqual(await bob.closed, { code: 4003, reason: 'not a member' });
+  const again = await enter(people.bob, slugs.a);
+  assert.deepEqual(again.refused, { code: 4003, reason: 'not a member' });
+});

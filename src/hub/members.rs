@@ -76,6 +76,16 @@ impl EventHub {
         }
     }
 
+    /// Closes every socket of `user`, who left the group.
+    pub(super) fn close_user(&self, user: i64) {
+        for ws in self.state.get_websockets() {
+            let session = super::sockets::attached_session(&ws);
+            if session.user.as_ref().is_some_and(|u| u.id == user) {
+                self.shut(&ws, session, COMMUNITY_REFUSED, "not a member");
+            }
+        }
+    }
+
     pub(super) fn community(&self) -> Option<Community> {
         self.community.borrow().clone()
     }

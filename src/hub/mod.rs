@@ -128,6 +128,16 @@ impl DurableObject for EventHub {
             self.reload_community().await;
             return Response::ok("");
         }
+        if req.path() == MEMBER_LEFT_PATH {
+            let url = req.inner().url();
+            let user = url
+                .split_once("user=")
+                .and_then(|(_, id)| id.parse::<i64>().ok());
+            if let Some(user) = user {
+                self.close_user(user);
+            }
+            return Response::ok("");
+        }
         let community = req
             .headers()
             .get(COMMUNITY_HEADER)?
@@ -331,6 +341,8 @@ const POLICY_VIOLATION: u16 = 1008;
 pub const COUNTERS_PATH: &str = "/__counters";
 /// What the Worker asks a community's hub when its row changed.
 pub const COMMUNITY_CHANGED_PATH: &str = "/__community-changed";
+/// What the Worker asks a community's hub when a user left the group.
+pub const MEMBER_LEFT_PATH: &str = "/__member-left";
 /// The header in which the Worker tells a hub its community's id.
 pub const COMMUNITY_HEADER: &str = "X-Mini-Events-Community";
 
