@@ -1,8 +1,9 @@
 //! Mini Events: a Telegram Mini App for community events on a Cloudflare
 //! Worker.
 //!
-//! The request path reads top to bottom: this router sends `/ws` to the
-//! Durable Object in [`hub`], which routes each client frame
+//! The request path reads top to bottom: this router sends `/ws` (or
+//! `/ws?c=<slug>`, a group's community) to its Durable Object in [`hub`],
+//! which routes each client frame
 //! (`hub/dispatch.rs`) to its handler; handlers apply the rules of
 //! [`catalog`] and write through [`store`] (D1).
 //!
@@ -15,9 +16,10 @@
 //! | [`catalog`], [`validate`] | the events and attendance in memory and their rules; the rules for admins' event fields |
 //! | [`seats`] | capacity, the going list and the waitlist, guests (pure) |
 //! | [`calendar`], [`feeds`] | days, zones, series, feed tokens and RFC 5545 (pure); the `/calendar/` endpoints |
-//! | [`hub`] | the Durable Object: sockets (`sockets.rs`), routing (`dispatch.rs`), who is admin (`admins.rs`), users seen (`users.rs`), the login timeout (`deadline.rs`), rendered messages (`views.rs`), one file per kind of message |
+//! | [`communities`] | every Telegram group its own community: slugs, start parameters, member statuses (pure) |
+//! | [`hub`] | the Durable Object, one per community: sockets (`sockets.rs`), routing (`dispatch.rs`), who is admin (`admins.rs`), who may enter a group's community (`members.rs`), users seen (`users.rs`), the login timeout (`deadline.rs`), rendered messages (`views.rs`), one file per kind of message |
 //! | [`media`] | pictures: what is accepted, keys, absolute URLs; R2 and `/media/<key>` in `media/bucket.rs` |
-//! | [`store`] | every SQL statement: events, users, the bot's outbox |
+//! | [`store`] | every SQL statement: events, users, communities, the bot's outbox |
 //! | [`bot`], [`telegram`], [`bot_api`] | the webhook; what the bot answers (pure); the Bot API client |
 //! | [`notify`], [`reminders`], [`notices`], [`clock`] | the cron and the bot's outbox; when reminders are due and what they say; what notices of changes say; local time through `Intl` |
 //! | [`config`], [`limits`], [`error`], [`session`] | settings; limits; the errors a client can get; a socket's session |

@@ -1,5 +1,7 @@
-//! The Durable Object `EventHub`: one per app, holding every live socket and
-//! the in-memory catalog.
+//! The Durable Object `EventHub`: one per community (the default one, and
+//! one per Telegram group, named `c:<slug>`), holding its live sockets and
+//! its in-memory catalog. The Worker tells it which community it serves
+//! (`COMMUNITY_HEADER`); `members.rs` decides who may enter a group's.
 //!
 //! Sockets are accepted with the Hibernation API, so the object may be
 //! evicted while sockets stay open. Whatever must survive that lives in each
@@ -14,10 +16,11 @@
 //! whose turn) and [`turns`] keeps the order; [`sockets`] holds one record
 //! per socket; [`views`] the rendered `event` messages and [`merge`] the
 //! windows that merge a storm of changes into few broadcasts; [`users`] the
-//! users seen at login; [`admins`] who is an admin; [`deadline`] the login
-//! timeout; [`commit`] groups the attendance writes of a storm into few D1
-//! transactions. One file per kind of message applies it: [`login`],
-//! [`attendance`], [`events`], [`settings`].
+//! users seen at login; [`admins`] who is an admin; [`members`] who may
+//! enter a group's community and who is its admin; [`deadline`] the login
+//! timeout; [`commit`] groups the seat changes of a storm into few D1
+//! transactions, one batch at a time. One file per kind of message applies
+//! it: [`login`], [`attendance`], [`events`], [`settings`], [`people`].
 
 mod admins;
 mod attendance;
