@@ -1,14 +1,13 @@
 //! The bot's webhook, `POST /telegram/webhook`. What to answer is decided in
 //! `telegram.rs`; the answers go out through `bot_api.rs`.
 
-use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
 
 use crate::bot_api::BotApi;
 use crate::calendar::Zone;
 use crate::catalog::Event;
-use crate::clock::{self, IntlZone};
+use crate::clock::{self, IntlZone, Zones};
 use crate::communities::{self, Community};
 use crate::config::Config;
 use crate::store;
@@ -110,8 +109,8 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             present,
         } => {
             if present {
+                // Made or reopened (and its hub told) if need be.
                 let community = community_of(env, &db, config, chat_id, &title, now).await?;
-                changed(env, &community.slug).await;
                 let link = links.community_link(&community.slug, None);
                 api.call(
                     "sendMessage",
@@ -138,7 +137,6 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                     user,
                     member,
                     Some(admin),
-                    false,
                     now,
                 )
                 .await?;
@@ -189,21 +187,18 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
                 }
                 InlineSearch::Upcoming => store::events::all_events(&db).await?,
             };
-            let default_zone = IntlZone::or_utc(&config.timezone);
-            let zones: Vec<(i64, &str, IntlZone)> = entered
-                .iter()
-                .map(|c| (c.id, c.slug.as_str(), IntlZone::or_utc(&c.timezone)))
-                .collect();
+            let zones = Zones::new(
+                &config.timezone,
+                entered.iter().map(|c| (c.id, c.timezone.as_str())),
+            );
             let mut shown: Vec<(i64, telegram::Shown)> = events
                 .iter()
                 .filter_map(|e| {
-                    let (zone, slug) = match e.community {
-                        communities::DEFAULT => (&default_zone, None),
-                        id => {
-                            let (_, slug, zone) = zones.iter().find(|(c, _, _)| *c == id)?;
-                            (zone, Some(*slug))
-                        }
+                    let slug = match e.community {
+                        communities::DEFAULT => None,
+                        id => Some(entered.iter().find(|c| c.id == id)?.slug.as_str()),
                     };
+                    let zone = zones.of(e.community);
                     // By next occurrence; one-offs that are over are not offered.
                     if e.schedule().is_over(zone, now) {
                         return None;
@@ -294,13 +289,11 @@ async fn set_timezone(
     anonymous: bool,
     zone: &str,
 ) -> Result<String> {
-    let allowed = anonymous || {
-        let body = json!({"chat_id": community.chat_id, "user_id": from});
-        match api.fetch("getChatMember", &body).await {
-            Ok(Ok(member)) => communities::is_admin_status(member["status"].as_str().unwrap_or("")),
-            _ => false,
-        }
-    };
+    let allowed = anonymous
+        || api
+            .chat_member(community.chat_id, from)
+            .await
+            .is_some_and(|(_, admin)| admin);
     if !allowed {
         return Ok("Only the group's admins can set its time zone.".into());
     }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use worker::{console_error, Fetch, Headers, Method, Request, RequestInit};
 
+use crate::communities;
 use crate::config::Config;
 
 /// What the Bot API said to a call.
@@ -132,6 +133,54 @@ impl BotApi {
         let mut response = Fetch::Request(request).send().await?;
         let text = response.text().await.unwrap_or_default();
         Ok((response.status_code(), text))
+    }
+}
+
+impl BotApi {
+    /// What `getChatMember` says of `user` in group `chat`: (member,
+    /// admin), or `None` when Telegram did not answer.
+    pub async fn chat_member(&self, chat: i64, user: i64) -> Option<(bool, bool)> {
+        let body = json!({"chat_id": chat, "user_id": user});
+        match self.fetch("getChatMember", &body).await {
+            Ok(Ok(member)) => {
+                let status = member["status"].as_str().unwrap_or("");
+                let is_member = member["is_member"].as_bool();
+                Some((
+                    communities::is_member(status, is_member),
+                    communities::is_admin_status(status),
+                ))
+            }
+            Ok(Err(reply)) => {
+                console_error!("getChatMember refused: {reply:?}");
+                None
+            }
+            Err(error) => {
+                console_error!("getChatMember failed: {error}");
+                None
+            }
+        }
+    }
+
+    /// The ids of group `chat`'s creator and administrators (bots left
+    /// out), or `None` when Telegram did not answer.
+    pub async fn chat_admins(&self, chat: i64) -> Option<Vec<i64>> {
+        match self
+            .fetch("getChatAdministrators", &json!({"chat_id": chat}))
+            .await
+        {
+            Ok(Ok(Value::Array(admins))) => Some(
+                admins
+                    .iter()
+                    .filter(|a| a["user"]["is_bot"].as_bool() != Some(true))
+                    .filter_map(|a| a["user"]["id"].as_i64())
+                    .collect(),
+            ),
+            Ok(_) => None,
+            Err(error) => {
+                console_error!("getChatAdministrators failed: {error}");
+                None
+            }
+        }
     }
 }
 

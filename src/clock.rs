@@ -141,3 +141,37 @@ impl Zone for IntlZone {
         Some(offset)
     }
 }
+
+/// The zone of each community's events: the default community's
+/// (`TIMEZONE`) and the groups' (each set with `/timezone`), by id.
+pub struct Zones {
+    default: IntlZone,
+    groups: Vec<(i64, IntlZone)>,
+}
+
+impl Zones {
+    pub fn new<'a>(default: &str, groups: impl IntoIterator<Item = (i64, &'a str)>) -> Zones {
+        Zones {
+            default: IntlZone::or_utc(default),
+            groups: groups
+                .into_iter()
+                .map(|(id, name)| (id, IntlZone::or_utc(name)))
+                .collect(),
+        }
+    }
+
+    /// The zone of community `id` (the default one's for an id it does
+    /// not know).
+    pub fn of(&self, id: i64) -> &IntlZone {
+        self.groups
+            .iter()
+            .find(|(group, _)| *group == id)
+            .map_or(&self.default, |(_, zone)| zone)
+    }
+
+    /// Every community with its zone, the default one first.
+    pub fn all(&self) -> impl Iterator<Item = (i64, &IntlZone)> {
+        std::iter::once((crate::communities::DEFAULT, &self.default))
+            .chain(self.groups.iter().map(|(id, zone)| (*id, zone)))
+    }
+}

@@ -7,8 +7,8 @@ use worker::{Env, Response, Result};
 
 use crate::calendar::{feed, ics};
 use crate::catalog::Event;
-use crate::clock::{self, IntlZone};
-use crate::communities;
+use crate::clock::{self, Zones};
+use crate::communities::{self, Community};
 use crate::config::Config;
 use crate::store;
 use crate::telegram::Links;
@@ -72,21 +72,17 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             }
         }
     }
-    let mut zones: Vec<(i64, IntlZone)> =
-        vec![(communities::DEFAULT, IntlZone::or_utc(&config.timezone))];
+    let mut groups = Vec::new();
     for event in &events {
-        if !zones.iter().any(|(id, _)| *id == event.community) {
-            let row = store::communities::by_id(&db, event.community).await?;
-            let name = row.map_or(config.timezone.clone(), |c| c.timezone);
-            zones.push((event.community, IntlZone::or_utc(&name)));
+        let id = event.community;
+        if id != communities::DEFAULT && !groups.iter().any(|c: &Community| c.id == id) {
+            groups.extend(store::communities::by_id(&db, id).await?);
         }
     }
-    let zone_of = |community: i64| {
-        zones
-            .iter()
-            .find(|(id, _)| *id == community)
-            .map_or(&zones[0].1, |(_, zone)| zone)
-    };
+    let zones = Zones::new(
+        &config.timezone,
+        groups.iter().map(|c| (c.id, c.timezone.as_str())),
+    );
     let base = config
         .public_url
         .clone()
@@ -104,7 +100,7 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             description: &event.description,
             location: &event.location,
             schedule: event.schedule(),
-            zone: zone_of(event.community),
+            zone: zones.of(event.community),
             url: links.mini_app_link(Some(event.id)),
         })
         .collect();

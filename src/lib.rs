@@ -150,7 +150,7 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// The raw value of `key` in `url`'s query (no percent-decoding: what we
 /// read this way is plain `[A-Za-z0-9]` when valid). The `url` crate would
 /// bring its Unicode tables into the WASM for this.
-fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
+pub(crate) fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
     query

@@ -18,8 +18,7 @@ use worker::{console_error, console_log, Delay, Env, Result};
 
 use crate::bot_api::{ApiReply, BotApi};
 use crate::calendar::{Day, Repeat, Schedule};
-use crate::clock::{self, IntlZone};
-use crate::communities::DEFAULT;
+use crate::clock::{self, IntlZone, Zones};
 use crate::config::Config;
 use crate::reminders;
 use crate::store;
@@ -135,22 +134,17 @@ async fn send_due(env: &Env) -> Result<()> {
 
     // Each community's events in its own zone (the default one's in
     // TIMEZONE).
-    let mut zones: Vec<(i64, IntlZone)> = vec![(DEFAULT, IntlZone::or_utc(&config.timezone))];
-    for community in store::communities::all(&db).await? {
-        zones.push((community.id, IntlZone::or_utc(&community.timezone)));
-    }
-    let zone_of = |community: i64| {
-        zones
-            .iter()
-            .find(|(id, _)| *id == community)
-            .map_or(&zones[0].1, |(_, zone)| zone)
-    };
+    let groups = store::communities::all(&db).await?;
+    let zones = Zones::new(
+        &config.timezone,
+        groups.iter().map(|c| (c.id, c.timezone.as_str())),
+    );
     let all = store::events::all_events(&db).await?;
     let mut due = Vec::new();
-    for (community, zone) in &zones {
+    for (community, zone) in zones.all() {
         let events: Vec<(i64, Schedule)> = all
             .iter()
-            .filter(|e| e.community == *community)
+            .filter(|e| e.community == community)
             .map(|event| (event.id, event.schedule()))
             .collect();
         due.extend(reminders::due(&events, zone, now));
@@ -172,7 +166,7 @@ async fn send_due(env: &Env) -> Result<()> {
                 skipped += 1;
                 continue;
             }
-            let Some(text) = message(row, zone_of(row.community)) else {
+            let Some(text) = message(row, zones.of(row.community)) else {
                 outbox::mark(&db, row, Status::Off, now).await?;
                 skipped += 1;
                 continue;

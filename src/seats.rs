@@ -175,7 +175,7 @@ impl Seats {
         let at = list.iter().position(|p| p.user == user)?;
         let party = list.remove(at);
         if going {
-            self.taken -= party.seats();
+            self.taken = self.taken.saturating_sub(party.seats());
         }
         Some((party, going))
     }
@@ -239,7 +239,7 @@ impl Seats {
         };
         if let Some(party) = list.iter_mut().find(|p| p.user == user) {
             if going {
-                self.taken = self.taken - party.seats() + 1 + u64::from(guests);
+                self.taken = self.taken.saturating_sub(party.seats()) + 1 + u64::from(guests);
             }
             party.guests = guests;
         }

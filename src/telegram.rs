@@ -97,13 +97,14 @@ pub struct Links {
 impl Links {
     /// `https://t.me/<bot>/<app>` (with `?startapp=<id>`), when both names are set.
     pub fn mini_app_link(&self, event: Option<i64>) -> Option<String> {
-        let bot = self.bot_username.as_deref()?;
-        let app = self.app_short_name.as_deref()?;
-        let mut link = format!("https://t.me/{bot}/{app}");
-        if let Some(id) = event {
-            link.push_str(&format!("?startapp={id}"));
+        match event {
+            Some(id) => self.mini_app_start(&id.to_string()),
+            None => {
+                let bot = self.bot_username.as_deref()?;
+                let app = self.app_short_name.as_deref()?;
+                Some(format!("https://t.me/{bot}/{app}"))
+            }
         }
-        Some(link)
     }
 
     /// `https://t.me/<bot>/<app>?startapp=<start>`, when both names are set.
@@ -224,12 +225,11 @@ impl Update {
             if !update.chat.is_group() {
                 return Request::Ignore;
             }
-            let status = update.new_chat_member.status.as_str();
+            let bot = update.new_chat_member;
             return Request::BotInGroup {
                 chat_id: update.chat.id,
                 title: update.chat.title.unwrap_or_default(),
-                present: matches!(status, "member" | "administrator" | "creator")
-                    || (status == "restricted" && update.new_chat_member.is_member == Some(true)),
+                present: crate::communities::is_member(&bot.status, bot.is_member),
             };
         }
         if let Some(update) = self.chat_member {

@@ -68,6 +68,14 @@ const botStatus = (chat, status) => ({
     new_chat_member: { user: { id: 424242, is_bot: true, first_name: 'Bot' }, status },
   },
 });
+/** Someone's status in a group changed (what Telegram sends bots that are group admins). */
+const memberStatus = (chat, who, from, oldStatus, newStatus) => ({
+  chat_member: {
+    chat, from: { id: from, is_bot: false, first_name: 'Someone' }, date: 0,
+    old_chat_member: { user: { id: who, is_bot: false, first_name: 'Member' }, status: oldStatus },
+    new_chat_member: { user: { id: who, is_bot: false, first_name: 'Member' }, status: newStatus },
+  },
+});
 const say = (chat, from, text) => ({
   message: { message_id: updateId, date: 0, text, chat, from: { id: from, is_bot: false, first_name: 'Someone' } },
 });
@@ -169,24 +177,12 @@ test('a demoted group admin loses admin rights at once on a chat_member update',
   const alice = await enter(people.alice, slugs.a);
   assert.equal(alice.login.welcome.is_admin, true);
   fake.setMember(GROUP_A, people.alice.id, 'member');
-  await post({
-    chat_member: {
-      chat: group(GROUP_A, 'Group A'), from: { id: people.carol.id, is_bot: false, first_name: 'C' }, date: 0,
-      old_chat_member: { user: { id: people.alice.id, is_bot: false, first_name: 'Alice' }, status: 'creator' },
-      new_chat_member: { user: { id: people.alice.id, is_bot: false, first_name: 'Alice' }, status: 'member' },
-    },
-  });
+  await post(memberStatus(group(GROUP_A, 'Group A'), people.alice.id, people.carol.id, 'creator', 'member'));
   await new Promise((r) => setTimeout(r, 300));
   const refused = await alice.error({ type: 'create-event', title: 'After demotion', start: '10:00', duration: 1 });
   assert.equal(refused.code, 'forbidden');
   fake.setMember(GROUP_A, people.alice.id, 'creator');
-  await post({
-    chat_member: {
-      chat: group(GROUP_A, 'Group A'), from: { id: people.alice.id, is_bot: false, first_name: 'A' }, date: 0,
-      old_chat_member: { user: { id: people.alice.id, is_bot: false, first_name: 'Alice' }, status: 'member' },
-      new_chat_member: { user: { id: people.alice.id, is_bot: false, first_name: 'Alice' }, status: 'creator' },
-    },
-  });
+  await post(memberStatus(group(GROUP_A, 'Group A'), people.alice.id, people.alice.id, 'member', 'creator'));
   alice.close();
 });
 
@@ -207,20 +203,17 @@ test('inline search finds only events of communities the user entered', async ()
   carol.send({ type: 'create-event', title: 'B game night', start: '20:00', duration: 2 });
   await carol.nextWhere((m) => m.type === 'event');
   carol.close();
-  const search = async (who) => {
+  const search = async (who, query = 'game night') => {
     fake.reset();
-    await post({ inline_query: { id: `q${updateId}`, from: { id: who.id, is_bot: false, first_name: 'X' }, query: 'game night', offset: '' } });
+    await post({ inline_query: { id: `q${updateId}`, from: { id: who.id, is_bot: false, first_name: 'X' }, query, offset: '' } });
     const [call] = await fake.waitFor((c) => c.method === 'answerInlineQuery');
-    return call.body.results.map((r) => r.title);
+    return call.body.results;
   };
-  assert.deepEqual(await search(people.bob), ['A game night']);
-  assert.deepEqual((await search(people.alice)).sort(), ['A game night', 'B game night']);
-  assert.deepEqual(await search(people.dave), []);
-  const [shared] = (await (async () => {
-    fake.reset();
-    await post({ inline_query: { id: `q${updateId}`, from: { id: people.bob.id, is_bot: false, first_name: 'B' }, query: 'game', offset: '' } });
-    return (await fake.waitFor((c) => c.method === 'answerInlineQuery'))[0].body.results;
-  })());
+  const titles = async (who) => (await search(who)).map((r) => r.title);
+  assert.deepEqual(await titles(people.bob), ['A game night']);
+  assert.deepEqual((await titles(people.alice)).sort(), ['A game night', 'B game night']);
+  assert.deepEqual(await titles(people.dave), []);
+  const [shared] = await search(people.bob, 'game');
   assert.match(shared.reply_markup.inline_keyboard[0][0].url, new RegExp(`startapp=c${slugs.a}_\\d+$`));
 });
 
@@ -291,13 +284,7 @@ test('a group that becomes a supergroup keeps its community', async () => {
 test('someone who leaves the group is closed out of its community at once', async () => {
   const bob = await enter(people.bob, slugs.a);
   fake.setMember(GROUP_A, people.bob.id, 'left');
-  await post({
-    chat_member: {
-      chat: group(GROUP_A, 'Group A'), from: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, date: 0,
-      old_chat_member: { user: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, status: 'member' },
-      new_chat_member: { user: { id: people.bob.id, is_bot: false, first_name: 'Bob' }, status: 'left' },
-    },
-  });
+  await post(memberStatus(group(GROUP_A, 'Group A'), people.bob.id, people.bob.id, 'member', 'left'));
   assert.deepEqual(await bob.closed, { code: 4003, reason: 'not a member' });
   const again = await enter(people.bob, slugs.a);
   assert.deepEqual(again.refused, { code: 4003, reason: 'not a member' });

@@ -36,7 +36,10 @@ impl EventHub {
         }
         // A community's admins are its group's, as Telegram says now.
         if let Some(community) = self.community() {
-            if self.is_group_admin(&community, user.id, self.now()).await? {
+            if self
+                .is_group_admin(&community, user.id, self.now(), None)
+                .await?
+            {
                 return Ok(());
             }
         }

@@ -53,13 +53,11 @@ impl EventHub {
         if attend.is_some() {
             self.remember_profile(user);
         }
-        let changed = self
-            .commits
+        self.commits
             .write(change, |changes| self.commit_seats(changes))
             .await
-            .unwrap_or(Err(ClientError::Internal))?;
-        let _ = changed;
-        Ok(())
+            .unwrap_or(Err(ClientError::Internal))
+            .map(|_| ())
     }
 
     /// Puts `user`'s name and picture beside their seat, for the faces on

@@ -68,9 +68,10 @@ impl EventHub {
             if community.closed {
                 return self.refuse_with(ws, session, COMMUNITY_REFUSED, "community closed");
             }
+            let mut known = None;
             if !self.config.is_listed_admin(init.user.id) {
                 match self.membership(community, init.user.id, now).await? {
-                    Entry::Member => {}
+                    Entry::Member { admin } => known = Some(admin),
                     Entry::NotMember => {
                         return self.refuse_with(ws, session, COMMUNITY_REFUSED, "not a member");
                     }
@@ -79,8 +80,9 @@ impl EventHub {
                     }
                 }
             }
-            group_admin = self.is_group_admin(community, init.user.id, now).await?;
-            self.record_entry(community, init.user.id, now).await;
+            group_admin = self
+                .is_group_admin(community, init.user.id, now, known)
+                .await?;
         }
         let stored = self
             .users

@@ -7,9 +7,6 @@
 
 use std::rc::Rc;
 
-use serde_json::{json, Value};
-use worker::console_error;
-
 use super::{internal, EventHub};
 use crate::bot_api::BotApi;
 use crate::calendar::Zone;
@@ -24,7 +21,10 @@ const NOT_MEMBER_CACHE_SECONDS: i64 = 60;
 /// Whether a user may enter the community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Entry {
-    Member,
+    /// `admin`: whether the same answer says they are a group admin.
+    Member {
+        admin: bool,
+    },
     NotMember,
     /// Telegram could not say, and nothing was known before.
     Unknown,
@@ -92,7 +92,9 @@ impl EventHub {
 
     /// Whether `user` may enter `community` at `now`: the cached answer
     /// while fresh, else Telegram's (stored); when Telegram cannot answer,
-    /// a member known before still enters, anyone else must try again.
+    /// a member known before still enters, anyone else must try again. A
+    /// member's first entry is recorded (for the bot's `/start`) without
+    /// making the cached answer any younger.
     pub(super) async fn membership(
         &self,
         community: &Community,
@@ -110,77 +112,53 @@ impl EventHub {
                 _ => age < self.config.member_cache_seconds,
             }
         });
-        if let Some(known) = fresh {
-            return Ok(if known.member != 0 {
-                Entry::Member
-            } else {
-                Entry::NotMember
-            });
-        }
-        match self.ask_member(community.chat_id, user).await {
-            Some((member, admin)) => {
-                let stored =
-                    store::record_member(&db, community.id, user, member, Some(admin), false, now)
-                        .await;
-                if let Err(e) = stored {
-                    internal("storing a membership", e);
+        let known = match fresh {
+            Some(known) => Some((known.member != 0, known.admin != 0)),
+            None => {
+                let asked = BotApi::new(&self.config)
+                    .chat_member(community.chat_id, user)
+                    .await;
+                if let Some((member, admin)) = asked {
+                    let stored =
+                        store::record_member(&db, community.id, user, member, Some(admin), now)
+                            .await;
+                    if let Err(e) = stored {
+                        internal("storing a membership", e);
+                    }
                 }
-                Ok(if member {
-                    Entry::Member
-                } else {
-                    Entry::NotMember
+                // Telegram silent: a member known before still enters.
+                asked.or_else(|| {
+                    cached
+                        .filter(|m| m.member != 0)
+                        .map(|m| (true, m.admin != 0))
                 })
             }
-            None => Ok(match cached {
-                Some(m) if m.member != 0 => Entry::Member,
-                _ => Entry::Unknown,
-            }),
-        }
-    }
-
-    /// Records that `user` entered the community (for the bot's `/start`).
-    pub(super) async fn record_entry(&self, community: &Community, user: i64, now: i64) {
-        let Ok(db) = self.db() else { return };
-        let stored = store::record_member(&db, community.id, user, true, None, true, now).await;
-        if let Err(e) = stored {
-            internal("recording an entry", e);
-        }
-    }
-
-    /// Telegram's `getChatMember`: (member, admin), or `None` when it did
-    /// not answer.
-    async fn ask_member(&self, chat_id: i64, user: i64) -> Option<(bool, bool)> {
-        let api = BotApi::new(&self.config);
-        let body = json!({"chat_id": chat_id, "user_id": user});
-        match api.fetch("getChatMember", &body).await {
-            Ok(Ok(member)) => {
-                let status = member["status"].as_str().unwrap_or("");
-                let is_member = member["is_member"].as_bool();
-                Some((
-                    communities::is_member(status, is_member),
-                    communities::is_admin_status(status),
-                ))
+        };
+        match known {
+            Some((true, admin)) => {
+                if cached.is_none_or(|m| m.entered == 0) {
+                    if let Err(e) = store::mark_entered(&db, community.id, user, now).await {
+                        internal("recording an entry", e);
+                    }
+                }
+                Ok(Entry::Member { admin })
             }
-            Ok(Err(reply)) => {
-                console_error!("getChatMember refused: {reply:?}");
-                None
-            }
-            Err(error) => {
-                console_error!("getChatMember failed: {error}");
-                None
-            }
+            Some((false, _)) => Ok(Entry::NotMember),
+            None => Ok(Entry::Unknown),
         }
     }
 
     /// Whether `user` is an admin of the group behind `community` now:
     /// from the admin list read from Telegram within `ADMIN_CACHE_SECONDS`
     /// (read again when older; an old list is used when Telegram cannot
-    /// answer).
+    /// answer). `known` is what a membership check just read, used while
+    /// the list is fresh instead of reading it again.
     pub(super) async fn is_group_admin(
         &self,
         community: &Community,
         user: i64,
         now: i64,
+        known: Option<bool>,
     ) -> Result<bool, ClientError> {
         let db = self.db()?;
         let checked = store::admins_checked_at(&db, community.id)
@@ -188,38 +166,22 @@ impl EventHub {
             .map_err(|e| internal("reading the admin list's age", e))?;
         let stale = checked.is_none_or(|at| now - at >= self.config.admin_cache_seconds);
         if stale {
-            if let Some(admins) = self.ask_admins(community.chat_id).await {
+            if let Some(admins) = BotApi::new(&self.config)
+                .chat_admins(community.chat_id)
+                .await
+            {
                 store::set_admins(&db, community.id, &admins, now)
                     .await
                     .map_err(|e| internal("storing the admin list", e))?;
+                return Ok(admins.contains(&user));
             }
+        } else if let Some(admin) = known {
+            return Ok(admin);
         }
-        let known = store::membership(&db, community.id, user)
+        let row = store::membership(&db, community.id, user)
             .await
             .map_err(|e| internal("reading a membership", e))?;
-        Ok(known.is_some_and(|m| m.admin != 0))
-    }
-
-    /// Telegram's `getChatAdministrators`: their ids, or `None`.
-    async fn ask_admins(&self, chat_id: i64) -> Option<Vec<i64>> {
-        let api = BotApi::new(&self.config);
-        match api
-            .fetch("getChatAdministrators", &json!({"chat_id": chat_id}))
-            .await
-        {
-            Ok(Ok(Value::Array(admins))) => Some(
-                admins
-                    .iter()
-                    .filter(|a| a["user"]["is_bot"].as_bool() != Some(true))
-                    .filter_map(|a| a["user"]["id"].as_i64())
-                    .collect(),
-            ),
-            Ok(_) => None,
-            Err(error) => {
-                console_error!("getChatAdministrators failed: {error}");
-                None
-            }
-        }
+        Ok(row.is_some_and(|m| m.admin != 0))
     }
 }
 

@@ -133,10 +133,7 @@ impl DurableObject for EventHub {
         }
         if req.path() == MEMBER_LEFT_PATH {
             let url = req.inner().url();
-            let user = url
-                .split_once("user=")
-                .and_then(|(_, id)| id.parse::<i64>().ok());
-            if let Some(user) = user {
+            if let Some(user) = crate::query_param(&url, "user").and_then(|id| id.parse().ok()) {
                 self.close_user(user);
             }
             return Response::ok("");

@@ -160,13 +160,16 @@ pub struct Membership {
     pub member: i64,
     pub admin: i64,
     pub checked_at: i64,
+    /// 1 once they logged in.
+    pub entered: i64,
 }
 
 pub async fn membership(db: &D1Database, community: i64, user: i64) -> Result<Option<Membership>> {
     counters::read(1);
     db.prepare(
         "SELECT CAST(member AS INTEGER) AS member, CAST(admin AS INTEGER) AS admin, \
-         CAST(checked_at AS INTEGER) AS checked_at FROM community_members \
+         CAST(checked_at AS INTEGER) AS checked_at, (entered_at IS NOT NULL) AS entered \
+         FROM community_members \
          WHERE community_id = ?1 AND telegram_id = ?2",
     )
     .bind(&[int(community), int(user)])?
@@ -174,26 +177,24 @@ pub async fn membership(db: &D1Database, community: i64, user: i64) -> Result<Op
     .await
 }
 
-/// Records Telegram's answer about `user` (keeping their admin flag unless
-/// `admin` says otherwise); `entered` marks that they logged in.
+/// Records Telegram's answer about `user` at `now` (keeping their admin
+/// flag unless `admin` says otherwise).
 pub async fn record_member(
     db: &D1Database,
     community: i64,
     user: i64,
     member: bool,
     admin: Option<bool>,
-    entered: bool,
     now: i64,
 ) -> Result<()> {
     counters::write(1);
     let flag = |b: bool| JsValue::from_f64(if b { 1.0 } else { 0.0 });
     db.prepare(
-        "INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at, entered_at) \
-         VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, CASE WHEN ?6 = 1 THEN ?5 END) \
+        "INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at) \
+         VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5) \
          ON CONFLICT (community_id, telegram_id) DO UPDATE SET member = excluded.member, \
          admin = CASE WHEN ?4 IS NULL THEN community_members.admin ELSE ?4 END, \
-         checked_at = excluded.checked_at, \
-         entered_at = COALESCE(excluded.entered_at, community_members.entered_at)",
+         checked_at = excluded.checked_at",
     )
     .bind(&[
         int(community),
@@ -201,8 +202,21 @@ pub async fn record_member(
         flag(member),
         admin.map_or(JsValue::NULL, flag),
         int(now),
-        flag(entered),
     ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Records that `user` logged in to the community (once; the bot's
+/// `/start` lists it). Telegram's answer and its age stay as they are.
+pub async fn mark_entered(db: &D1Database, community: i64, user: i64, now: i64) -> Result<()> {
+    counters::write(1);
+    db.prepare(
+        "UPDATE community_members SET entered_at = ?3 \
+         WHERE community_id = ?1 AND telegram_id = ?2 AND entered_at IS NULL",
+    )
+    .bind(&[int(community), int(user), int(now)])?
     .run()
     .await?;
     Ok(())

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::{counters, int};
 
@@ -65,6 +65,46 @@ impl Status {
     }
 }
 
+/// Gives up on the rows of outbox `table` created before `expire_before`.
+fn expire(
+    table: &str,
+    db: &D1Database,
+    now: i64,
+    expire_before: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "UPDATE {table} SET status = 'expired', updated_at = ?1 \
+         WHERE status IN ('pending', 'sending') AND created_at < ?2"
+    ))
+    .bind(&[int(now), int(expire_before)])
+}
+
+/// Claims up to `limit` due rows of outbox `table` (`notifications` or
+/// `notices`, which share their status columns) for the sender with
+/// `token`, the oldest first; a claim older than `lease_before` is from a
+/// sender that died.
+fn claim_due(
+    table: &str,
+    db: &D1Database,
+    token: &str,
+    limit: u32,
+    now: i64,
+    lease_before: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "UPDATE {table} SET status = 'sending', claim = ?1, updated_at = ?2 \
+         WHERE rowid IN (SELECT rowid FROM {table} \
+           WHERE status = 'pending' OR (status = 'sending' AND updated_at < ?3) \
+           ORDER BY created_at, rowid LIMIT ?4)"
+    ))
+    .bind(&[
+        JsValue::from_str(token),
+        int(now),
+        int(lease_before),
+        JsValue::from_f64(f64::from(limit)),
+    ])
+}
+
 /// Records who is due for each of `due`: the event's attendees whose
 /// reminders come that many minutes before (no setting: at the start), once
 /// per event, attendee and occurrence (`INSERT OR IGNORE`), and gives up on
@@ -95,13 +135,7 @@ pub async fn enqueue(
             ])?,
         );
     }
-    statements.push(
-        db.prepare(
-            "UPDATE notifications SET status = 'expired', updated_at = ?1 \
-             WHERE status IN ('pending', 'sending') AND created_at < ?2",
-        )
-        .bind(&[int(now), int(expire_before)])?,
-    );
+    statements.push(expire("notifications", db, now, expire_before)?);
     counters::write(statements.len() as u64);
     db.batch(statements).await?;
     Ok(())
@@ -119,19 +153,7 @@ pub async fn claim(
 ) -> Result<Vec<Due>> {
     counters::write(1);
     counters::read(1);
-    let claim = db
-        .prepare(
-            "UPDATE notifications SET status = 'sending', claim = ?1, updated_at = ?2 \
-             WHERE rowid IN (SELECT rowid FROM notifications \
-               WHERE status = 'pending' OR (status = 'sending' AND updated_at < ?3) \
-               ORDER BY created_at LIMIT ?4)",
-        )
-        .bind(&[
-            JsValue::from_str(token),
-            int(now),
-            int(lease_before),
-            JsValue::from_f64(f64::from(limit)),
-        ])?;
+    let claim = claim_due("notifications", db, token, limit, now, lease_before)?;
     let read = db
         .prepare(
             "SELECT n.event_id, n.telegram_id, n.day, \
@@ -220,25 +242,8 @@ pub async fn claim_notices(
 ) -> Result<Vec<NoticeDue>> {
     counters::write(2);
     counters::read(1);
-    let expire = db
-        .prepare(
-            "UPDATE notices SET status = 'expired', updated_at = ?1 \
-             WHERE status IN ('pending', 'sending') AND created_at < ?2",
-        )
-        .bind(&[int(now), int(expire_before)])?;
-    let claim = db
-        .prepare(
-            "UPDATE notices SET status = 'sending', claim = ?1, updated_at = ?2 \
-             WHERE id IN (SELECT id FROM notices \
-               WHERE status = 'pending' OR (status = 'sending' AND updated_at < ?3) \
-               ORDER BY id LIMIT ?4)",
-        )
-        .bind(&[
-            JsValue::from_str(token),
-            int(now),
-            int(lease_before),
-            JsValue::from_f64(f64::from(limit)),
-        ])?;
+    let expire = expire("notices", db, now, expire_before)?;
+    let claim = claim_due("notices", db, token, limit, now, lease_before)?;
     let read = db
         .prepare(
             "SELECT id, CAST(telegram_id AS INTEGER) AS telegram_id, CAST(text AS TEXT) AS text \
