@@ -12,74 +12,46 @@ CREATE TABLE IF NOT EXISTS events (
   -- "HH:MM", 00:00 to 23:59.
   start       TEXT    NOT NULL,
   -- Hours, more than 0 and at most 24.
-  duration    REAL    NOT NULL DEFAULT 1
-);
-
-CREATE TABLE IF NOT EXISTS attendance (
-  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-  -- Telegram user ids need more than 32 bits.
-  telegram_id INTEGER NOT NULL,
-  PRIMARY KEY (event_id, telegram_id)
-);
-
-CREATE INDEX IF NOT EXISTS attendance_by_user ON attendance (telegram_id);
-
--- Part two: when an event happens. Kept beside `events` (SQLite's ALTER
--- TABLE ... ADD COLUMN is not idempotent, and this file must be): an event
--- without a row here is a daily event at `start` with no location, as the
--- seed's events always were.
-CREATE TABLE IF NOT EXISTS event_dates (
-  event_id    INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  duration    REAL    NOT NULL DEFAULT 1,
+  -- The columns below came after the seed. A database made before them
+  -- gets them from the Worker itself (src/store/migrate.rs: SQLite's
+  -- ALTER TABLE ... ADD COLUMN is not idempotent, and this file must be),
+  -- with the defaults below: a row without them is what the seed's rows
+  -- were, a daily event with unlimited seats in the default community.
   -- "YYYY-MM-DD": the day of a one-off, the first day of a series; NULL
   -- for a daily event without one.
   date        TEXT,
   -- 'none' (once), 'daily' or 'weekly' (on the weekday of `date`).
   repeat      TEXT    NOT NULL DEFAULT 'daily',
-  location    TEXT    NOT NULL DEFAULT ''
-);
-
--- When each user wants their reminders: minutes before an event starts
--- (0, 15, 60 or 1440), or NULL for none. A user without a row gets them at
--- the start (0).
-CREATE TABLE IF NOT EXISTS user_reminders (
-  telegram_id INTEGER PRIMARY KEY,
-  minutes     INTEGER
-);
-
--- Part two: seats. An event without a row here has unlimited seats, no
--- guests and open RSVPs. `attendance` keeps meaning "going"; its rowid
--- order is the order people joined.
-CREATE TABLE IF NOT EXISTS event_seats (
-  event_id    INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  location    TEXT    NOT NULL DEFAULT '',
   -- NULL: unlimited. Otherwise seats, counting guests.
   capacity    INTEGER,
   -- How many guests (+1s) one person may bring.
   max_guests  INTEGER NOT NULL DEFAULT 0,
   -- 1: RSVPs closed by an admin.
-  closed      INTEGER NOT NULL DEFAULT 0
+  closed      INTEGER NOT NULL DEFAULT 0,
+  -- The community it belongs to (communities.id); 0: the default one.
+  community_id INTEGER NOT NULL DEFAULT 0
 );
+
+-- Who is going, in rowid order (the order people joined), with the guests
+-- each brings.
+CREATE TABLE IF NOT EXISTS attendance (
+  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  -- Telegram user ids need more than 32 bits.
+  telegram_id INTEGER NOT NULL,
+  guests      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+CREATE INDEX IF NOT EXISTS attendance_by_user ON attendance (telegram_id);
 
 -- Who waits for a seat, in rowid order (first come, first served).
 CREATE TABLE IF NOT EXISTS waitlist (
   event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
   telegram_id INTEGER NOT NULL,
+  guests      INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (event_id, telegram_id)
-);
-
--- Guests a person going or waiting brings; no row: none.
-CREATE TABLE IF NOT EXISTS party_guests (
-  event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-  telegram_id INTEGER NOT NULL,
-  guests      INTEGER NOT NULL,
-  PRIMARY KEY (event_id, telegram_id)
-);
-
--- How users appear in attendee lists: the picture from their last login's
--- initData, and whether they hide from other non-admins.
-CREATE TABLE IF NOT EXISTS user_profiles (
-  telegram_id INTEGER PRIMARY KEY,
-  photo_url   TEXT    NOT NULL DEFAULT '',
-  hidden      INTEGER NOT NULL DEFAULT 0
 );
 
 -- Messages the bot owes people, other than reminders: a spot opened, an
@@ -99,8 +71,7 @@ CREATE INDEX IF NOT EXISTS notices_by_status ON notices (status, created_at);
 
 -- Part two: communities. Each Telegram group the bot is in is one, with
 -- its own events, hub and zone. The seed's single app is the default
--- community: it has no row here, and events without an
--- `event_communities` row belong to it.
+-- community: it has no row here (events.community_id 0).
 CREATE TABLE IF NOT EXISTS communities (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   -- 8 to 16 of [A-Za-z0-9], unguessable: /ws?c=<slug>, startapp=c<slug>.
@@ -113,13 +84,6 @@ CREATE TABLE IF NOT EXISTS communities (
   -- Set when the bot was removed: logins are refused, data kept.
   closed_at   INTEGER
 );
-
-CREATE TABLE IF NOT EXISTS event_communities (
-  event_id     INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
-  community_id INTEGER NOT NULL
-);
-
-CREATE INDEX IF NOT EXISTS event_communities_by_community ON event_communities (community_id);
 
 -- What Telegram last said about a user in a community (getChatMember,
 -- getChatAdministrators, chat_member updates), and whether they entered.
@@ -146,11 +110,19 @@ CREATE TABLE IF NOT EXISTS users (
   telegram_id INTEGER PRIMARY KEY,
   name        TEXT    NOT NULL DEFAULT '',
   username    TEXT,
-  -- 1 makes the user an admin, besides the ADMIN_IDS var.
+  -- 1 makes the user an admin (an operator of every community), besides
+  -- the ADMIN_IDS var.
   is_admin    INTEGER NOT NULL DEFAULT 0,
   -- Unix seconds of the last login (recorded at most every five minutes
-  -- per user; see USER_REFRESH_SECONDS in src/hub/login.rs).
-  last_seen   INTEGER
+  -- per user; see USER_REFRESH_SECONDS in src/hub/users.rs).
+  last_seen   INTEGER,
+  -- Added after the seed (see events): the picture from their last
+  -- login's initData, whether they hide from other non-admins' lists, and
+  -- when they want reminders: minutes before an event starts (0, 15, 60
+  -- or 1440; 0 until they choose), NULL for none.
+  photo_url   TEXT    NOT NULL DEFAULT '',
+  hidden      INTEGER NOT NULL DEFAULT 0,
+  reminder    INTEGER DEFAULT 0
 );
 
 -- Start-time reminders: one row per event, attendee and local day (in

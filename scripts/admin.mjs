@@ -308,7 +308,7 @@ const commands = {
   async communities(options) {
     const rows = await sql(options, `SELECT slug, chat_id AS "group", title, timezone,
       CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END AS state,
-      (SELECT COUNT(*) FROM event_communities ec WHERE ec.community_id = communities.id) AS events
+      (SELECT COUNT(*) FROM events e WHERE e.community_id = communities.id) AS events
       FROM communities ORDER BY id;`);
     console.log(table(rows));
   },

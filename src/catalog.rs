@@ -168,9 +168,6 @@ pub struct Catalog {
     moves: u64,
     /// The last listing, for `moves`, good until the instant it holds.
     listed: Option<(u64, i64, Vec<Listed>)>,
-    /// Names and pictures of the people listed (and of users seen at
-    /// login), for the faces on the cards.
-    profiles: HashMap<i64, Profile>,
 }
 
 /// How a user appears to others.
@@ -195,19 +192,13 @@ impl Catalog {
             party: Party { user, guests: 0 },
             going: true,
         });
-        Self::with_seats(events, going, HashMap::new())
+        Self::with_seats(events, going)
     }
 
-    /// As [`Catalog::new`], with guests, waitlists and the profiles of the
-    /// people listed.
-    pub fn with_seats(
-        events: Vec<Event>,
-        listings: impl IntoIterator<Item = Listing>,
-        profiles: HashMap<i64, Profile>,
-    ) -> Self {
+    /// As [`Catalog::new`], with guests and waitlists.
+    pub fn with_seats(events: Vec<Event>, listings: impl IntoIterator<Item = Listing>) -> Self {
         let mut catalog = Catalog {
             events: events.into_iter().map(|e| (e.id, e)).collect(),
-            profiles,
             ..Catalog::default()
         };
         let mut lists: HashMap<i64, (Vec<Party>, Vec<Party>)> = HashMap::new();
@@ -371,14 +362,14 @@ impl Catalog {
                 }
             }
         };
-        let moves = match change.attend {
-            Some(guests) => seats.attend(change.user, guests).map_err(|r| match r {
+        let moves = match change.seat {
+            Seat::Attend { guests } => seats.attend(change.user, guests).map_err(|r| match r {
                 Refusal::Closed => ClientError::RsvpsClosed,
                 Refusal::TooManyGuests => {
                     ClientError::invalid("guests must be at most the event's max_guests")
                 }
             })?,
-            None => seats.leave(change.user),
+            Seat::Leave => seats.leave(change.user),
         };
         let changed = !moves.is_empty();
         plan.moves
@@ -408,13 +399,10 @@ impl Catalog {
         self.events.remove(&id).ok_or(ClientError::NoSuchEvent)
     }
 
-    /// Remembers how `user` appears. Events they are going to get a new
-    /// revision when that changes their faces; those are returned.
-    pub fn remember(&mut self, user: i64, profile: Profile) -> Vec<i64> {
-        if self.profiles.get(&user) == Some(&profile) {
-            return Vec::new();
-        }
-        self.profiles.insert(user, profile);
+    /// `user` now appears otherwise (a new name, picture or privacy):
+    /// the events whose cards may show them get a new revision, so no
+    /// rendered message keeps the old face. Returns those events.
+    pub fn touch_faces(&mut self, user: i64) -> Vec<i64> {
         let touched: Vec<i64> = self
             .events
             .values()
@@ -433,13 +421,9 @@ impl Catalog {
         touched
     }
 
-    pub fn profile(&self, user: i64) -> Option<&Profile> {
-        self.profiles.get(&user)
-    }
-
     /// The faces on event `id`'s card: the first people going who are not
-    /// hidden.
-    pub fn faces(&self, id: i64) -> Vec<Face> {
+    /// hidden, as `profile` tells how each appears.
+    pub fn faces<'p>(&self, id: i64, profile: impl Fn(i64) -> Option<&'p Profile>) -> Vec<Face> {
         let Ok(event) = self.get(id) else {
             return Vec::new();
         };
@@ -447,7 +431,7 @@ impl Catalog {
             .seats
             .going()
             .iter()
-            .filter_map(|p| self.profiles.get(&p.user))
+            .filter_map(|p| profile(p.user))
             .filter(|p| !p.hidden)
             .take(FACES)
             .map(|p| Face {
@@ -464,7 +448,7 @@ impl Catalog {
         self.apply_now(SeatChange {
             event,
             user,
-            attend: Some(None),
+            seat: Seat::Attend { guests: None },
         })
     }
 
@@ -474,7 +458,7 @@ impl Catalog {
         self.apply_now(SeatChange {
             event,
             user,
-            attend: None,
+            seat: Seat::Leave,
         })
     }
 
@@ -499,13 +483,22 @@ pub struct Listing {
     pub going: bool,
 }
 
-/// An attend (`attend: Some(guests)`, `None` guests keeping the party's
-/// size) or a leave (`attend: None`) of `user` for `event`.
+/// What a user asks of an event's seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seat {
+    /// Attend with `guests` (`None`: the party's size as it is, 0 when new).
+    Attend {
+        guests: Option<u32>,
+    },
+    Leave,
+}
+
+/// One user's [`Seat`] change of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeatChange {
     pub event: i64,
     pub user: i64,
-    pub attend: Option<Option<u32>>,
+    pub seat: Seat,
 }
 
 /// What [`Catalog::plan`] worked out.

@@ -11,11 +11,36 @@ use worker::js_sys::{Array, Function, Object, Reflect};
 
 use crate::calendar::{Day, Zone};
 
-/// The current instant (Unix seconds) as the calendar sees it: the
-/// runtime's clock moved by `offset` seconds (`CLOCK_OFFSET_SECONDS`, for
-/// tests of what time does to events; 0 unless set).
-pub fn now(offset: i64) -> i64 {
-    (worker::Date::now().as_millis() / 1000) as i64 + offset
+/// The time everything in the Worker goes by, made once from the config
+/// and passed to whatever needs it. There are two readings of one clock:
+/// the real one (logins' `auth_date`, Telegram's answers' ages, rate
+/// limits, broadcast windows, login deadlines) and the calendar's, which
+/// tests may move with `CLOCK_OFFSET_SECONDS` to see what time does to
+/// events (0 unless set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    offset: i64,
+}
+
+impl Clock {
+    pub fn new(offset: i64) -> Clock {
+        Clock { offset }
+    }
+
+    /// Real milliseconds since the epoch.
+    pub fn millis(self) -> f64 {
+        worker::Date::now().as_millis() as f64
+    }
+
+    /// Real Unix seconds.
+    pub fn seconds(self) -> i64 {
+        (self.millis() / 1000.0) as i64
+    }
+
+    /// Unix seconds as the calendar sees them: events, dates, reminders.
+    pub fn now(self) -> i64 {
+        self.seconds() + self.offset
+    }
 }
 
 /// Offsets are looked up per quarter hour: every zone in use changes its

@@ -2,6 +2,8 @@
 //! the contract (the README's configuration table); parsing them needs no
 //! `worker`, so the rules are tested on the host.
 
+use crate::clock::Clock;
+
 /// `AUTH_MAX_AGE_SECONDS` when unset or unreadable: one day.
 pub const DEFAULT_AUTH_MAX_AGE_SECONDS: i64 = 86_400;
 
@@ -66,12 +68,16 @@ pub struct Config {
     /// `CALENDAR_SECRET`: the key of calendar feed tokens (`None`: one
     /// derived from the bot token).
     pub calendar_secret: Option<String>,
-    /// `CLOCK_OFFSET_SECONDS`, for tests only: moves the clock that events,
-    /// dates and reminders go by (not logins). 0 unless set.
-    pub clock_offset: i64,
+    /// The clock, moved by `CLOCK_OFFSET_SECONDS` (for tests only: moves
+    /// the time events, dates and reminders go by, not logins; 0 unless
+    /// set).
+    pub clock: Clock,
     /// `MEMBER_CACHE_SECONDS`: how long Telegram's "member" answer for a
     /// community is trusted.
     pub member_cache_seconds: i64,
+    /// `MEMBER_STALE_SECONDS`: how long a "member" answer still counts
+    /// while Telegram cannot be asked (never less than the cache time).
+    pub member_stale_seconds: i64,
     /// `ADMIN_CACHE_SECONDS`: how long a community's admin list is trusted.
     pub admin_cache_seconds: i64,
 }
@@ -79,6 +85,8 @@ pub struct Config {
 /// `MEMBER_CACHE_SECONDS` and `ADMIN_CACHE_SECONDS` when unset.
 pub const DEFAULT_MEMBER_CACHE_SECONDS: i64 = 3600;
 pub const DEFAULT_ADMIN_CACHE_SECONDS: i64 = 300;
+/// `MEMBER_STALE_SECONDS` when unset.
+pub const DEFAULT_MEMBER_STALE_SECONDS: i64 = 86_400;
 
 /// `TELEGRAM_API` when unset.
 pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
@@ -119,6 +127,14 @@ impl Config {
                 .filter(|n| *n > 0)
                 .unwrap_or(default)
         };
+        // A cache time: 0 to 30 days.
+        let seconds = |name: &str| {
+            get(name)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|s| (0..=30 * 86_400).contains(s))
+        };
+        let member_cache_seconds =
+            seconds("MEMBER_CACHE_SECONDS").unwrap_or(DEFAULT_MEMBER_CACHE_SECONDS);
         Config {
             bot_token: text("BOT_TOKEN").unwrap_or_default(),
             admin_ids,
@@ -151,16 +167,16 @@ impl Config {
                 .filter(|days| (0..=3650).contains(days))
                 .unwrap_or(DEFAULT_ARCHIVE_DAYS),
             calendar_secret: text("CALENDAR_SECRET"),
-            clock_offset: get("CLOCK_OFFSET_SECONDS")
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .unwrap_or(0),
-            member_cache_seconds: get("MEMBER_CACHE_SECONDS")
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .filter(|s| (0..=30 * 86_400).contains(s))
-                .unwrap_or(DEFAULT_MEMBER_CACHE_SECONDS),
-            admin_cache_seconds: get("ADMIN_CACHE_SECONDS")
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .filter(|s| (0..=30 * 86_400).contains(s))
+            clock: Clock::new(
+                get("CLOCK_OFFSET_SECONDS")
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .unwrap_or(0),
+            ),
+            member_cache_seconds,
+            member_stale_seconds: seconds("MEMBER_STALE_SECONDS")
+                .unwrap_or(DEFAULT_MEMBER_STALE_SECONDS)
+                .max(member_cache_seconds),
+            admin_cache_seconds: seconds("ADMIN_CACHE_SECONDS")
                 .unwrap_or(DEFAULT_ADMIN_CACHE_SECONDS),
         }
     }
@@ -223,9 +239,21 @@ mod tests {
         assert_eq!(c.broadcast_window_ms, 50);
         assert_eq!(c.archive_days, 30);
         assert_eq!(c.calendar_secret, None);
-        assert_eq!(c.clock_offset, 0);
+        assert_eq!(c.clock, Clock::new(0));
+        assert_eq!(
+            (c.member_cache_seconds, c.member_stale_seconds),
+            (3600, 86_400)
+        );
         let tested = config(&[("ARCHIVE_DAYS", "7"), ("CLOCK_OFFSET_SECONDS", "-3600")]);
-        assert_eq!((tested.archive_days, tested.clock_offset), (7, -3600));
+        assert_eq!((tested.archive_days, tested.clock), (7, Clock::new(-3600)));
+        let stale = config(&[
+            ("MEMBER_CACHE_SECONDS", "7200"),
+            ("MEMBER_STALE_SECONDS", "60"),
+        ]);
+        assert_eq!(
+            stale.member_stale_seconds, 7200,
+            "never less than the cache time"
+        );
         assert_eq!(
             config(&[("BROADCAST_WINDOW_MS", "0")]).broadcast_window_ms,
             0

@@ -5,13 +5,14 @@
 
 use worker::{Env, Response, Result};
 
+use crate::access::check;
+use crate::bot::reply::Links;
 use crate::calendar::{feed, ics};
 use crate::catalog::Event;
-use crate::clock::{self, Zones};
+use crate::clock::Zones;
 use crate::communities::{self, Community};
 use crate::config::Config;
 use crate::store;
-use crate::telegram::Links;
 
 /// Where the feeds are served, followed by the token.
 pub const PREFIX: &str = "/calendar/";
@@ -55,7 +56,7 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
     let Some(user) = user else {
         return not_found();
     };
-    let db = env.d1("DB")?;
+    let db = store::open(env).await?;
     let (events, name) = match wanted {
         Wanted::Feed { .. } => (store::events::attended_by(&db, user).await?, "Mini Events"),
         Wanted::Event { id, .. } => match store::events::event(&db, id).await? {
@@ -63,22 +64,37 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             None => return not_found(),
         },
     };
-    // A group's event only for its members (as Telegram last said).
-    for event in &events {
-        if event.community != communities::DEFAULT {
-            let known = store::communities::membership(&db, event.community, user).await?;
-            if known.is_none_or(|m| m.member == 0) {
-                return not_found();
-            }
-        }
-    }
-    let mut groups = Vec::new();
+    // A group's events only for those who may see it (`access.rs`).
+    let mut groups: Vec<Community> = Vec::new();
+    let mut refused: Vec<i64> = Vec::new();
+    let now = config.clock.seconds();
+    let operator = config.is_listed_admin(user);
     for event in &events {
         let id = event.community;
-        if id != communities::DEFAULT && !groups.iter().any(|c: &Community| c.id == id) {
-            groups.extend(store::communities::by_id(&db, id).await?);
+        if id == communities::DEFAULT || groups.iter().any(|c| c.id == id) || refused.contains(&id)
+        {
+            continue;
+        }
+        let seen = match store::communities::by_id(&db, id).await? {
+            Some(community) => {
+                let (verdict, _) =
+                    check::may_see(&db, config, &community, user, operator, now).await?;
+                verdict.allows().then_some(community)
+            }
+            None => None,
+        };
+        match seen {
+            Some(community) => groups.push(community),
+            None => refused.push(id),
         }
     }
+    if matches!(wanted, Wanted::Event { .. }) && !refused.is_empty() {
+        return not_found();
+    }
+    let events: Vec<Event> = events
+        .into_iter()
+        .filter(|e| !refused.contains(&e.community))
+        .collect();
     let zones = Zones::new(
         &config.timezone,
         groups.iter().map(|c| (c.id, c.timezone.as_str())),
@@ -105,7 +121,7 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
         })
         .collect();
     let host = base.split("://").nth(1).unwrap_or(&base).to_string();
-    let body = ics::calendar(&entries, name, &host, clock::now(config.clock_offset));
+    let body = ics::calendar(&entries, name, &host, config.clock.now());
     let mut response = Response::ok(body)?;
     let headers = response.headers_mut();
     headers.set("Content-Type", "text/calendar; charset=utf-8")?;

@@ -2,26 +2,28 @@
 //! Worker.
 //!
 //! The request path reads top to bottom: this router sends `/ws` (or
-//! `/ws?c=<slug>`, a group's community) to its Durable Object in [`hub`],
-//! which routes each client frame
-//! (`hub/dispatch.rs`) to its handler; handlers apply the rules of
-//! [`catalog`] and write through [`store`] (D1).
+//! `/ws?c=<slug>`, a group's community) to its Durable Object through
+//! [`hub::client`]; the hub ([`hub`]) takes each frame through `hub/cmd/`
+//! (one file per family of messages) over its one [`hub::state::State`];
+//! commands apply the rules of [`catalog`] and [`seats`], ask [`access`]
+//! who may see and do what, and write through [`store`] (D1).
 //!
 //! Where each concern lives:
 //!
 //! | module | what |
 //! |---|---|
-//! | [`protocol`] | every JSON shape on the wire |
+//! | [`protocol`] | every JSON shape on the wire, and the kinds of client message |
 //! | [`init_data`] | Telegram's initData: validating (and signing, for tests) |
+//! | [`access`] | who may see a community, who is its admin, who hosts (pure); the checks against D1 and Telegram in `access/check.rs` |
 //! | [`catalog`], [`validate`] | the events and attendance in memory and their rules; the rules for admins' event fields |
 //! | [`seats`] | capacity, the going list and the waitlist, guests (pure) |
-//! | [`calendar`], [`feeds`] | days, zones, series, feed tokens and RFC 5545 (pure); the `/calendar/` endpoints |
+//! | [`calendar`], [`feeds`] | days, zones, series, local times, feed tokens and RFC 5545 (pure); the `/calendar/` endpoints |
 //! | [`communities`] | every Telegram group its own community: slugs, start parameters, member statuses (pure) |
-//! | [`hub`] | the Durable Object, one per community: sockets (`sockets.rs`), routing (`dispatch.rs`), who is admin (`admins.rs`), who may enter a group's community (`members.rs`), users seen (`users.rs`), the login timeout (`deadline.rs`), rendered messages (`views.rs`), one file per kind of message |
+//! | [`hub`] | the Durable Object, one per community: its state (`state.rs`), the Worker's calls (`client.rs`), one file per family of messages (`cmd/`), broadcasts, sockets, turns, seat commits, merge windows, rendered messages, users, the login timeout |
 //! | [`media`] | pictures: what is accepted, keys, absolute URLs; R2 and `/media/<key>` in `media/bucket.rs` |
-//! | [`store`] | every SQL statement: events, users, communities, the bot's outbox |
-//! | [`bot`], [`telegram`], [`bot_api`] | the webhook; what the bot answers (pure); the Bot API client |
-//! | [`notify`], [`reminders`], [`notices`], [`clock`] | the cron and the bot's outbox; when reminders are due and what they say; what notices of changes say; local time through `Intl` |
+//! | [`store`] | every SQL statement, one file per concern (events, seats, users, communities, members, the outbox) and the upgrade of older databases (`migrate.rs`) |
+//! | [`bot`] | the webhook, one function per update (`mod.rs`); reading updates, every text the bot writes, the Bot API's bodies (pure); the Bot API client |
+//! | [`notify`], [`reminders`], [`clock`] | the cron and the bot's outbox; when reminders are due; the clock and local time through `Intl` |
 //! | [`config`], [`limits`], [`error`], [`session`] | settings; limits; the errors a client can get; a socket's session |
 //!
 //! Pure modules never touch `worker`, so `cargo test` checks them on the
@@ -29,8 +31,8 @@
 
 pub mod init_data;
 
+mod access;
 mod bot;
-mod bot_api;
 mod calendar;
 mod catalog;
 mod clock;
@@ -41,7 +43,6 @@ mod feeds;
 mod hub;
 mod limits;
 mod media;
-mod notices;
 mod notify;
 #[cfg(test)]
 mod properties;
@@ -50,7 +51,6 @@ mod reminders;
 mod seats;
 mod session;
 mod store;
-mod telegram;
 mod validate;
 
 use worker::{
@@ -62,9 +62,6 @@ use worker::{
 pub(crate) fn config_from_env(env: &Env) -> config::Config {
     config::Config::from_lookup(|name| env.var(name).ok().map(|value| value.to_string()))
 }
-
-/// The Durable Object binding and the name of the one hub this app uses.
-pub(crate) const HUB_BINDING: &str = "HUB";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -110,36 +107,25 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
                 return Response::error("Origin not allowed", 403);
             }
             // `?c=<slug>`: a group's community, in its own hub; an unknown
-            // one is refused before any upgrade.
-            let slug = query_param(&url, "c").map(str::to_string);
-            let (stub, community) = match slug {
-                None => (hub(&env)?, communities::DEFAULT),
+            // one is refused before any upgrade. The hub learns its
+            // community from us (the row read here), never from the client.
+            let community = match query_param(&url, "c") {
+                None => None,
                 Some(slug) => {
-                    let known = match communities::valid_slug(&slug) {
-                        true => store::communities::by_slug(&env.d1("DB")?, &slug).await?,
+                    let known = match communities::valid_slug(slug) {
+                        true => store::communities::by_slug(&env.d1("DB")?, slug).await?,
                         false => None,
                     };
-                    let Some(community) = known else {
-                        return Response::error("No such community", 404);
-                    };
-                    let stub = env
-                        .durable_object(HUB_BINDING)?
-                        .id_from_name(&communities::hub_name(&community.slug))?
-                        .get_stub()?;
-                    (stub, community.id)
+                    match known {
+                        Some(community) => Some(community),
+                        None => return Response::error("No such community", 404),
+                    }
                 }
             };
-            // The hub learns its community from us, never from the client.
-            let mut forwarded = req.clone_mut()?;
-            forwarded
-                .headers_mut()?
-                .set(hub::COMMUNITY_HEADER, &community.to_string())?;
-            stub.fetch_with_request(forwarded).await
+            hub::client::connect(&env, req, community).await
         }
         // Only for the benchmarks: otherwise nothing may wake the hub here.
-        hub::COUNTERS_PATH if config_from_env(&env).debug_counters => {
-            hub(&env)?.fetch_with_request(req).await
-        }
+        "/__counters" if config_from_env(&env).debug_counters => hub::client::counters(&env).await,
         "/telegram/webhook" if req.method() == Method::Post => bot::webhook(req, env, ctx).await,
         // Static files are served before the Worker runs; what reaches us
         // here is a path no one serves.
@@ -160,14 +146,7 @@ pub(crate) fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
         .map(|(_, v)| v)
 }
 
-/// The one hub of this app.
-fn hub(env: &Env) -> Result<worker::Stub> {
-    env.durable_object(HUB_BINDING)?
-        .id_from_name(protocol::APP)?
-        .get_stub()
-}
-
-/// Every minute: tell attendees their event is starting.
+/// Every minute: the reminders and notices that are due.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();

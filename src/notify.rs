@@ -16,9 +16,10 @@ use std::time::Duration;
 use serde_json::json;
 use worker::{console_error, console_log, Delay, Env, Result};
 
-use crate::bot_api::{ApiReply, BotApi};
+use crate::bot::api::{ApiReply, BotApi};
+use crate::bot::texts;
 use crate::calendar::{Day, Repeat, Schedule};
-use crate::clock::{self, IntlZone, Zones};
+use crate::clock::{IntlZone, Zones};
 use crate::config::Config;
 use crate::reminders;
 use crate::store;
@@ -94,9 +95,9 @@ async fn send_notices(env: &Env, config: &Config, mut budget: u32) -> Result<()>
     if config.bot_token.is_empty() {
         return Ok(());
     }
-    let db = env.d1("DB")?;
+    let db = store::open(env).await?;
     let api = BotApi::new(config);
-    let now = clock::now(config.clock_offset);
+    let now = config.clock.now();
     let token = format!("n{now}-{}", worker::js_sys::Math::random());
     let due = outbox::claim_notices(
         &db,
@@ -129,8 +130,8 @@ async fn send_due(env: &Env) -> Result<()> {
         return Ok(());
     }
     let mut budget = config.reminders_per_run;
-    let now = clock::now(config.clock_offset);
-    let db = env.d1("DB")?;
+    let now = config.clock.now();
+    let db = store::open(env).await?;
 
     // Each community's events in its own zone (the default one's in
     // TIMEZONE).
@@ -139,7 +140,7 @@ async fn send_due(env: &Env) -> Result<()> {
         &config.timezone,
         groups.iter().map(|c| (c.id, c.timezone.as_str())),
     );
-    let all = store::events::all_events(&db).await?;
+    let all = store::events::all(&db).await?;
     let mut due = Vec::new();
     for (community, zone) in zones.all() {
         let events: Vec<(i64, Schedule)> = all
@@ -210,5 +211,5 @@ fn message(row: &Due, zone: &IntlZone) -> Option<String> {
         repeat: Repeat::parse(&row.repeat).unwrap_or(Repeat::Daily),
     };
     let occurrence = schedule.on(zone, Day::parse(&row.day)?)?;
-    Some(reminders::text(&row.title, minutes, &occurrence, zone))
+    Some(texts::reminder(&row.title, minutes, &occurrence, zone))
 }

@@ -1,11 +1,11 @@
-//! Which reminders are due, and what they say. Each user chooses when
+//! Which reminders are due (what they say is `bot/texts.rs`). Each user chooses when
 //! theirs come (`set-reminder`: 0, 15, 60 or 1440 minutes before, or none);
 //! a reminder is due from that many minutes before an occurrence until it
 //! starts (the ones at the start, for a few minutes after, so a late cron
 //! run loses none). One per occurrence and user: the outbox keys them by
 //! the occurrence's local date. Pure; `notify.rs` sends them.
 
-use crate::calendar::{self, Occurrence, Schedule, Zone};
+use crate::calendar::{Occurrence, Schedule, Zone};
 use crate::protocol::REMINDER_MINUTES;
 use crate::store::outbox::Reminder;
 
@@ -37,24 +37,6 @@ fn is_due(occurrence: &Occurrence, minutes: u32, now: i64) -> bool {
     match minutes {
         0 => occurrence.starts_at <= now && occurrence.starts_at > now - LATE_SECONDS,
         _ => occurrence.starts_at > now && occurrence.starts_at - lead <= now,
-    }
-}
-
-/// The message: "Board game night starts in 1 hour, 19:00", with the time
-/// of that occurrence in the event's zone.
-pub fn text(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Zone) -> String {
-    let offset = zone.offset_at(occurrence.starts_at).unwrap_or(0);
-    let local = occurrence.starts_at + i64::from(offset);
-    let time = calendar::wall_time((local.rem_euclid(86_400) / 60) as u32);
-    match minutes {
-        0 => format!("{title} is starting!"),
-        1440 => format!(
-            "{title} starts in 24 hours: {}, {time}",
-            occurrence.day.label()
-        ),
-        60 => format!("{title} starts in 1 hour, {time}"),
-        m if m % 60 == 0 => format!("{title} starts in {} hours, {time}", m / 60),
-        m => format!("{title} starts in {m} minutes, {time}"),
     }
 }
 
@@ -113,39 +95,5 @@ mod tests {
             let expected = Day(day("2027-03-22").0 + (offset / 86_400) as i32).to_string();
             assert!(days.contains(&(expected.as_str(), 15)), "{days:?}");
         }
-    }
-
-    #[test]
-    fn the_text_gives_the_local_time_of_that_occurrence_across_a_dst_change() {
-        let berlin = Tz::new("Europe/Berlin");
-        let weekly = Schedule {
-            date: Some(day("2027-03-21")),
-            start: 2 * 60 + 30,
-            duration: 1.0,
-            repeat: Repeat::Weekly,
-        };
-        let gap = weekly
-            .on(&berlin, day("2027-03-28"))
-            .expect("an occurrence");
-        assert_eq!(
-            text("Night run", 60, &gap, &berlin),
-            "Night run starts in 1 hour, 03:30",
-            "the spring gap moves it"
-        );
-        let before = weekly
-            .on(&berlin, day("2027-03-21"))
-            .expect("an occurrence");
-        assert_eq!(
-            text("Night run", 15, &before, &berlin),
-            "Night run starts in 15 minutes, 02:30"
-        );
-        assert_eq!(
-            text("Night run", 0, &before, &berlin),
-            "Night run is starting!"
-        );
-        assert_eq!(
-            text("Night run", 1440, &before, &berlin),
-            "Night run starts in 24 hours: Sun 21 Mar, 02:30"
-        );
     }
 }

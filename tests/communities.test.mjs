@@ -142,7 +142,7 @@ test("members enter their group's community and see only its events; others get 
   const made = await alice.nextWhere((m) => m.type === 'event');
   assert.equal((await bob.nextWhere((m) => m.type === 'event')).id, made.id, 'a change in A reaches A');
   assert.deepEqual(await carol.drain(400), [], 'and no socket of B');
-  const [row] = await d1(state, `SELECT c.slug FROM event_communities ec JOIN communities c ON c.id = ec.community_id WHERE ec.event_id = ${made.id}`);
+  const [row] = await d1(state, `SELECT c.slug FROM events e JOIN communities c ON c.id = e.community_id WHERE e.id = ${made.id}`);
   assert.equal(row.slug, slugs.a);
 
   // Alice is only a member of B: not its admin.
@@ -258,7 +258,7 @@ test('removing the bot closes the community (4003, data kept); adding it back re
   assert.deepEqual(await bob.closed, { code: 4003, reason: 'community closed' }, 'open sockets are closed');
   const refused = await enter(people.bob, slugs.a);
   assert.deepEqual(refused.refused, { code: 4003, reason: 'community closed' });
-  const [row] = await d1(state, `SELECT COUNT(*) AS n FROM event_communities ec JOIN communities c ON c.id = ec.community_id WHERE c.slug = '${slugs.a}'`);
+  const [row] = await d1(state, `SELECT COUNT(*) AS n FROM events e JOIN communities c ON c.id = e.community_id WHERE c.slug = '${slugs.a}'`);
   assert.ok(row.n >= 2, 'its events are kept');
   await post(botStatus(group(GROUP_A, 'Group A'), 'member'));
   await messageTo(GROUP_A, (b) => /admin/.test(b.text));

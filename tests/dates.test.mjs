@@ -23,15 +23,15 @@ function dayFromToday(days) {
 
 before(async () => {
   state = await tempState();
-  // An event from before dates (no event_dates row), one over yesterday,
+  // An event from before dates (a seed row: no date), one over yesterday,
   // and one over long ago (past the archive).
   await prepareDb(state, `${eventsSql([
     { id: 1, title: 'Seed daily', start: '06:00' },
     { id: 2, title: 'Yesterday', start: '10:00' },
     { id: 3, title: 'Long ago', start: '10:00' },
   ])}
-    INSERT INTO event_dates (event_id, date, repeat, location) VALUES
-      (2, '${dayFromToday(-1)}', 'none', 'Old hall'), (3, '${dayFromToday(-40)}', 'none', '');
+    UPDATE events SET date = '${dayFromToday(-1)}', repeat = 'none', location = 'Old hall' WHERE id = 2;
+    UPDATE events SET date = '${dayFromToday(-40)}', repeat = 'none' WHERE id = 3;
     INSERT INTO attendance (event_id, telegram_id) VALUES (2, ${GOER});`);
   // Applying the schema again keeps every row.
   await prepareDb(state);
@@ -80,7 +80,7 @@ test('starts_at follows the zone: the spring gap moves forward, the autumn overl
   assert.equal(overlap.location, 'Bar', 'what an edit leaves out stays');
   const late = await ask(client, { type: 'edit-event', id: gap.id, start: '23:00', duration: 5 });
   assert.equal(late.ends_at, '2027-11-01T04:00:00+01:00', 'ends_at has the offset in force then');
-  const [row] = await d1(state, `SELECT date, repeat, location FROM event_dates WHERE event_id = ${gap.id}`);
+  const [row] = await d1(state, `SELECT date, repeat, location FROM events WHERE id = ${gap.id}`);
   assert.deepEqual(row, { date: '2027-10-31', repeat: 'none', location: 'Bar' });
   client.close();
 });
@@ -143,8 +143,8 @@ test('set-reminder is stored, answered by nothing, and comes back in the next we
   assert.equal(again.login.welcome.reminder, 60);
   again.send({ type: 'set-reminder', minutes: null });
   await again.drain(300);
-  const [row] = await d1(state, `SELECT minutes FROM user_reminders WHERE telegram_id = ${who.id}`);
-  assert.deepEqual(row, { minutes: null });
+  const [row] = await d1(state, `SELECT reminder FROM users WHERE telegram_id = ${who.id}`);
+  assert.deepEqual(row, { reminder: null });
   for (const c of [client, again]) c.close();
 });
 

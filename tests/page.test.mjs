@@ -34,8 +34,8 @@ before(async () => {
     { id: 30, title: 'Tomorrow brunch', start: '11:00', duration: 2 },
     { id: 31, title: 'Last week party', start: '20:00', duration: 3 },
   ])}
-    INSERT INTO event_dates (event_id, date, repeat, location) VALUES
-      (30, '${utcDay(1)}', 'none', 'Garden'), (31, '${utcDay(-7)}', 'none', '');`);
+    UPDATE events SET date = '${utcDay(1)}', repeat = 'none', location = 'Garden' WHERE id = 30;
+    UPDATE events SET date = '${utcDay(-7)}', repeat = 'none' WHERE id = 31;`);
   worker = await Worker.start({ persistTo: state, vars: WORKER_VARS });
   browser = await launchBrowser();
 });
@@ -388,7 +388,7 @@ test('an admin plans a weekly series with the date picker, repeat and location; 
       return h?.textContent;
     });
     assert.equal(heading, dayLabel(utcDay(3)));
-    const [row] = await d1(state, "SELECT d.repeat, d.location FROM events e JOIN event_dates d ON d.event_id = e.id WHERE e.title = 'Tuesday run'");
+    const [row] = await d1(state, "SELECT repeat, location FROM events WHERE title = 'Tuesday run'");
     assert.deepEqual(row, { repeat: 'weekly', location: 'Park gate' });
   });
 });
@@ -405,9 +405,9 @@ test('the reminder choice is one tap from the page, and Subscribe opens the feed
     await page.waitForFunction(() => document.getElementById('open-settings').textContent === 'Reminders: 1 h before');
     await page.click('#settings button[value=close]');
     for (let tries = 0; tries < 20; tries++) {
-      const rows = await d1(state, `SELECT minutes FROM user_reminders WHERE telegram_id = ${who.id}`);
+      const rows = await d1(state, `SELECT reminder FROM users WHERE telegram_id = ${who.id} AND reminder = 60`);
       if (rows.length) {
-        assert.deepEqual(rows, [{ minutes: 60 }]);
+        assert.deepEqual(rows, [{ reminder: 60 }]);
         break;
       }
       assert.ok(tries < 19, 'the setting was stored');
@@ -492,7 +492,7 @@ test('an admin sets seats, guests and closes RSVPs in the form', async (t) => {
     const id = await guest.locator(workshop).getAttribute('data-id');
     await guest.waitForFunction((sel) => document.querySelector(sel).textContent.startsWith('RSVPs closed'), `${card(id)} .seats`);
     assert.equal(await guest.isHidden(`${workshop} .toggle`), true, 'no Attend while closed');
-    const [row] = await d1(state, "SELECT s.capacity, s.max_guests, s.closed FROM events e JOIN event_seats s ON s.event_id = e.id WHERE e.title = 'Workshop'");
+    const [row] = await d1(state, "SELECT capacity, max_guests, closed FROM events WHERE title = 'Workshop'");
     assert.deepEqual(row, { capacity: 12, max_guests: 1, closed: 1 });
   });
 });

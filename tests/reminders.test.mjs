@@ -43,15 +43,13 @@ before(async () => {
     [4, 'Tomorrow', at(now + 23 * 60 * MINUTE)],
   ];
   const sql = events.map(([id, title, w]) => `
-    INSERT INTO events (id, title, start, duration) VALUES (${id}, '${title}', '${w.time}', 1);
-    INSERT INTO event_dates (event_id, date, repeat) VALUES (${id}, '${w.date}', 'none');`).join('');
+    INSERT INTO events (id, title, start, duration, date, repeat) VALUES (${id}, '${title}', '${w.time}', 1, '${w.date}', 'none');`).join('');
   await prepareDb(state, `${sql}
-    INSERT INTO events (id, title, start, duration) VALUES (5, 'Night run', '02:30', 1);
-    INSERT INTO event_dates (event_id, date, repeat) VALUES (5, '2027-03-21', 'weekly');
+    INSERT INTO events (id, title, start, duration, date, repeat) VALUES (5, 'Night run', '02:30', 1, '2027-03-21', 'weekly');
     INSERT INTO attendance (event_id, telegram_id) VALUES
       (1, ${users.atStart}), (2, ${users.quarter}), (3, ${users.hour}), (4, ${users.day}), (5, ${users.gap}),
       (1, ${users.off}), (3, ${users.notYet});
-    INSERT INTO user_reminders (telegram_id, minutes) VALUES
+    INSERT INTO users (telegram_id, reminder) VALUES
       (${users.quarter}, 15), (${users.hour}, 60), (${users.day}, 1440), (${users.gap}, 60),
       (${users.off}, NULL), (${users.notYet}, 15);`);
   worker = await Worker.start({

@@ -34,8 +34,8 @@ fn seed(communities: usize, per: usize) -> String {
             "INSERT INTO communities (id, slug, chat_id, title, timezone, created_at) \
              VALUES ({c}, '{}', {}, 'Bench {c}', 'UTC', {now});\n\
              INSERT INTO community_admin_checks (community_id, checked_at) VALUES ({c}, {now});\n\
-             INSERT INTO events (id, title, start, duration) VALUES ({e}, 'Community {c}', '12:00', 1);\n\
-             INSERT INTO event_communities (event_id, community_id) VALUES ({e}, {c});\n",
+             INSERT INTO events (id, title, start, duration, community_id) \
+             VALUES ({e}, 'Community {c}', '12:00', 1, {c});\n",
             slug(c),
             -1_000_000_000_000 - c as i64,
             e = event_of(c),

@@ -102,9 +102,33 @@ impl Day {
 
     /// The day of the instant `utc` in `zone`.
     pub fn of(zone: &dyn Zone, utc: i64) -> Option<Day> {
-        let local = utc + i64::from(zone.offset_at(utc)?);
-        Some(Day(local.div_euclid(86_400) as i32))
+        local(zone, utc).map(|wall| wall.day)
     }
+}
+
+/// What the wall clock in a zone shows at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    pub day: Day,
+    /// Seconds after midnight.
+    pub seconds: u32,
+}
+
+impl Local {
+    /// "19:00".
+    pub fn time(self) -> String {
+        wall_time(self.seconds / 60)
+    }
+}
+
+/// The wall clock in `zone` at the instant `utc`: the one place an
+/// instant becomes a local day and time (`None` when the zone cannot say).
+pub fn local(zone: &dyn Zone, utc: i64) -> Option<Local> {
+    let wall = utc + i64::from(zone.offset_at(utc)?);
+    Some(Local {
+        day: Day(wall.div_euclid(86_400) as i32),
+        seconds: wall.rem_euclid(86_400) as u32,
+    })
 }
 
 impl std::fmt::Display for Day {
@@ -147,9 +171,7 @@ pub fn instant_of(zone: &dyn Zone, day: Day, minutes: u32) -> Option<i64> {
 /// force then.
 pub fn rfc3339(zone: &dyn Zone, utc: i64) -> Option<String> {
     let offset = zone.offset_at(utc)?;
-    let local = utc + i64::from(offset);
-    let day = Day(local.div_euclid(86_400) as i32);
-    let seconds = local.rem_euclid(86_400);
+    let Local { day, seconds } = local(zone, utc)?;
     let mut text = format!(
         "{day}T{:02}:{:02}:{:02}",
         seconds / 3600,

@@ -13,16 +13,18 @@
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::VecDeque;
 
-use worker::{console_error, Date};
+use worker::console_error;
 
-use super::{internal, EventHub, POLICY_VIOLATION};
+use super::sockets::{Refusal, Sockets, POLICY_VIOLATION};
 
 /// The alarm looks at the queue at most this often; a socket may be closed
 /// this much after its deadline.
 pub const ALARM_GRANULARITY_MS: u64 = 1000;
 
-#[derive(Default)]
+/// The sockets waiting to log in, by deadline, and when the alarm is set.
 pub struct Deadlines {
+    /// `LOGIN_TIMEOUT_SECONDS`, in ms.
+    timeout_ms: u64,
     /// (deadline in ms since the epoch, socket), earliest first. `None`
     /// until rebuilt after construction.
     queue: RefCell<Option<VecDeque<(u64, u64)>>>,
@@ -31,16 +33,22 @@ pub struct Deadlines {
     alarm_at: Cell<Option<Option<u64>>>,
 }
 
-impl EventHub {
-    fn deadlines(&self) -> RefMut<'_, VecDeque<(u64, u64)>> {
-        RefMut::map(self.deadlines.queue.borrow_mut(), |slot| {
+impl Deadlines {
+    pub fn new(timeout_ms: u64) -> Deadlines {
+        Deadlines {
+            timeout_ms,
+            queue: RefCell::new(None),
+            alarm_at: Cell::new(None),
+        }
+    }
+
+    fn queue<'a>(&'a self, sockets: &Sockets) -> RefMut<'a, VecDeque<(u64, u64)>> {
+        RefMut::map(self.queue.borrow_mut(), |slot| {
             slot.get_or_insert_with(|| {
-                let timeout = self.config.login_timeout_ms;
-                let mut pending: Vec<(u64, u64)> = self
-                    .sockets
-                    .pending(&self.state)
+                let mut pending: Vec<(u64, u64)> = sockets
+                    .pending()
                     .into_iter()
-                    .map(|(socket, opened)| (opened.saturating_add(timeout), socket))
+                    .map(|(socket, opened)| (opened.saturating_add(self.timeout_ms), socket))
                     .collect();
                 pending.sort_unstable();
                 pending.into()
@@ -50,23 +58,22 @@ impl EventHub {
 
     /// Puts a socket that just opened at `opened` (ms) in line, and makes
     /// sure the alarm will come for it.
-    pub(super) async fn watch_login_deadline(&self, socket: u64, opened: u64) {
-        let deadline = opened.saturating_add(self.config.login_timeout_ms);
-        self.deadlines().push_back((deadline, socket));
-        self.set_alarm_by(deadline).await;
+    pub async fn watch(&self, sockets: &Sockets, socket: u64, opened: u64, now_ms: u64) {
+        let deadline = opened.saturating_add(self.timeout_ms);
+        self.queue(sockets).push_back((deadline, socket));
+        self.set_alarm_by(sockets, deadline, now_ms).await;
     }
 
     /// Closes (1008) every socket whose deadline has passed and that has
     /// not logged in (a login being checked right now is looked at again a
     /// timeout later, in case it fails), then sets the alarm for the next.
-    pub(super) async fn close_late_logins(&self) {
-        let now = Date::now().as_millis();
-        self.deadlines.alarm_at.set(Some(None));
+    pub async fn close_late(&self, sockets: &Sockets, now_ms: u64) {
+        self.alarm_at.set(Some(None));
         loop {
             let due = {
-                let mut queue = self.deadlines();
+                let mut queue = self.queue(sockets);
                 match queue.front() {
-                    Some(&(deadline, socket)) if deadline <= now => {
+                    Some(&(deadline, socket)) if deadline <= now_ms => {
                         queue.pop_front();
                         Some(socket)
                     }
@@ -74,56 +81,55 @@ impl EventHub {
                 }
             };
             let Some(socket) = due else { break };
-            let Some((ws, mut session)) = self.sockets.get(&self.state, socket) else {
+            let Some((ws, session)) = sockets.get(socket) else {
                 continue;
             };
             if session.user.is_some() || session.refused {
                 continue;
             }
-            if self.sockets.is_logging_in(&self.state, socket) {
-                let later = now.saturating_add(self.config.login_timeout_ms);
-                self.deadlines().push_back((later, socket));
+            if sockets.is_logging_in(socket) {
+                let later = now_ms.saturating_add(self.timeout_ms);
+                self.queue(sockets).push_back((later, socket));
                 continue;
             }
-            session.refused = true;
-            if let Err(e) = self.sockets.save(&self.state, &ws, &session) {
-                internal("marking the session refused", e);
-            }
-            let _ = ws.close(Some(POLICY_VIOLATION), Some("login timeout"));
-            self.sockets.forget(&self.state, socket);
+            sockets.close_for_good(&ws, Refusal::close(POLICY_VIOLATION, "login timeout"));
+            sockets.forget(&ws);
         }
-        let next = self.deadlines().iter().map(|(deadline, _)| *deadline).min();
+        let next = self
+            .queue(sockets)
+            .iter()
+            .map(|(deadline, _)| *deadline)
+            .min();
         if let Some(next) = next {
-            self.set_alarm_by(next).await;
+            self.set_alarm_by(sockets, next, now_ms).await;
         }
     }
 
     /// Makes sure the alarm fires no later than `deadline` (and no sooner
     /// than [`ALARM_GRANULARITY_MS`] from now). An alarm already set for
     /// earlier is left alone: it sets the next one itself.
-    async fn set_alarm_by(&self, deadline: u64) {
-        let storage = self.state.storage();
-        let set = match self.deadlines.alarm_at.get() {
+    pub async fn set_alarm_by(&self, sockets: &Sockets, deadline: u64, now_ms: u64) {
+        let storage = sockets.storage();
+        let set = match self.alarm_at.get() {
             Some(set) => set,
             None => match storage.get_alarm().await {
                 Ok(set) => set.map(|at| at.max(0) as u64),
                 Err(e) => {
-                    console_error!("reading the login alarm failed: {e}");
+                    console_error!("reading the alarm failed: {e}");
                     None
                 }
             },
         };
         if set.is_some_and(|at| at <= deadline) {
-            self.deadlines.alarm_at.set(Some(set));
+            self.alarm_at.set(Some(set));
             return;
         }
-        let now = Date::now().as_millis();
-        let at = deadline.max(now + ALARM_GRANULARITY_MS);
-        match storage.set_alarm((at - now) as i64).await {
-            Ok(()) => self.deadlines.alarm_at.set(Some(Some(at))),
+        let at = deadline.max(now_ms + ALARM_GRANULARITY_MS);
+        match storage.set_alarm((at - now_ms) as i64).await {
+            Ok(()) => self.alarm_at.set(Some(Some(at))),
             Err(e) => {
-                self.deadlines.alarm_at.set(None);
-                console_error!("setting the login alarm failed: {e}");
+                self.alarm_at.set(None);
+                console_error!("setting the alarm failed: {e}");
             }
         }
     }

@@ -8,7 +8,9 @@
 //! The session also lives in the socket's attachment, which survives
 //! hibernation; memory does not. The first use after the object is
 //! constructed again rebuilds the records from the attachments (one pass).
-//! [`Sockets::save`] writes both, so they never disagree.
+//! [`Sockets::save`] writes both, so they never disagree. This is the only
+//! code that reads or writes attachments, and [`Sockets::close_for_good`]
+//! the only way a socket is refused and closed.
 
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
@@ -20,6 +22,7 @@ use worker::js_sys::{self, JsString};
 use worker::{State, WebSocket};
 
 use crate::limits::{Bucket, Verdict, MAX_SOCKETS_PER_USER};
+use crate::protocol::ServerMessage;
 use crate::session::Session;
 
 struct Record {
@@ -36,8 +39,10 @@ struct Record {
     joined: u64,
 }
 
-#[derive(Default)]
 pub struct Sockets {
+    /// The Durable Object's own state: its sockets (Hibernation API) and
+    /// its storage (the alarm).
+    runtime: State,
     /// `None` until rebuilt after construction.
     records: RefCell<Option<Records>>,
 }
@@ -51,6 +56,9 @@ struct Records {
     /// all and by client.
     pending: usize,
     pending_by_client: HashMap<String, usize>,
+    /// Per user, the places they hold: sockets logged in as them (not
+    /// closing) and logins being checked for them.
+    places: HashMap<i64, usize>,
 }
 
 /// Whether a new socket may be opened.
@@ -87,11 +95,55 @@ pub fn new_socket_id() -> u64 {
 }
 
 /// The session kept in a socket's attachment.
-pub fn attached_session(ws: &WebSocket) -> Session {
+fn attached_session(ws: &WebSocket) -> Session {
     ws.deserialize_attachment::<Session>()
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// Sends a frame; a socket that cannot take it (closing, gone) is skipped
+/// without affecting anyone else.
+pub fn send(ws: &WebSocket, text: &str) {
+    if let Err(error) = ws.send_with_str(text) {
+        worker::console_error!("send failed: {error}");
+    }
+}
+
+/// How a socket is closed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: u16,
+    pub reason: &'static str,
+    /// Send `disconnect` first (a refused login).
+    pub disconnect: bool,
+}
+
+/// A login that failed: initData not valid, too many sockets.
+pub const LOGIN_FAILED: u16 = 4001;
+/// A community that refuses a user (closed, not a member).
+pub const COMMUNITY_REFUSED: u16 = 4003;
+/// Telegram could not say whether a user is a member.
+pub const TRY_AGAIN_LATER: u16 = 1013;
+/// Sustained abuse, a login too late.
+pub const POLICY_VIOLATION: u16 = 1008;
+
+impl Refusal {
+    pub const fn login(code: u16, reason: &'static str) -> Refusal {
+        Refusal {
+            code,
+            reason,
+            disconnect: true,
+        }
+    }
+
+    pub const fn close(code: u16, reason: &'static str) -> Refusal {
+        Refusal {
+            code,
+            reason,
+            disconnect: false,
+        }
+    }
 }
 
 impl Records {
@@ -105,12 +157,19 @@ impl Records {
     fn remove(&mut self, socket: u64) {
         if let Some(old) = self.by_id.remove(&socket) {
             self.count(&old.session, -1);
+            if let Some(user) = old.logging_in {
+                self.hold(user, -1);
+            }
         }
     }
 
-    /// Counts `session` in (`1`) or out (`-1`) of the pending sockets.
+    /// Counts `session` in (`1`) or out (`-1`) of the pending sockets, or
+    /// of its user's places when it receives broadcasts.
     fn count(&mut self, session: &Session, delta: isize) {
-        if session.user.is_some() {
+        if let Some(user) = &session.user {
+            if !session.refused {
+                self.hold(user.id, delta);
+            }
             return;
         }
         self.pending = self.pending.saturating_add_signed(delta);
@@ -123,14 +182,35 @@ impl Records {
             self.pending_by_client.remove(&session.client);
         }
     }
+
+    /// Counts one of `user`'s places in (`1`) or out (`-1`).
+    fn hold(&mut self, user: i64, delta: isize) {
+        let places = self.places.entry(user).or_default();
+        *places = places.saturating_add_signed(delta);
+        if *places == 0 {
+            self.places.remove(&user);
+        }
+    }
 }
 
 impl Sockets {
-    fn records(&self, state: &State) -> RefMut<'_, Records> {
+    pub fn new(runtime: State) -> Sockets {
+        Sockets {
+            runtime,
+            records: RefCell::new(None),
+        }
+    }
+
+    /// The object's storage (for its alarm).
+    pub fn storage(&self) -> worker::Storage {
+        self.runtime.storage()
+    }
+
+    fn records(&self) -> RefMut<'_, Records> {
         RefMut::map(self.records.borrow_mut(), |slot| {
             slot.get_or_insert_with(|| {
                 let mut records = Records::default();
-                for ws in state.get_websockets() {
+                for ws in self.runtime.get_websockets() {
                     let session = attached_session(&ws);
                     records.insert(Record::new(ws, session));
                 }
@@ -141,14 +221,8 @@ impl Sockets {
 
     /// Whether `client` may open one more socket, given how many sockets
     /// wait to log in (`max_pending` per hub, `max_per_client` per client).
-    pub fn admission(
-        &self,
-        state: &State,
-        client: &str,
-        max_pending: usize,
-        max_per_client: usize,
-    ) -> Admission {
-        let records = self.records(state);
+    pub fn admission(&self, client: &str, max_pending: usize, max_per_client: usize) -> Admission {
+        let records = self.records();
         if records.pending >= max_pending {
             return Admission::HubFull;
         }
@@ -159,18 +233,18 @@ impl Sockets {
     }
 
     /// Accepts a new socket with the Hibernation API and remembers it.
-    pub fn accept(&self, state: &State, ws: &WebSocket, session: Session) -> worker::Result<()> {
-        state.accept_web_socket(ws);
+    pub fn accept(&self, ws: &WebSocket, session: Session) -> worker::Result<()> {
+        self.runtime.accept_web_socket(ws);
         ws.serialize_attachment(&session)?;
-        self.records(state).insert(Record::new(ws.clone(), session));
+        self.records().insert(Record::new(ws.clone(), session));
         Ok(())
     }
 
     /// Stores a socket's changed session, in its attachment and here.
     /// False when the socket is gone (closed while its message was served).
-    pub fn save(&self, state: &State, ws: &WebSocket, session: &Session) -> worker::Result<bool> {
+    pub fn save(&self, ws: &WebSocket, session: &Session) -> worker::Result<bool> {
         ws.serialize_attachment(session)?;
-        let mut records = self.records(state);
+        let mut records = self.records();
         let Some(old) = records.by_id.get(&session.socket) else {
             return Ok(false);
         };
@@ -192,19 +266,88 @@ impl Sockets {
 
     /// The logins so far: sockets that log in later than now have every
     /// change made until now.
-    pub fn logins(&self, state: &State) -> u64 {
-        self.records(state).logins
+    pub fn logins(&self) -> u64 {
+        self.records().logins
+    }
+
+    /// The session of `ws`, as its attachment holds it.
+    pub fn session(&self, ws: &WebSocket) -> Session {
+        attached_session(ws)
     }
 
     /// Forgets a socket that is gone or closing.
-    pub fn forget(&self, state: &State, socket: u64) {
-        self.records(state).remove(socket);
+    pub fn forget(&self, ws: &WebSocket) {
+        let socket = attached_session(ws).socket;
+        self.records().remove(socket);
+    }
+
+    /// Closes a socket for good: its session is marked refused (so nothing
+    /// it sends is served again, even if it ignores the close), it no
+    /// longer gets broadcasts, and it is closed with `refusal`'s code and
+    /// reason (after `disconnect` for a refused login).
+    pub fn close_for_good(&self, ws: &WebSocket, refusal: Refusal) {
+        let mut session = attached_session(ws);
+        session.refused = true;
+        if let Err(error) = self.save(ws, &session) {
+            worker::console_error!("marking a session refused failed: {error}");
+        }
+        if refusal.disconnect {
+            send(ws, &ServerMessage::Disconnect.to_json());
+        }
+        let _ = ws.close(Some(refusal.code), Some(refusal.reason));
+    }
+
+    /// Closes for good every logged-in socket of the users `which` picks.
+    pub fn close_users(&self, mut which: impl FnMut(i64) -> bool, refusal: Refusal) {
+        let chosen: Vec<WebSocket> = self
+            .records()
+            .by_id
+            .values()
+            .filter(|r| r.session.user.as_ref().is_some_and(|u| which(u.id)))
+            .map(|r| r.ws.clone())
+            .collect();
+        for ws in chosen {
+            self.close_for_good(&ws, refusal);
+        }
+    }
+
+    /// Closes for good every socket, logged in or not.
+    pub fn close_all(&self, refusal: Refusal) {
+        for ws in self.runtime.get_websockets() {
+            self.close_for_good(&ws, refusal);
+        }
+    }
+
+    /// Marks the user on `ws` as no longer an admin.
+    pub fn demote(&self, ws: &WebSocket) {
+        let mut session = attached_session(ws);
+        if let Some(user) = session.user.as_mut() {
+            user.is_admin = false;
+        }
+        if let Err(error) = self.save(ws, &session) {
+            worker::console_error!("saving a session failed: {error}");
+        }
+    }
+
+    /// The community the sockets' sessions say this hub serves (after a
+    /// wake, before anything else told it).
+    pub fn community(&self) -> Option<i64> {
+        self.records()
+            .by_id
+            .values()
+            .next()
+            .map(|r| r.session.community)
+    }
+
+    /// All sockets, open or closing.
+    pub fn count(&self) -> usize {
+        self.runtime.get_websockets().len()
     }
 
     /// Takes a token from the socket's rate-limit bucket for a message
     /// arriving at `now_ms`.
-    pub fn take_token(&self, state: &State, socket: u64, now_ms: f64) -> Verdict {
-        match self.records(state).by_id.get_mut(&socket) {
+    pub fn take_token(&self, socket: u64, now_ms: f64) -> Verdict {
+        match self.records().by_id.get_mut(&socket) {
             Some(record) => record
                 .bucket
                 .get_or_insert_with(|| Bucket::new(now_ms))
@@ -217,34 +360,35 @@ impl Sockets {
     /// Takes one of `user`'s places for a login being checked on `socket`,
     /// unless they have [`MAX_SOCKETS_PER_USER`] already (logged in or
     /// logging in). Taken before the login awaits anything, so logins that
-    /// interleave cannot pass the limit together.
-    pub fn reserve_login(&self, state: &State, socket: u64, user: i64) -> bool {
-        let mut records = self.records(state);
-        let taken = records
-            .by_id
-            .values()
-            .filter(|r| r.holds_place_of(user))
-            .count();
-        match records.by_id.get_mut(&socket) {
-            Some(record) if taken < MAX_SOCKETS_PER_USER => {
-                record.logging_in = Some(user);
-                true
-            }
-            _ => false,
+    /// interleave cannot pass the limit together. Counted from the places
+    /// each user holds, not by looking at every socket.
+    pub fn reserve_login(&self, socket: u64, user: i64) -> bool {
+        let mut records = self.records();
+        if records.places.get(&user).copied().unwrap_or(0) >= MAX_SOCKETS_PER_USER {
+            return false;
         }
+        let Some(record) = records.by_id.get_mut(&socket) else {
+            return false;
+        };
+        record.logging_in = Some(user);
+        records.hold(user, 1);
+        true
     }
 
     /// Ends a login check: the place is now held by the logged-in session,
     /// or given back.
-    pub fn end_login(&self, state: &State, socket: u64) {
-        if let Some(record) = self.records(state).by_id.get_mut(&socket) {
-            record.logging_in = None;
+    pub fn end_login(&self, socket: u64) {
+        let mut records = self.records();
+        if let Some(record) = records.by_id.get_mut(&socket) {
+            if let Some(user) = record.logging_in.take() {
+                records.hold(user, -1);
+            }
         }
     }
 
     /// Whether a login is being checked on `socket`.
-    pub fn is_logging_in(&self, state: &State, socket: u64) -> bool {
-        self.records(state)
+    pub fn is_logging_in(&self, socket: u64) -> bool {
+        self.records()
             .by_id
             .get(&socket)
             .is_some_and(|r| r.logging_in.is_some())
@@ -252,8 +396,8 @@ impl Sockets {
 
     /// The sockets that have neither logged in nor been refused, with the
     /// time each was opened (ms).
-    pub fn pending(&self, state: &State) -> Vec<(u64, u64)> {
-        self.records(state)
+    pub fn pending(&self) -> Vec<(u64, u64)> {
+        self.records()
             .by_id
             .values()
             .filter(|r| r.session.user.is_none() && !r.session.refused)
@@ -262,23 +406,23 @@ impl Sockets {
     }
 
     /// The socket and session of `socket`, if it is still here.
-    pub fn get(&self, state: &State, socket: u64) -> Option<(WebSocket, Session)> {
-        self.records(state)
+    pub fn get(&self, socket: u64) -> Option<(WebSocket, Session)> {
+        self.records()
             .by_id
             .get(&socket)
             .map(|r| (r.ws.clone(), r.session.clone()))
     }
 
     /// How many sockets are logged in, and how many are not (yet).
-    pub fn counts(&self, state: &State) -> (usize, usize) {
-        let records = self.records(state);
+    pub fn counts(&self) -> (usize, usize) {
+        let records = self.records();
         (records.by_id.len() - records.pending, records.pending)
     }
 
     /// The origins the logged-in sockets were opened on, each once.
-    pub fn origins(&self, state: &State) -> Vec<String> {
+    pub fn origins(&self) -> Vec<String> {
         let mut origins: Vec<String> = Vec::new();
-        for record in self.records(state).by_id.values() {
+        for record in self.records().by_id.values() {
             if record.receives() && !origins.contains(&record.session.origin) {
                 origins.push(record.session.origin.clone());
             }
@@ -290,12 +434,8 @@ impl Sockets {
     /// session and the time it logged in (see [`Sockets::logins`]); `None`:
     /// nothing. A socket that cannot take it is forgotten; the others are
     /// not affected.
-    pub fn send_each(
-        &self,
-        state: &State,
-        mut pick: impl FnMut(&Session, u64) -> Option<Rc<JsString>>,
-    ) {
-        let mut records = self.records(state);
+    pub fn send_each(&self, mut pick: impl FnMut(&Session, u64) -> Option<Rc<JsString>>) {
+        let mut records = self.records();
         let mut gone = Vec::new();
         for (socket, record) in &records.by_id {
             if !record.receives() {
@@ -322,11 +462,6 @@ impl Record {
             logging_in: None,
             joined: 0,
         }
-    }
-
-    fn holds_place_of(&self, user: i64) -> bool {
-        self.logging_in == Some(user)
-            || (self.receives() && self.session.user.as_ref().is_some_and(|u| u.id == user))
     }
 
     /// Logged in and not closing: gets broadcasts.

@@ -1,13 +1,21 @@
-//! Users seen at login, so that a returning user's login costs no D1 query:
-//! for [`USER_REFRESH_SECONDS`] the hub trusts what it read (the admin flag,
-//! the reminder setting) and wrote (`last_seen`) at their previous login.
+//! Everyone the hub knows: how each user appears to others (name, username,
+//! picture, whether they hide), the one copy of that in memory, and what D1
+//! said of them at their last login (operator flag, reminder setting), so
+//! that a returning user's login costs no D1 query: for
+//! [`USER_REFRESH_SECONDS`] the hub trusts what it read and wrote
+//! (`last_seen`) at their previous login.
+//!
+//! People listed on events come from D1 with the catalog; users who log in
+//! are recorded here by their login.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use worker::D1Database;
 
+use crate::catalog::{Catalog, Profile};
 use crate::init_data::TelegramUser;
+use crate::protocol::Face;
 use crate::store;
 use crate::store::users::{Reminder, Stored};
 
@@ -15,13 +23,11 @@ use crate::store::users::{Reminder, Stored};
 /// D1 and wrote (`last_seen`).
 pub const USER_REFRESH_SECONDS: i64 = 300;
 
-/// What the hub remembers of a user's last recorded login.
+/// What the hub knows of one user.
 struct Known {
-    name: String,
-    username: Option<String>,
-    photo_url: Option<String>,
-    stored: Stored,
-    refreshed: i64,
+    profile: Profile,
+    /// From their last login here: what D1 held, and when it was read.
+    login: Option<(Stored, i64)>,
 }
 
 #[derive(Default)]
@@ -31,66 +37,102 @@ pub struct Users {
 
 impl Users {
     /// Records a login in D1 and returns what D1 holds of the user. A user
-    /// seen in the last [`USER_REFRESH_SECONDS`] with the same name costs no
-    /// query: that comes from memory, and `last_seen` is that coarse.
+    /// seen in the last [`USER_REFRESH_SECONDS`] who appears as before
+    /// costs no query: that comes from memory, and `last_seen` is that
+    /// coarse. Also returns whether they now appear otherwise.
     pub async fn record_login(
         &self,
         db: &D1Database,
         user: &TelegramUser,
+        photo_url: &str,
         now: i64,
-    ) -> worker::Result<Stored> {
+    ) -> worker::Result<(Stored, bool)> {
         let name = user.display_name();
+        let username = user.username.clone().unwrap_or_default();
         let fresh = self.known.borrow().get(&user.id).and_then(|known| {
-            let same = known.name == name
-                && known.username == user.username
-                && known.photo_url == user.photo_url;
-            (same && now - known.refreshed < USER_REFRESH_SECONDS).then_some(known.stored)
+            let p = &known.profile;
+            let same = p.name == name && p.username == username && p.photo_url == photo_url;
+            let (stored, at) = known.login?;
+            (same && now - at < USER_REFRESH_SECONDS).then_some(stored)
         });
         if let Some(stored) = fresh {
-            return Ok(stored);
+            return Ok((stored, false));
         }
-        let photo_url = user.photo_url.as_deref().unwrap_or("");
-        let username = user.username.as_deref();
-        let stored = store::users::upsert(db, user.id, &name, username, photo_url, now).await?;
-        self.known.borrow_mut().insert(
+        let stored =
+            store::users::upsert(db, user.id, &name, user.username.as_deref(), photo_url, now)
+                .await?;
+        let profile = Profile {
+            name,
+            username,
+            photo_url: photo_url.to_string(),
+            hidden: stored.hidden,
+        };
+        let mut known = self.known.borrow_mut();
+        let changed = known.get(&user.id).is_none_or(|k| k.profile != profile);
+        known.insert(
             user.id,
             Known {
-                name,
-                username: user.username.clone(),
-                photo_url: user.photo_url.clone(),
-                stored,
-                refreshed: now,
+                profile,
+                login: Some((stored, now)),
             },
         );
-        Ok(stored)
+        Ok((stored, changed))
     }
 
-    /// Updates the admin flag remembered for `user` after D1 was read again,
-    /// so the next login does not trust a stale one.
-    pub fn remember_admin_flag(&self, user: i64, is_admin: bool) {
-        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
-            known.stored.is_admin = is_admin;
+    /// Remembers how the people listed on events appear (read with the
+    /// catalog); users who logged in keep what their login said.
+    pub fn remember(&self, profiles: Vec<(i64, Profile)>) {
+        let mut known = self.known.borrow_mut();
+        for (user, profile) in profiles {
+            known.entry(user).or_insert(Known {
+                profile,
+                login: None,
+            });
         }
     }
 
-    /// Updates the reminder remembered for `user` after it was stored.
-    /// Whether `user` hides from others, as read at their login.
-    pub fn hidden(&self, user: i64) -> bool {
-        self.known
-            .borrow()
-            .get(&user)
-            .is_some_and(|known| known.stored.hidden)
+    /// Records a new privacy setting (stored already); true when it changed.
+    pub fn set_hidden(&self, user: i64, hidden: bool) -> bool {
+        let mut known = self.known.borrow_mut();
+        let Some(known) = known.get_mut(&user) else {
+            return false;
+        };
+        if let Some((stored, _)) = known.login.as_mut() {
+            stored.hidden = hidden;
+        }
+        let changed = known.profile.hidden != hidden;
+        known.profile.hidden = hidden;
+        changed
     }
 
-    pub fn remember_hidden(&self, user: i64, hidden: bool) {
-        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
-            known.stored.hidden = hidden;
+    /// Records a new reminder setting (stored already).
+    pub fn set_reminder(&self, user: i64, reminder: Reminder) {
+        if let Some((stored, _)) = self
+            .known
+            .borrow_mut()
+            .get_mut(&user)
+            .and_then(|k| k.login.as_mut())
+        {
+            stored.reminder = reminder;
         }
     }
 
-    pub fn remember_reminder(&self, user: i64, reminder: Reminder) {
-        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
-            known.stored.reminder = reminder;
+    /// Records the operator flag as D1 has it now, so the next login does
+    /// not trust a stale one.
+    pub fn set_operator(&self, user: i64, operator: bool) {
+        if let Some((stored, _)) = self
+            .known
+            .borrow_mut()
+            .get_mut(&user)
+            .and_then(|k| k.login.as_mut())
+        {
+            stored.is_admin = operator;
         }
+    }
+
+    /// The faces on event `id`'s card.
+    pub fn faces(&self, catalog: &Catalog, id: i64) -> Vec<Face> {
+        let known = self.known.borrow();
+        catalog.faces(id, |user| known.get(&user).map(|k| &k.profile))
     }
 }

@@ -1,7 +1,10 @@
-//! D1, the system of record, and every SQL statement the Worker runs:
-//! events and attendance ([`events`]), users and admin flags ([`users`]),
-//! the bot's outbox of reminders ([`outbox`]). Every accepted change is
-//! written here before the hub applies it to the catalog and broadcasts it.
+//! D1, the system of record, and every SQL statement the Worker runs, one
+//! file per concern: events ([`events`]), who is going and waiting
+//! ([`seats`]), users and their settings ([`users`]), communities
+//! ([`communities`]) and who is a member of each ([`members`]), the bot's
+//! outbox of reminders and notices ([`outbox`]), and bringing an older
+//! database up to date ([`migrate`]). Every accepted change is written here
+//! before the hub applies it to the catalog and broadcasts it.
 //!
 //! Integers are bound with `JsValue::from_f64`: binding an `i64` makes a
 //! BigInt, which D1 rejects. Telegram ids fit in 52 bits, so `f64` is exact.
@@ -11,10 +14,25 @@
 
 pub mod communities;
 pub mod events;
+pub mod members;
+pub mod migrate;
 pub mod outbox;
+pub mod seats;
 pub mod users;
 
 use wasm_bindgen::JsValue;
+use worker::js_sys;
+
+/// The binding of the D1 database.
+const BINDING: &str = "DB";
+
+/// D1, with every column this version uses (the first use in an isolate
+/// may upgrade an older database: `migrate.rs`).
+pub async fn open(env: &worker::Env) -> worker::Result<worker::D1Database> {
+    let db = env.d1(BINDING)?;
+    migrate::ensure(&db).await?;
+    Ok(db)
+}
 
 /// How many statements this isolate sent to D1, for the benchmark's
 /// "work per operation" figures (served only when `DEBUG_COUNTERS` is set).
@@ -40,11 +58,44 @@ pub mod counters {
     }
 }
 
-/// A row of one number, read `AS n`: every single-number read shares this
-/// type, so the WASM holds one deserializer for all of them.
+/// A row as D1 gave it (a JS object), read field by field. Every query
+/// reads its rows as this one type: a serde deserializer per row type cost
+/// the WASM about 3 KB each (see BENCHMARKS.md). The queries cast their
+/// columns, so a field is what its reader expects, or `NULL`.
 #[derive(serde::Deserialize)]
-pub struct Number {
-    pub n: Option<i64>,
+#[serde(transparent)]
+pub struct Row(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+impl Row {
+    fn get(&self, name: &str) -> JsValue {
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(name)).unwrap_or(JsValue::NULL)
+    }
+
+    /// An integer column (`None` for `NULL`). Telegram ids fit in 52 bits,
+    /// so the JS number is exact.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).as_f64().map(|n| n as i64)
+    }
+
+    /// A real column (`None` for `NULL`).
+    pub fn real(&self, name: &str) -> Option<f64> {
+        self.get(name).as_f64()
+    }
+
+    /// A text column (`None` for `NULL`).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name).as_string()
+    }
+
+    /// A 0/1 column as a flag (`NULL` is false).
+    pub fn flag(&self, name: &str) -> bool {
+        self.int(name).unwrap_or(0) != 0
+    }
+}
+
+/// The rows of one statement's result.
+pub fn rows(result: &worker::D1Result) -> worker::Result<Vec<Row>> {
+    result.results::<Row>()
 }
 
 /// An integer as a JS number (D1 rejects the BigInt an `i64` would bind as).

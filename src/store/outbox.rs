@@ -1,13 +1,52 @@
 //! The bot's outbox: reminders due to attendees (`notifications`) and
-//! notices of changes (`notices`), each claimed by one sender at a time, and the users Telegram refuses to deliver to
-//! (`bot_blocked`). The rules of when a row is due and how it is sent are in
-//! `notify.rs`; this is their SQL.
+//! notices of changes (`notices`, queued in the same batch as the change
+//! that owes them), each claimed by one sender at a time, and the users
+//! Telegram refuses to deliver to (`bot_blocked`). The rules of when a row
+//! is due and how it is sent are in `notify.rs`; this is their SQL.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{counters, int};
+use super::{counters, int, rows};
+
+/// A message the bot owes: to one user, or to everyone going to or
+/// waiting for an event (as D1 has them when the batch runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    To { user: i64, text: String },
+    EveryoneListed { event: i64, text: String },
+}
+
+/// The statements that queue `notices` at `now`, for the batch of the
+/// change that owes them. Users who blocked the bot are left out.
+pub fn notice_statements(
+    db: &D1Database,
+    notices: &[Notice],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::new();
+    for notice in notices {
+        statements.push(match notice {
+            Notice::To { user, text } => db
+                .prepare(
+                    "INSERT INTO notices (telegram_id, text, status, created_at, updated_at) \
+                     SELECT ?1, ?2, 'pending', ?3, ?3 \
+                     WHERE ?1 NOT IN (SELECT telegram_id FROM bot_blocked)",
+                )
+                .bind(&[int(*user), JsValue::from_str(text), int(now)])?,
+            Notice::EveryoneListed { event, text } => db
+                .prepare(
+                    "INSERT INTO notices (telegram_id, text, status, created_at, updated_at) \
+                     SELECT telegram_id, ?2, 'pending', ?3, ?3 FROM \
+                     (SELECT telegram_id FROM attendance WHERE event_id = ?1 \
+                      UNION SELECT telegram_id FROM waitlist WHERE event_id = ?1) \
+                     WHERE telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
+                )
+                .bind(&[int(*event), JsValue::from_str(text), int(now)])?,
+        });
+    }
+    Ok(statements)
+}
 
 /// A reminder that is due: for the occurrence of `event` on `day` (its
 /// local date), to its attendees whose reminders come `minutes` before.
@@ -19,7 +58,6 @@ pub struct Reminder {
 }
 
 /// A reminder claimed for sending, with what the message needs.
-#[derive(Deserialize)]
 pub struct Due {
     pub event_id: i64,
     pub telegram_id: i64,
@@ -122,9 +160,9 @@ pub async fn enqueue(
                 "INSERT OR IGNORE INTO notifications \
                  (event_id, telegram_id, day, status, created_at, updated_at) \
                  SELECT a.event_id, a.telegram_id, ?2, 'pending', ?4, ?4 \
-                 FROM attendance a LEFT JOIN user_reminders r ON r.telegram_id = a.telegram_id \
+                 FROM attendance a LEFT JOIN users u ON u.telegram_id = a.telegram_id \
                  WHERE a.event_id = ?1 \
-                 AND (CASE WHEN r.telegram_id IS NULL THEN 0 ELSE r.minutes END) = ?3 \
+                 AND (CASE WHEN u.telegram_id IS NULL THEN 0 ELSE u.reminder END) = ?3 \
                  AND a.telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
             )
             .bind(&[
@@ -160,23 +198,36 @@ pub async fn claim(
              CAST(COALESCE(e.title, '') AS TEXT) AS title, \
              CAST(COALESCE(e.start, '') AS TEXT) AS start, \
              CAST(COALESCE(e.duration, 1) AS REAL) AS duration, \
-             CAST(d.date AS TEXT) AS date, \
-             CAST(COALESCE(d.repeat, 'daily') AS TEXT) AS repeat, \
-             CASE WHEN r.telegram_id IS NULL THEN 0 ELSE CAST(r.minutes AS INTEGER) END AS minutes, \
+             CAST(e.date AS TEXT) AS date, \
+             CAST(COALESCE(e.repeat, 'daily') AS TEXT) AS repeat, \
+             CASE WHEN u.telegram_id IS NULL THEN 0 ELSE CAST(u.reminder AS INTEGER) END AS minutes, \
              (e.id IS NOT NULL AND a.telegram_id IS NOT NULL) AS attending, \
-             CAST(COALESCE(ec.community_id, 0) AS INTEGER) AS community \
+             CAST(COALESCE(e.community_id, 0) AS INTEGER) AS community \
              FROM notifications n \
-             LEFT JOIN event_communities ec ON ec.event_id = n.event_id \
              LEFT JOIN events e ON e.id = n.event_id \
-             LEFT JOIN event_dates d ON d.event_id = n.event_id \
-             LEFT JOIN user_reminders r ON r.telegram_id = n.telegram_id \
+             LEFT JOIN users u ON u.telegram_id = n.telegram_id \
              LEFT JOIN attendance a ON a.event_id = n.event_id AND a.telegram_id = n.telegram_id \
              WHERE n.claim = ?1 AND n.status = 'sending' ORDER BY n.created_at",
         )
         .bind(&[JsValue::from_str(token)])?;
     let results = db.batch(vec![claim, read]).await?;
     match results.get(1) {
-        Some(rows) => rows.results::<Due>(),
+        Some(found) => Ok(rows(found)?
+            .iter()
+            .map(|row| Due {
+                event_id: row.int("event_id").unwrap_or(0),
+                telegram_id: row.int("telegram_id").unwrap_or(0),
+                day: row.text("day").unwrap_or_default(),
+                title: row.text("title").unwrap_or_default(),
+                start: row.text("start").unwrap_or_default(),
+                duration: row.real("duration").unwrap_or(1.0),
+                date: row.text("date"),
+                repeat: row.text("repeat").unwrap_or_default(),
+                minutes: row.int("minutes"),
+                attending: row.int("attending").unwrap_or(0),
+                community: row.int("community").unwrap_or(0),
+            })
+            .collect()),
         None => Ok(Vec::new()),
     }
 }
@@ -222,7 +273,6 @@ pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
 
 /// A notice claimed for sending (`notices`: a spot opened, an event moved
 /// or was cancelled).
-#[derive(Deserialize)]
 pub struct NoticeDue {
     pub id: i64,
     pub telegram_id: i64,
@@ -252,7 +302,14 @@ pub async fn claim_notices(
         .bind(&[JsValue::from_str(token)])?;
     let results = db.batch(vec![expire, claim, read]).await?;
     match results.get(2) {
-        Some(rows) => rows.results::<NoticeDue>(),
+        Some(found) => Ok(rows(found)?
+            .iter()
+            .map(|row| NoticeDue {
+                id: row.int("id").unwrap_or(0),
+                telegram_id: row.int("telegram_id").unwrap_or(0),
+                text: row.text("text").unwrap_or_default(),
+            })
+            .collect()),
         None => Ok(Vec::new()),
     }
 }

@@ -1,5 +1,6 @@
 //! The Bot API client: calls to `TELEGRAM_API` with the bot's token, for the
-//! webhook's answers (`bot.rs`) and the reminders (`notify.rs`) alike.
+//! webhook's answers (`bot/mod.rs`), the member checks (`access/check.rs`)
+//! and the outbox (`notify.rs`) alike.
 //!
 //! The token is part of every URL, and a failed fetch may quote its URL in
 //! the error, so no error leaves this module with the token in it.
@@ -62,6 +63,48 @@ impl From<CallFailed> for worker::Error {
     }
 }
 
+/// Why a call gave no result.
+#[derive(Debug)]
+pub enum Refused {
+    /// Telegram answered, but not ok.
+    Telegram { status: u16, reply: ApiReply },
+    /// No answer from Telegram.
+    Unreachable(CallFailed),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Telegram { status, reply } => write!(f, "{status} {reply:?}"),
+            Refused::Unreachable(failed) => write!(f, "{failed}"),
+        }
+    }
+}
+
+impl Refused {
+    /// Whether Telegram could not be asked: no answer, a 5xx, or a 429
+    /// (the access rules then fall back on what was known).
+    pub fn is_silence(&self) -> bool {
+        match self {
+            Refused::Unreachable(_) => true,
+            Refused::Telegram { status, reply } => {
+                *status >= 500 || matches!(reply, ApiReply::RetryAfter(_))
+            }
+        }
+    }
+}
+
+/// What `getChatMember` said of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    Said {
+        member: bool,
+        admin: bool,
+    },
+    /// Telegram could not be asked.
+    Silent,
+}
+
 pub struct BotApi {
     base: String,
     token: String,
@@ -76,25 +119,22 @@ impl BotApi {
     }
 
     /// Calls `method` and returns its `result` when Telegram answered ok;
-    /// otherwise how it went.
-    pub async fn fetch(
-        &self,
-        method: &str,
-        body: &Value,
-    ) -> Result<Result<Value, ApiReply>, CallFailed> {
+    /// otherwise why not.
+    pub async fn fetch(&self, method: &str, body: &Value) -> Result<Value, Refused> {
         if self.token.is_empty() {
-            return Err(CallFailed("BOT_TOKEN is not set".into()));
+            return Err(Refused::Unreachable(CallFailed(
+                "BOT_TOKEN is not set".into(),
+            )));
         }
-        let (status, text) = self
-            .send_raw(method, body)
-            .await
-            .map_err(|error| CallFailed(redact(&error.to_string(), &self.token)))?;
+        let (status, text) = self.send_raw(method, body).await.map_err(|error| {
+            Refused::Unreachable(CallFailed(redact(&error.to_string(), &self.token)))
+        })?;
         match ApiReply::parse(status, &text) {
             ApiReply::Ok => {
                 let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                Ok(Ok(value["result"].clone()))
+                Ok(value["result"].clone())
             }
-            reply => Ok(Err(reply)),
+            reply => Err(Refused::Telegram { status, reply }),
         }
     }
 
@@ -137,26 +177,30 @@ impl BotApi {
 }
 
 impl BotApi {
-    /// What `getChatMember` says of `user` in group `chat`: (member,
-    /// admin), or `None` when Telegram did not answer.
-    pub async fn chat_member(&self, chat: i64, user: i64) -> Option<(bool, bool)> {
+    /// What `getChatMember` says of `user` in group `chat`. A refusal
+    /// that is not silence (the user or chat is not found, the bot is not
+    /// in the group) says they are not a member.
+    pub async fn chat_member(&self, chat: i64, user: i64) -> Member {
         let body = json!({"chat_id": chat, "user_id": user});
         match self.fetch("getChatMember", &body).await {
-            Ok(Ok(member)) => {
+            Ok(member) => {
                 let status = member["status"].as_str().unwrap_or("");
                 let is_member = member["is_member"].as_bool();
-                Some((
-                    communities::is_member(status, is_member),
-                    communities::is_admin_status(status),
-                ))
+                Member::Said {
+                    member: communities::is_member(status, is_member),
+                    admin: communities::is_admin_status(status),
+                }
             }
-            Ok(Err(reply)) => {
-                console_error!("getChatMember refused: {reply:?}");
-                None
+            Err(refused) if refused.is_silence() => {
+                console_error!("getChatMember failed: {refused}");
+                Member::Silent
             }
-            Err(error) => {
-                console_error!("getChatMember failed: {error}");
-                None
+            Err(refused) => {
+                console_error!("getChatMember refused: {refused}");
+                Member::Said {
+                    member: false,
+                    admin: false,
+                }
             }
         }
     }
@@ -168,7 +212,7 @@ impl BotApi {
             .fetch("getChatAdministrators", &json!({"chat_id": chat}))
             .await
         {
-            Ok(Ok(Value::Array(admins))) => Some(
+            Ok(Value::Array(admins)) => Some(
                 admins
                     .iter()
                     .filter(|a| a["user"]["is_bot"].as_bool() != Some(true))
@@ -176,8 +220,8 @@ impl BotApi {
                     .collect(),
             ),
             Ok(_) => None,
-            Err(error) => {
-                console_error!("getChatAdministrators failed: {error}");
+            Err(refused) => {
+                console_error!("getChatAdministrators failed: {refused}");
                 None
             }
         }

@@ -3,36 +3,46 @@
 //! hide are left out of other non-admins' lists (and counted); admins and
 //! the people themselves see them.
 
-use worker::WebSocket;
+use serde_json::{Map, Value};
 
-use super::{internal, send, EventHub};
+use super::Caller;
 use crate::error::ClientError;
-use crate::protocol::{Person, ServerMessage};
+use crate::hub::sockets::send;
+use crate::hub::state::{internal, State};
+use crate::protocol::{event_id, Person, ServerMessage};
 use crate::session::SessionUser;
-use crate::store::{self, events::Person as Stored};
+use crate::store::{self, seats::Person as Stored};
 
-impl EventHub {
-    pub(super) async fn attendees(
-        &self,
-        ws: &WebSocket,
-        user: &SessionUser,
-        event: i64,
-    ) -> Result<(), ClientError> {
-        self.load_catalog().await?;
-        self.with_catalog(|c| c.get(event).map(|_| ()))?;
-        let (going, waiting) = store::events::people(&self.db()?, event)
+/// `{"type":"attendees","event":id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attendees {
+    pub event: i64,
+}
+
+impl Attendees {
+    pub fn parse(fields: &Map<String, Value>) -> Result<Attendees, ClientError> {
+        Ok(Attendees {
+            event: event_id(fields.get("event"), "event")?,
+        })
+    }
+
+    pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
+        let event = self.event;
+        state.ready().await?;
+        state.with_catalog(|c| c.get(event).map(|_| ()))?;
+        let (going, waiting) = store::seats::people(&state.db().await?, event)
             .await
             .map_err(|e| internal("reading attendees", e))?;
         let mut hidden = 0;
-        let going = shown(&going, user, &mut hidden);
-        let waiting = shown(&waiting, user, &mut hidden);
+        let going = shown(&going, caller.user, &mut hidden);
+        let waiting = shown(&waiting, caller.user, &mut hidden);
         let answer = ServerMessage::Attendees {
             event,
             going,
             waiting,
             hidden,
         };
-        send(ws, &answer.to_json());
+        send(caller.ws, &answer.to_json());
         Ok(())
     }
 }

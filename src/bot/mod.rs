@@ -1,0 +1,376 @@
+//! The bot: the webhook, `POST /telegram/webhook`, and one function per
+//! kind of update it acts on. What an update asks is read in [`update`],
+//! the words are [`texts`], the bodies of the Bot API calls [`reply`], and
+//! the calls go out through [`api`].
+
+pub mod api;
+pub mod reply;
+pub mod texts;
+pub mod update;
+
+use subtle::ConstantTimeEq;
+use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
+
+use crate::calendar;
+use crate::catalog::Event;
+use crate::clock::{IntlZone, Zones};
+use crate::communities::{self, Community};
+use crate::config::Config;
+use crate::hub::client;
+use crate::store;
+use api::BotApi;
+use reply::{Links, Shown};
+use update::{InlineSearch, Request as Asked, Update};
+
+/// Telegram gives up on a webhook after a while; we answer at once and do
+/// the Bot API calls afterwards, in `wait_until`.
+pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let config = crate::config_from_env(&env);
+    let given = req
+        .headers()
+        .get("X-Telegram-Bot-Api-Secret-Token")?
+        .unwrap_or_default();
+    if !secret_matches(config.webhook_secret.as_deref(), &given) {
+        return Response::error("Unauthorized", 401);
+    }
+    let origin = crate::config::origin_of(&req.inner().url()).to_string();
+    let body = req.text().await.unwrap_or_default();
+    // An update we cannot read is still answered 200, or Telegram would
+    // send it again and again.
+    let update: Update = serde_json::from_str(&body).unwrap_or_default();
+    ctx.wait_until(async move {
+        if let Err(error) = handle(update, &env, &config, origin).await {
+            console_error!("webhook update failed: {error}");
+        }
+    });
+    Response::ok("")
+}
+
+/// Compares in constant time. No configured secret refuses everything.
+fn secret_matches(expected: Option<&str>, given: &str) -> bool {
+    match expected {
+        Some(expected) if !expected.is_empty() => {
+            bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+/// What every update's handling needs.
+struct Bot<'a> {
+    env: &'a Env,
+    config: &'a Config,
+    db: D1Database,
+    api: BotApi,
+    links: Links,
+    /// Calendar time (events, dates).
+    now: i64,
+}
+
+/// Routes an update to the function for its kind.
+async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> Result<()> {
+    let bot = Bot {
+        env,
+        config,
+        db: store::open(env).await?,
+        api: BotApi::new(config),
+        links: Links {
+            public_url: config.public_url.clone().unwrap_or(origin),
+            bot_username: config.bot_username.clone(),
+            app_short_name: config.app_short_name.clone(),
+        },
+        now: config.clock.now(),
+    };
+    match update.request(config.bot_username.as_deref()) {
+        request @ Asked::OpenApp { private: true, .. } => bot.start(&request).await,
+        Asked::OpenApp {
+            chat_id,
+            event,
+            title,
+            ..
+        } => bot.group_events(chat_id, &title, event).await,
+        Asked::BotInGroup {
+            chat_id,
+            title,
+            present: true,
+        } => bot.added(chat_id, &title).await,
+        Asked::BotInGroup {
+            chat_id,
+            present: false,
+            ..
+        } => bot.removed(chat_id).await,
+        Asked::Member {
+            chat_id,
+            user,
+            member,
+            admin,
+        } => bot.member(chat_id, user, member, admin).await,
+        Asked::Migrated { from, to } => bot.migrated(from, to).await,
+        Asked::SetTimezone {
+            chat_id,
+            title,
+            from,
+            anonymous,
+            zone,
+        } => bot.timezone(chat_id, &title, from, anonymous, &zone).await,
+        Asked::Inline {
+            query_id,
+            query,
+            from,
+        } => bot.inline(&query_id, query, from).await,
+        Asked::Ignore => Ok(()),
+    }
+}
+
+impl Bot<'_> {
+    /// `/start` (or `/events`) in a private chat: a button opening the app
+    /// (at the event a `/start <id>` names), and one per community the
+    /// user entered.
+    async fn start(&self, request: &Asked) -> Result<()> {
+        let Asked::OpenApp {
+            chat_id,
+            event,
+            from,
+            ..
+        } = request
+        else {
+            return Ok(());
+        };
+        // Writing to the bot undoes a block: messages may go again. The
+        // answer matters more, so a failure here only logs.
+        if let Err(error) = store::outbox::unblock(&self.db, *chat_id).await {
+            console_error!("forgetting a block failed: {error}");
+        }
+        let linked = match event {
+            Some(id) => store::events::event(&self.db, *id)
+                .await?
+                .filter(|e| e.community == communities::DEFAULT),
+            None => None,
+        };
+        let zone = IntlZone::or_utc(&self.config.timezone);
+        let shown = linked.as_ref().and_then(|e| show(e, &zone, self.now, None));
+        let Some(mut body) = reply::open_app_message(request, &self.links, shown.as_ref()) else {
+            return Ok(());
+        };
+        let entered = store::communities::entered_by(&self.db, *from).await?;
+        let rows: Vec<(String, String)> = entered.into_iter().map(|c| (c.title, c.slug)).collect();
+        if let Some(keyboard) = body["reply_markup"]["inline_keyboard"].as_array_mut() {
+            keyboard.extend(reply::community_rows(&self.links, &rows));
+        }
+        self.api.call("sendMessage", &body).await?;
+        Ok(())
+    }
+
+    /// `/start` or `/events` in a group: its own community's button (made
+    /// now for a group the bot joined before communities).
+    async fn group_events(&self, chat_id: i64, title: &str, event: Option<i64>) -> Result<()> {
+        let community = self.community_of(chat_id, title).await?;
+        let link = self.links.community_link(&community.slug, event);
+        let body = reply::community_message(chat_id, &link, false);
+        self.api.call("sendMessage", &body).await?;
+        Ok(())
+    }
+
+    /// The bot was added to a group: its community, made or reopened (and
+    /// its hub told), and a message with its button.
+    async fn added(&self, chat_id: i64, title: &str) -> Result<()> {
+        let community = self.community_of(chat_id, title).await?;
+        let link = self.links.community_link(&community.slug, None);
+        let body = reply::community_message(chat_id, &link, true);
+        self.api.call("sendMessage", &body).await?;
+        Ok(())
+    }
+
+    /// The bot was removed from a group: its community closes (data kept).
+    async fn removed(&self, chat_id: i64) -> Result<()> {
+        store::communities::close(&self.db, chat_id, self.config.clock.seconds()).await?;
+        if let Some(community) = store::communities::by_chat(&self.db, chat_id).await? {
+            client::changed(self.env, &community).await;
+        }
+        Ok(())
+    }
+
+    /// Someone's status in a group changed: stored as Telegram's latest
+    /// answer; someone who left hears nothing more of it.
+    async fn member(&self, chat_id: i64, user: i64, member: bool, admin: bool) -> Result<()> {
+        let Some(community) = store::communities::by_chat(&self.db, chat_id).await? else {
+            return Ok(());
+        };
+        let now = self.config.clock.seconds();
+        store::members::record(&self.db, community.id, user, member, Some(admin), now).await?;
+        if !member {
+            client::left(self.env, &community, user).await;
+        }
+        Ok(())
+    }
+
+    /// A group became a supergroup: it keeps its community, whose hub now
+    /// asks Telegram about the new chat id.
+    async fn migrated(&self, from: i64, to: i64) -> Result<()> {
+        store::communities::migrate(&self.db, from, to).await?;
+        if let Some(community) = store::communities::by_chat(&self.db, to).await? {
+            client::changed(self.env, &community).await;
+        }
+        Ok(())
+    }
+
+    /// `/timezone <zone>`: only the group's admins (or its anonymous admin)
+    /// may set it; the answer says what happened.
+    async fn timezone(
+        &self,
+        chat_id: i64,
+        title: &str,
+        from: i64,
+        anonymous: bool,
+        zone: &str,
+    ) -> Result<()> {
+        let community = self.community_of(chat_id, title).await?;
+        let text = self.set_timezone(&community, from, anonymous, zone).await?;
+        self.api
+            .call("sendMessage", &reply::text_message(chat_id, &text))
+            .await?;
+        Ok(())
+    }
+
+    async fn set_timezone(
+        &self,
+        community: &Community,
+        from: i64,
+        anonymous: bool,
+        zone: &str,
+    ) -> Result<String> {
+        let allowed = anonymous
+            || matches!(
+                self.api.chat_member(community.chat_id, from).await,
+                api::Member::Said { admin: true, .. }
+            );
+        if !allowed {
+            return Ok(texts::TIMEZONE_ADMINS_ONLY.into());
+        }
+        let zone = zone.trim();
+        if zone.is_empty() {
+            return Ok(texts::timezone_now(&community.timezone));
+        }
+        if zone.len() > 64 || IntlZone::new(zone).is_err() {
+            return Ok(texts::timezone_unknown(zone));
+        }
+        store::communities::set_timezone(&self.db, community.id, zone).await?;
+        let changed = Community {
+            timezone: zone.to_string(),
+            ..community.clone()
+        };
+        client::changed(self.env, &changed).await;
+        Ok(texts::timezone_set(zone))
+    }
+
+    /// An inline query: events of the default community and of the
+    /// communities the user entered, each in its own zone, read with SQL
+    /// `LIMIT`, by next occurrence; one-offs that are over are not offered.
+    async fn inline(&self, query_id: &str, query: InlineSearch, from: i64) -> Result<()> {
+        let limit = reply::MAX_INLINE_RESULTS;
+        let entered = store::communities::entered_by(&self.db, from).await?;
+        let allowed: Vec<i64> = std::iter::once(communities::DEFAULT)
+            .chain(entered.iter().map(|c| c.id))
+            .collect();
+        let zones = Zones::new(
+            &self.config.timezone,
+            entered.iter().map(|c| (c.id, c.timezone.as_str())),
+        );
+        let events: Vec<Event> = match query {
+            InlineSearch::Event(id) => store::events::event(&self.db, id)
+                .await?
+                .filter(|e| allowed.contains(&e.community))
+                .into_iter()
+                .collect(),
+            InlineSearch::Text(text) => {
+                store::events::search(&self.db, &text, limit, &allowed).await?
+            }
+            InlineSearch::Upcoming => {
+                let days: Vec<(i64, store::events::Today)> = zones
+                    .all()
+                    .filter(|(id, _)| allowed.contains(id))
+                    .filter_map(|(id, zone)| Some((id, today(zone, self.now)?)))
+                    .collect();
+                store::events::upcoming(&self.db, &days, limit).await?
+            }
+        };
+        let mut shown: Vec<(i64, Shown)> = events
+            .iter()
+            .filter_map(|e| {
+                let slug = match e.community {
+                    communities::DEFAULT => None,
+                    id => Some(entered.iter().find(|c| c.id == id)?.slug.as_str()),
+                };
+                let zone = zones.of(e.community);
+                if e.schedule().is_over(zone, self.now) {
+                    return None;
+                }
+                let starts = e.schedule().next(zone, self.now)?.starts_at;
+                Some((starts, show(e, zone, self.now, slug)?))
+            })
+            .collect();
+        shown.sort_by_key(|(starts, s)| (*starts, s.event.id));
+        let shown: Vec<Shown> = shown.into_iter().map(|(_, s)| s).take(limit).collect();
+        let body = reply::inline_answer(query_id, &shown, &self.links);
+        self.api.call("answerInlineQuery", &body).await?;
+        Ok(())
+    }
+
+    /// The community of group `chat_id`, made (or reopened) when there is
+    /// none: the bot was added, or was there before communities.
+    async fn community_of(&self, chat_id: i64, title: &str) -> Result<Community> {
+        if let Some(community) = store::communities::by_chat(&self.db, chat_id).await? {
+            if !community.closed {
+                return Ok(community);
+            }
+        }
+        let key = communities::slug_key(&self.config.bot_token);
+        let slug = communities::slug_for(&key, chat_id);
+        let zone = &self.config.timezone;
+        let now = self.config.clock.seconds();
+        let opened = store::communities::open(&self.db, chat_id, &slug, title, zone, now).await?;
+        let community =
+            opened.ok_or_else(|| worker::Error::RustError("no community row".into()))?;
+        client::changed(self.env, &community).await;
+        Ok(community)
+    }
+}
+
+/// `event` with the venue's day and time of its next occurrence.
+fn show<'e>(
+    event: &'e Event,
+    zone: &IntlZone,
+    now: i64,
+    community: Option<&'e str>,
+) -> Option<Shown<'e>> {
+    let occurrence = event.schedule().next(zone, now)?;
+    Some(Shown {
+        event,
+        community,
+        at: calendar::local(zone, occurrence.starts_at)?,
+    })
+}
+
+/// The local day and time at `now` in `zone`, as the SQL of upcoming
+/// events needs them.
+fn today(zone: &IntlZone, now: i64) -> Option<store::events::Today> {
+    let local = calendar::local(zone, now)?;
+    Some(store::events::Today {
+        day: local.day,
+        minutes: local.seconds / 60,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_matches;
+
+    #[test]
+    fn secret_must_be_set_and_equal() {
+        assert!(secret_matches(Some("s3cret"), "s3cret"));
+        assert!(!secret_matches(Some("s3cret"), "s3cre"));
+        assert!(!secret_matches(Some("s3cret"), ""));
+        assert!(!secret_matches(None, ""));
+        assert!(!secret_matches(Some(""), ""));
+    }
+}

@@ -1,0 +1,304 @@
+//! The JSON bodies of the Bot API calls the bot makes, and where their
+//! links point. Pure (the words are `texts.rs`'s), so tested on the host.
+
+use serde_json::{json, Value};
+
+use super::texts;
+use super::update::Request;
+use crate::calendar::Local;
+use crate::catalog::Event;
+use crate::media;
+
+/// Telegram takes at most 50 inline results.
+pub const MAX_INLINE_RESULTS: usize = 50;
+
+/// Where links and buttons point: the Worker's public origin and, when
+/// configured, the bot's `t.me` Mini App link.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// `PUBLIC_URL`, or the origin the webhook was called on.
+    pub public_url: String,
+    pub bot_username: Option<String>,
+    pub app_short_name: Option<String>,
+}
+
+impl Links {
+    /// `https://t.me/<bot>/<app>` (with `?startapp=<id>`), when both names are set.
+    pub fn mini_app_link(&self, event: Option<i64>) -> Option<String> {
+        match event {
+            Some(id) => self.mini_app_start(&id.to_string()),
+            None => {
+                let bot = self.bot_username.as_deref()?;
+                let app = self.app_short_name.as_deref()?;
+                Some(format!("https://t.me/{bot}/{app}"))
+            }
+        }
+    }
+
+    /// `https://t.me/<bot>/<app>?startapp=<start>`, when both names are set.
+    pub fn mini_app_start(&self, start: &str) -> Option<String> {
+        let bot = self.bot_username.as_deref()?;
+        let app = self.app_short_name.as_deref()?;
+        Some(format!("https://t.me/{bot}/{app}?startapp={start}"))
+    }
+
+    /// The page of community `slug` (at `event`), for `web_app` buttons
+    /// and where the bot's names are not set.
+    pub fn community_page(&self, slug: &str, event: Option<i64>) -> String {
+        match event {
+            Some(id) => format!("{}/?c={slug}&event={id}", self.public_url),
+            None => format!("{}/?c={slug}", self.public_url),
+        }
+    }
+
+    /// Where a `url` button opens community `slug` (at `event`): the Mini
+    /// App link, or the page when the bot's names are not set.
+    pub fn community_link(&self, slug: &str, event: Option<i64>) -> String {
+        let start = crate::communities::start_param(slug, event);
+        self.mini_app_start(&start)
+            .unwrap_or_else(|| self.community_page(slug, event))
+    }
+
+    /// The page itself, opened from a `web_app` button; `?event=<id>`
+    /// makes the page open at that event.
+    pub fn page(&self, event: Option<i64>) -> String {
+        match event {
+            Some(id) => format!("{}/?event={id}", self.public_url),
+            None => format!("{}/", self.public_url),
+        }
+    }
+
+    /// Absolute URL of a stored image (`/media/...` paths are ours).
+    pub fn image(&self, image: &str) -> String {
+        media::absolute_url(image, &self.public_url)
+    }
+}
+
+/// An event as the bot shows it: with the local day and time (at the
+/// venue) of its next occurrence, worked out by the caller.
+pub struct Shown<'a> {
+    pub event: &'a Event,
+    /// The slug of the event's community (`None`: the default one).
+    pub community: Option<&'a str>,
+    pub at: Local,
+}
+
+impl Shown<'_> {
+    /// "Fri 5 Dec · 19:00 · 3 h", and how it repeats.
+    pub fn when(&self) -> String {
+        texts::when(self.event, self.at)
+    }
+}
+
+/// The `sendMessage` body answering `/start` or `/events` (with the event a
+/// `/start <id>` names, when it exists). Private chats get a `web_app`
+/// button; groups a link to the Mini App, since `web_app` buttons only work
+/// in private chats.
+pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>) -> Option<Value> {
+    let Request::OpenApp {
+        chat_id,
+        private,
+        first_name,
+        event,
+        ..
+    } = request
+    else {
+        return None;
+    };
+    let shown = shown.map(|s| (s.event, s.at));
+    let text = texts::open_app(first_name, *private, event.is_some(), shown);
+    let button = match private {
+        true => Some(json!({"text": texts::OPEN_EVENTS, "web_app": {"url": links.page(*event)}})),
+        false => links
+            .mini_app_link(*event)
+            .map(|url| json!({"text": texts::OPEN_EVENTS, "url": url})),
+    };
+    let mut body = json!({"chat_id": chat_id, "text": text});
+    if let Some(button) = button {
+        body["reply_markup"] = json!({"inline_keyboard": [[button]]});
+    }
+    Some(body)
+}
+
+/// What a group gets when the bot joins (`joined`), or for `/events`: a
+/// button opening its community.
+pub fn community_message(chat_id: i64, link: &str, joined: bool) -> Value {
+    json!({
+        "chat_id": chat_id,
+        "text": texts::community(joined),
+        "reply_markup": {"inline_keyboard": [[{"text": texts::OPEN_EVENTS, "url": link}]]}
+    })
+}
+
+/// Buttons opening each community in a private chat (`web_app` buttons
+/// work there), one row each: (title, slug).
+pub fn community_rows(links: &Links, communities: &[(String, String)]) -> Vec<Value> {
+    communities
+        .iter()
+        .map(|(title, slug)| {
+            let text = if title.is_empty() {
+                texts::GROUP_EVENTS
+            } else {
+                title
+            };
+            json!([{"text": text, "web_app": {"url": links.community_page(slug, None)}}])
+        })
+        .collect()
+}
+
+/// A plain answer.
+pub fn text_message(chat_id: i64, text: &str) -> Value {
+    json!({"chat_id": chat_id, "text": text})
+}
+
+/// One event as an inline result: an article whose message names the event
+/// and links to it in the Mini App.
+pub fn inline_result(shown: &Shown, links: &Links) -> Value {
+    let event = shown.event;
+    let mut when = shown.when();
+    if !event.location.is_empty() {
+        when.push_str(&format!(" · {}", event.location));
+    }
+    let link = match shown.community {
+        Some(slug) => links.community_link(slug, Some(event.id)),
+        None => links
+            .mini_app_link(Some(event.id))
+            .unwrap_or_else(|| links.page(Some(event.id))),
+    };
+    let message = texts::inline_message(event, &when, &link);
+    let summary = if event.description.is_empty() {
+        when
+    } else {
+        format!("{when} · {}", event.description)
+    };
+    let mut result = json!({
+        "type": "article",
+        "id": event.id.to_string(),
+        "title": event.title,
+        "description": summary.chars().take(200).collect::<String>(),
+        "input_message_content": {
+            "message_text": message,
+            "link_preview_options": {"is_disabled": true}
+        },
+        "reply_markup": {"inline_keyboard": [[{"text": texts::OPEN_IN_APP, "url": link}]]}
+    });
+    if !event.image.is_empty() {
+        result["thumbnail_url"] = json!(links.image(&event.image));
+    }
+    result
+}
+
+/// The `answerInlineQuery` body for `events`.
+pub fn inline_answer(query_id: &str, events: &[Shown], links: &Links) -> Value {
+    let results: Vec<Value> = events
+        .iter()
+        .take(MAX_INLINE_RESULTS)
+        .map(|e| inline_result(e, links))
+        .collect();
+    json!({"inline_query_id": query_id, "results": results, "cache_time": 10, "is_personal": false})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::update::Update;
+
+    fn local(day: &str, minutes: u32) -> Local {
+        Local {
+            day: crate::calendar::Day::parse(day).unwrap_or(crate::calendar::Day(0)),
+            seconds: minutes * 60,
+        }
+    }
+
+    fn links(named: bool) -> Links {
+        Links {
+            public_url: "https://events.example".into(),
+            bot_username: named.then(|| "events_bot".into()),
+            app_short_name: named.then(|| "app".into()),
+        }
+    }
+
+    fn text_message(text: &str, chat_type: &str) -> Update {
+        serde_json::from_str(&format!(
+            r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita"}}}}}}"#,
+            serde_json::to_string(text).unwrap_or_default()
+        ))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn buttons_fit_the_chat() {
+        let private = text_message("/start 3", "private").request(None);
+        let event = Event {
+            id: 3,
+            title: "Board games".into(),
+            duration: 3.0,
+            ..Event::default()
+        };
+        let shown = Shown {
+            event: &event,
+            community: None,
+            at: local("2025-12-05", 19 * 60),
+        };
+        let body = open_app_message(&private, &links(true), Some(&shown)).unwrap_or_default();
+        assert_eq!(
+            body["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"],
+            "https://events.example/?event=3"
+        );
+        assert_eq!(
+            body["text"],
+            "Hi, Rita! Board games: Fri 5 Dec · 19:00 · 3 h. Tap below to open it and sign up."
+        );
+        let group = text_message("/start", "supergroup").request(None);
+        let body = open_app_message(&group, &links(true), None).unwrap_or_default();
+        assert_eq!(
+            body["reply_markup"]["inline_keyboard"][0][0]["url"],
+            "https://t.me/events_bot/app"
+        );
+        let unnamed = open_app_message(&group, &links(false), None).unwrap_or_default();
+        assert!(
+            unnamed.get("reply_markup").is_none(),
+            "no link without names"
+        );
+    }
+
+    #[test]
+    fn inline_results() {
+        let event = Event {
+            id: 4,
+            title: "Picnic".into(),
+            description: "Bring food".into(),
+            image: "/media/a.png".into(),
+            start: "13:00".into(),
+            duration: 1.5,
+            location: "Park".into(),
+            repeat: crate::calendar::Repeat::Weekly,
+            ..Event::default()
+        };
+        let shown = |event| Shown {
+            event,
+            community: None,
+            at: local("2027-03-30", 13 * 60),
+        };
+        let answer = inline_answer("q1", &[shown(&event)], &links(true));
+        let result = &answer["results"][0];
+        assert_eq!(answer["inline_query_id"], "q1");
+        assert_eq!(result["id"], "4");
+        assert_eq!(
+            result["thumbnail_url"],
+            "https://events.example/media/a.png"
+        );
+        let text = result["input_message_content"]["message_text"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.contains("Picnic"), "{text}");
+        assert!(
+            text.contains("Tue 30 Mar · 13:00 · 1 h 30 min · weekly · Park"),
+            "{text}"
+        );
+        assert!(text.contains("https://t.me/events_bot/app?startapp=4"));
+        let many: Vec<Shown> = (0..60).map(|_| shown(&event)).collect();
+        let answer = inline_answer("q", &many, &links(false));
+        assert_eq!(answer["results"].as_array().map(Vec::len), Some(50));
+    }
+}

@@ -1,0 +1,304 @@
+//! Every word the bot writes, in one place: answers to commands, the
+//! group's messages, inline results, reminders and notices of changes.
+//! Pure, so each text is tested on the host (and, in part three, each
+//! will come from a catalog per language).
+//!
+//! Times are the venue's: the local time of an instant in the event's zone
+//! (`calendar::local`).
+
+use crate::calendar::{self, Local, Occurrence, Repeat, Zone};
+use crate::catalog::Event;
+
+/// The button that opens the Mini App.
+pub const OPEN_EVENTS: &str = "Open events";
+/// The button under an inline result.
+pub const OPEN_IN_APP: &str = "Open in Mini Events";
+/// A community's button when its group has no title.
+pub const GROUP_EVENTS: &str = "Group events";
+
+/// "1 h 30 min" for 1.5 hours.
+pub fn duration(hours: f64) -> String {
+    let minutes = (hours * 60.0).round() as i64;
+    let mut parts = Vec::new();
+    if minutes >= 60 {
+        parts.push(format!("{} h", minutes / 60));
+    }
+    if minutes % 60 != 0 {
+        parts.push(format!("{} min", minutes % 60));
+    }
+    if parts.is_empty() {
+        "0 min".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// "Fri 5 Dec · 19:00 · 3 h", and how it repeats: an occurrence starting
+/// at `at` (the venue's time).
+pub fn when(event: &Event, at: Local) -> String {
+    let repeat = match event.repeat {
+        Repeat::None => "",
+        Repeat::Daily => " · daily",
+        Repeat::Weekly => " · weekly",
+    };
+    format!(
+        "{} · {} · {}{repeat}",
+        at.day.label(),
+        at.time(),
+        duration(event.duration)
+    )
+}
+
+/// The answer to `/start` or `/events`: in a private chat greeted by name
+/// (with the event a `/start <id>` names, when it exists: `shown`, or
+/// `asked` when it does not), in a group a plain line.
+pub fn open_app(
+    first_name: &str,
+    private: bool,
+    asked: bool,
+    shown: Option<(&Event, Local)>,
+) -> String {
+    if !private {
+        return "Tap below to see what's on and sign up for events.".into();
+    }
+    let hello = if first_name.is_empty() {
+        "Hi!".to_string()
+    } else {
+        format!("Hi, {first_name}!")
+    };
+    match (asked, shown) {
+        (true, Some((event, at))) => format!(
+            "{hello} {}: {}. Tap below to open it and sign up.",
+            event.title,
+            when(event, at)
+        ),
+        (true, None) => format!("{hello} Tap below to open this event and sign up."),
+        (false, _) => format!("{hello} Tap below to see what's on and sign up for events."),
+    }
+}
+
+/// What a group gets when the bot joins (`joined`), or for `/events`.
+pub fn community(joined: bool) -> &'static str {
+    match joined {
+        true => {
+            "Hi! This group now has its own events. Tap below to see them and sign up. \
+             Only members of the group can enter; make me an admin of the group so I can \
+             check who is in it."
+        }
+        false => "Tap below to see this group's events and sign up.",
+    }
+}
+
+/// An inline result's message: the event, when, where, what, and the link.
+pub fn inline_message(event: &Event, when: &str, link: &str) -> String {
+    let mut message = format!("📅 {}\n🕒 {when}", event.title);
+    if !event.description.is_empty() {
+        message.push_str(&format!("\n\n{}", event.description));
+    }
+    message.push_str(&format!("\n\n{link}"));
+    message
+}
+
+/// `/timezone` from someone who is not one of the group's admins.
+pub const TIMEZONE_ADMINS_ONLY: &str = "Only the group's admins can set its time zone.";
+
+/// `/timezone` without a zone: the one in force, and how to change it.
+pub fn timezone_now(zone: &str) -> String {
+    format!(
+        "This group's events are in {zone}. To change it, send /timezone with a zone name, e.g. /timezone Europe/Berlin."
+    )
+}
+
+/// `/timezone` with a zone the runtime does not know (`given` as typed,
+/// without control characters, at most 64 of them).
+pub fn timezone_unknown(given: &str) -> String {
+    let given: String = given.chars().filter(|c| !c.is_control()).take(64).collect();
+    format!(
+        "\"{given}\" is not a time zone I know. Use a name like Europe/Berlin or America/New_York."
+    )
+}
+
+/// `/timezone` done.
+pub fn timezone_set(zone: &str) -> String {
+    format!("Done: this group's events are now in {zone}. They keep their times of day.")
+}
+
+/// "Fri 5 Dec, 20:00": an occurrence's day and start at the venue.
+fn starts(occurrence: &Occurrence, zone: &dyn Zone) -> String {
+    let time = calendar::local(zone, occurrence.starts_at)
+        .map(Local::time)
+        .unwrap_or_default();
+    format!("{}, {time}", occurrence.day.label())
+}
+
+/// To a user promoted from the waitlist.
+pub fn spot_opened(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zone) -> String {
+    match occurrence {
+        Some(o) => format!(
+            "A spot opened: you are going to {} ({})",
+            event.title,
+            starts(o, zone)
+        ),
+        None => format!("A spot opened: you are going to {}", event.title),
+    }
+}
+
+/// To everyone listed, when an edit moved `before` in time or place;
+/// `None` when nothing they care about changed (a new title or picture).
+pub fn changed(
+    before: &Event,
+    after: &Event,
+    occurrence: Option<&Occurrence>,
+    zone: &dyn Zone,
+) -> Option<String> {
+    let moved = before.schedule() != after.schedule();
+    let relocated = before.location != after.location;
+    if !moved && !relocated {
+        return None;
+    }
+    let title = &after.title;
+    let place = match after.location.as_str() {
+        "" => String::new(),
+        location => format!(" at {location}"),
+    };
+    Some(match (moved, occurrence) {
+        (true, Some(o)) => {
+            let end = calendar::local(zone, o.ends_at)
+                .map(Local::time)
+                .unwrap_or_default();
+            format!("{title} moved to {} (until {end}){place}", starts(o, zone))
+        }
+        (true, None) => format!("{title} was moved{place}"),
+        (false, _) if after.location.is_empty() => format!("{title} has no set place any more"),
+        (false, _) => format!("{title} moved to {}", after.location),
+    })
+}
+
+/// To everyone listed, when the event is deleted.
+pub fn cancelled(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zone) -> String {
+    match occurrence {
+        Some(o) => format!("{} ({}) was cancelled", event.title, starts(o, zone)),
+        None => format!("{} was cancelled", event.title),
+    }
+}
+
+/// A reminder: "Board game night starts in 1 hour, 19:00", with the time
+/// of that occurrence at the venue.
+pub fn reminder(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Zone) -> String {
+    let time = calendar::local(zone, occurrence.starts_at)
+        .map(Local::time)
+        .unwrap_or_default();
+    match minutes {
+        0 => format!("{title} is starting!"),
+        1440 => format!(
+            "{title} starts in 24 hours: {}, {time}",
+            occurrence.day.label()
+        ),
+        60 => format!("{title} starts in 1 hour, {time}"),
+        m if m % 60 == 0 => format!("{title} starts in {} hours, {time}", m / 60),
+        m => format!("{title} starts in {m} minutes, {time}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::tests::Tz;
+    use crate::calendar::{Day, Schedule};
+
+    fn day(text: &str) -> Day {
+        Day::parse(text).unwrap_or_else(|| panic!("{text}"))
+    }
+
+    fn board_games() -> Event {
+        Event {
+            id: 1,
+            title: "Board game night".into(),
+            start: "19:00".into(),
+            duration: 3.0,
+            date: Day::parse("2027-12-03"),
+            repeat: Repeat::None,
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn says_what_changed() {
+        let berlin = Tz::new("Europe/Berlin");
+        let before = board_games();
+        let after = Event {
+            date: Day::parse("2027-12-10"),
+            start: "20:00".into(),
+            ..board_games()
+        };
+        let next = after.schedule().next(&berlin, 0);
+        assert_eq!(
+            changed(&before, &after, next.as_ref(), &berlin).as_deref(),
+            Some("Board game night moved to Fri 10 Dec, 20:00 (until 23:00)")
+        );
+        let renamed = Event {
+            title: "Games".into(),
+            image: "https://x.example/p.png".into(),
+            ..board_games()
+        };
+        assert_eq!(changed(&before, &renamed, None, &berlin), None);
+        let hall = Event {
+            location: "Town hall".into(),
+            ..board_games()
+        };
+        assert_eq!(
+            changed(&before, &hall, None, &berlin).as_deref(),
+            Some("Board game night moved to Town hall")
+        );
+        let o = before.schedule().next(&berlin, 0);
+        assert_eq!(
+            cancelled(&before, o.as_ref(), &berlin),
+            "Board game night (Fri 3 Dec, 19:00) was cancelled"
+        );
+        assert_eq!(
+            spot_opened(&before, o.as_ref(), &berlin),
+            "A spot opened: you are going to Board game night (Fri 3 Dec, 19:00)"
+        );
+    }
+
+    #[test]
+    fn the_text_gives_the_local_time_of_that_occurrence_across_a_dst_change() {
+        let berlin = Tz::new("Europe/Berlin");
+        let weekly = Schedule {
+            date: Some(day("2027-03-21")),
+            start: 2 * 60 + 30,
+            duration: 1.0,
+            repeat: Repeat::Weekly,
+        };
+        let gap = weekly
+            .on(&berlin, day("2027-03-28"))
+            .expect("an occurrence");
+        assert_eq!(
+            reminder("Night run", 60, &gap, &berlin),
+            "Night run starts in 1 hour, 03:30",
+            "the spring gap moves it"
+        );
+        let before = weekly
+            .on(&berlin, day("2027-03-21"))
+            .expect("an occurrence");
+        assert_eq!(
+            reminder("Night run", 15, &before, &berlin),
+            "Night run starts in 15 minutes, 02:30"
+        );
+        assert_eq!(
+            reminder("Night run", 0, &before, &berlin),
+            "Night run is starting!"
+        );
+        assert_eq!(
+            reminder("Night run", 1440, &before, &berlin),
+            "Night run starts in 24 hours: Sun 21 Mar, 02:30"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(0.25), "15 min");
+        assert_eq!(duration(2.0), "2 h");
+        assert_eq!(duration(1.5), "1 h 30 min");
+    }
+}

@@ -1,0 +1,281 @@
+//! The Worker's calls to a community's hub, typed: one function each on
+//! the Worker's side, one [`Call`] the hub reads in [`receive`]. A hub has
+//! no public route, so only the Worker calls it; the call travels in one
+//! header, which the Worker always sets itself (a client's own is
+//! overwritten).
+//!
+//! A hub is told where it is by the call that opens a socket (the
+//! community's row, read once by the router) and by [`changed`] when the
+//! row changes; after a wake it reads the row itself (`state.rs`).
+//!
+//! The call is form-encoded (ASCII, so it fits a header whatever a group's
+//! title holds; and no serde code for it in the WASM).
+
+use std::borrow::Cow;
+
+use worker::{Env, Request, RequestInit, Response, Result, Stub};
+
+use super::sockets::{Admission, Refusal, COMMUNITY_REFUSED};
+use super::state::State;
+use crate::communities::{self, Community};
+use crate::limits;
+use crate::protocol::{self, ServerMessage};
+use crate::session::Session;
+
+/// The Durable Object binding.
+const BINDING: &str = "HUB";
+/// The header a call travels in.
+const HEADER: &str = "X-Mini-Events-Call";
+
+/// What the Worker asks of a hub.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// Open a socket (the request is the client's upgrade) for this
+    /// community (`None`: the default one).
+    Connect { community: Option<Community> },
+    /// The community's row changed: closed, reopened, a new zone or chat.
+    Changed { community: Community },
+    /// `user` is no longer a member of the group.
+    Left { user: i64 },
+    /// The benchmark's counters.
+    Counters,
+}
+
+/// The hub of `community` (`None`: the default community's).
+fn hub(env: &Env, community: Option<&Community>) -> Result<Stub> {
+    let name = match community {
+        Some(c) => communities::hub_name(&c.slug),
+        None => protocol::APP.to_string(),
+    };
+    env.durable_object(BINDING)?.id_from_name(&name)?.get_stub()
+}
+
+fn encode(call: &Call) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    let (name, community) = match call {
+        Call::Connect { community } => ("connect", community.as_ref()),
+        Call::Changed { community } => ("changed", Some(community)),
+        Call::Left { user } => {
+            form.append_pair("user", &user.to_string());
+            ("left", None)
+        }
+        Call::Counters => ("counters", None),
+    };
+    form.append_pair("call", name);
+    if let Some(c) = community {
+        form.append_pair("id", &c.id.to_string())
+            .append_pair("slug", &c.slug)
+            .append_pair("chat", &c.chat_id.to_string())
+            .append_pair("title", &c.title)
+            .append_pair("zone", &c.timezone)
+            .append_pair("closed", if c.closed { "1" } else { "0" });
+    }
+    form.finish()
+}
+
+fn decode(header: &str) -> Option<Call> {
+    let pairs: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(header.as_bytes()).collect();
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    };
+    let number = |key: &str| get(key)?.parse::<i64>().ok();
+    let community = || {
+        Some(Community {
+            id: number("id")?,
+            slug: get("slug")?.to_string(),
+            chat_id: number("chat")?,
+            title: get("title")?.to_string(),
+            timezone: get("zone")?.to_string(),
+            closed: get("closed")? == "1",
+        })
+    };
+    match get("call")? {
+        "connect" => Some(Call::Connect {
+            community: match get("id") {
+                Some(_) => Some(community()?),
+                None => None,
+            },
+        }),
+        "changed" => Some(Call::Changed {
+            community: community()?,
+        }),
+        "left" => Some(Call::Left {
+            user: number("user")?,
+        }),
+        "counters" => Some(Call::Counters),
+        _ => None,
+    }
+}
+
+/// Hands a client's WebSocket upgrade to its community's hub.
+pub async fn connect(env: &Env, req: Request, community: Option<Community>) -> Result<Response> {
+    let stub = hub(env, community.as_ref())?;
+    let mut forwarded = req.clone_mut()?;
+    let call = encode(&Call::Connect { community });
+    forwarded.headers_mut()?.set(HEADER, &call)?;
+    stub.fetch_with_request(forwarded).await
+}
+
+/// Sends `call` to the hub of `community`.
+async fn tell(env: &Env, community: Option<&Community>, call: &Call) -> Result<Response> {
+    let headers = worker::Headers::new();
+    headers.set(HEADER, &encode(call))?;
+    let mut init = RequestInit::new();
+    init.with_headers(headers);
+    let request = Request::new_with_init("https://hub/", &init)?;
+    hub(env, community)?.fetch_with_request(request).await
+}
+
+/// Tells a community's hub that its row changed. The hub may be asleep;
+/// this wakes it only to take the row.
+pub async fn changed(env: &Env, community: &Community) {
+    let call = Call::Changed {
+        community: community.clone(),
+    };
+    if let Err(error) = tell(env, Some(community), &call).await {
+        worker::console_error!("telling a community's hub failed: {error}");
+    }
+}
+
+/// Tells a community's hub that `user` left the group.
+pub async fn left(env: &Env, community: &Community, user: i64) {
+    if let Err(error) = tell(env, Some(community), &Call::Left { user }).await {
+        worker::console_error!("telling a community's hub failed: {error}");
+    }
+}
+
+/// The default hub's counters (for the benchmark).
+pub async fn counters(env: &Env) -> Result<Response> {
+    tell(env, None, &Call::Counters).await
+}
+
+/// The hub's side: carries out a call.
+pub async fn receive(state: &State, req: Request) -> Result<Response> {
+    let call = req.headers().get(HEADER)?.as_deref().and_then(decode);
+    match call {
+        Some(Call::Connect { community }) => {
+            let id = community.as_ref().map_or(communities::DEFAULT, |c| c.id);
+            state.settle(id, community);
+            open(state, req).await
+        }
+        Some(Call::Changed { community }) => {
+            let closed = community.closed;
+            state.settle(community.id, Some(community));
+            if closed {
+                state
+                    .sockets
+                    .close_all(Refusal::close(COMMUNITY_REFUSED, "community closed"));
+            }
+            Response::ok("")
+        }
+        Some(Call::Left { user }) => {
+            state.sockets.close_users(
+                |id| id == user,
+                Refusal::close(COMMUNITY_REFUSED, "not a member"),
+            );
+            Response::ok("")
+        }
+        Some(Call::Counters) => counters_of(state),
+        None => Response::error("Not found", 404),
+    }
+}
+
+/// Opens a socket with the Hibernation API, within the limits on sockets
+/// that have not logged in, and starts its login deadline.
+async fn open(state: &State, req: Request) -> Result<Response> {
+    let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Response::error("Expected a WebSocket upgrade", 426);
+    }
+    // Sockets that have not logged in cost memory and the alarm's time but
+    // prove nothing, so there may be only so many, in all and per client.
+    let ip = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
+    let client = limits::client_key(&ip);
+    let config = &state.config;
+    match state.sockets.admission(
+        &client,
+        config.max_pending_sockets,
+        config.max_pending_per_ip,
+    ) {
+        Admission::Open => {}
+        Admission::HubFull => return Response::error("Too many connections waiting", 503),
+        Admission::ClientFull => return Response::error("Too many connections", 429),
+    }
+    let now = state.clock.millis() as u64;
+    let pair = worker::WebSocketPair::new()?;
+    let session = Session {
+        socket: super::sockets::new_socket_id(),
+        opened: now,
+        origin: crate::config::origin_of(&req.inner().url()).to_string(),
+        client,
+        community: state.place().id,
+        ..Session::default()
+    };
+    let socket = session.socket;
+    state.sockets.accept(&pair.server, session)?;
+    super::sockets::send(&pair.server, &ServerMessage::Connect.to_json());
+    state
+        .deadlines
+        .watch(&state.sockets, socket, now, now)
+        .await;
+    Response::from_websocket(pair.client)
+}
+
+/// D1 statements so far, sockets, and whether the catalog is loaded: only
+/// when `DEBUG_COUNTERS` is "1", so deployments show nothing.
+fn counters_of(state: &State) -> Result<Response> {
+    if !state.config.debug_counters {
+        return Response::error("Not found", 404);
+    }
+    let (reads, writes) = crate::store::counters::snapshot();
+    let (logged_in, pending) = state.sockets.counts();
+    let (broadcasts, shortest_gap) = state.windows.sent();
+    Response::from_json(&serde_json::json!({
+        "d1_reads": reads,
+        "d1_writes": writes,
+        "sockets": state.sockets.count(),
+        "logged_in": logged_in,
+        "pending": pending,
+        "catalog_loaded": state.is_loaded(),
+        "broadcasts": broadcasts,
+        "shortest_broadcast_gap_ms": shortest_gap.is_finite().then_some(shortest_gap),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_travel_in_a_header_whatever_the_title() {
+        let community = Community {
+            id: 3,
+            slug: "AbCdEfGh12".into(),
+            chat_id: -100_123,
+            title: "Wanderfreunde \u{1F97E} \"Süd\"\r\n".into(),
+            timezone: "Europe/Berlin".into(),
+            closed: false,
+        };
+        for call in [
+            Call::Connect {
+                community: Some(community.clone()),
+            },
+            Call::Connect { community: None },
+            Call::Changed { community },
+            Call::Left {
+                user: 5_000_000_001,
+            },
+            Call::Counters,
+        ] {
+            let header = encode(&call);
+            assert!(header.bytes().all(|b| b.is_ascii_graphic()), "{header}");
+            assert_eq!(decode(&header), Some(call));
+        }
+        assert_eq!(decode("call=connect&id=x"), None);
+        assert_eq!(decode("call=dance"), None);
+        assert_eq!(decode(""), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! Bringing a database made by an earlier version up to `schema.sql`.
+//!
+//! `schema.sql` is applied with `wrangler d1 execute` and must be safe to
+//! apply again, so it can only create what is missing; SQLite's
+//! `ALTER TABLE ... ADD COLUMN` is not idempotent. The columns added since
+//! the seed are added here instead, by the Worker, the first time an
+//! isolate touches D1: one probe (a statement naming every new column,
+//! plus the indexes on them); only when the probe fails does the upgrade
+//! run, as one batch (one transaction: all of it or none), which adds the
+//! missing columns, copies what part two kept in side tables into them and
+//! drops those tables. Every row is kept. Two isolates upgrading at once:
+//! the second one's batch fails (the columns exist by then) and its probe
+//! then passes.
+
+use std::cell::Cell;
+
+use worker::{D1Database, Result};
+
+use super::counters;
+
+/// Columns added since the seed: (table, column, declaration).
+const COLUMNS: &[(&str, &str, &str)] = &[
+    ("events", "date", "TEXT"),
+    ("events", "repeat", "TEXT NOT NULL DEFAULT 'daily'"),
+    ("events", "location", "TEXT NOT NULL DEFAULT ''"),
+    ("events", "capacity", "INTEGER"),
+    ("events", "max_guests", "INTEGER NOT NULL DEFAULT 0"),
+    ("events", "closed", "INTEGER NOT NULL DEFAULT 0"),
+    ("events", "community_id", "INTEGER NOT NULL DEFAULT 0"),
+    ("attendance", "guests", "INTEGER NOT NULL DEFAULT 0"),
+    ("waitlist", "guests", "INTEGER NOT NULL DEFAULT 0"),
+    ("users", "photo_url", "TEXT NOT NULL DEFAULT ''"),
+    ("users", "hidden", "INTEGER NOT NULL DEFAULT 0"),
+    ("users", "reminder", "INTEGER DEFAULT 0"),
+];
+
+/// Part two's side tables, and how their rows go into the columns above.
+const FOLDS: &[(&str, &[&str])] = &[
+    (
+        "event_dates",
+        &["UPDATE events SET \
+           date = (SELECT d.date FROM event_dates d WHERE d.event_id = events.id), \
+           repeat = COALESCE((SELECT d.repeat FROM event_dates d WHERE d.event_id = events.id), 'daily'), \
+           location = COALESCE((SELECT d.location FROM event_dates d WHERE d.event_id = events.id), '') \
+           WHERE id IN (SELECT event_id FROM event_dates)"],
+    ),
+    (
+        "event_seats",
+        &["UPDATE events SET \
+           capacity = (SELECT s.capacity FROM event_seats s WHERE s.event_id = events.id), \
+           max_guests = COALESCE((SELECT s.max_guests FROM event_seats s WHERE s.event_id = events.id), 0), \
+           closed = COALESCE((SELECT s.closed FROM event_seats s WHERE s.event_id = events.id), 0) \
+           WHERE id IN (SELECT event_id FROM event_seats)"],
+    ),
+    (
+        "event_communities",
+        &["UPDATE events SET community_id = COALESCE((SELECT c.community_id \
+           FROM event_communities c WHERE c.event_id = events.id), 0) \
+           WHERE id IN (SELECT event_id FROM event_communities)"],
+    ),
+    (
+        "party_guests",
+        &[
+            "UPDATE attendance SET guests = COALESCE((SELECT g.guests FROM party_guests g \
+             WHERE g.event_id = attendance.event_id AND g.telegram_id = attendance.telegram_id), 0)",
+            "UPDATE waitlist SET guests = COALESCE((SELECT g.guests FROM party_guests g \
+             WHERE g.event_id = waitlist.event_id AND g.telegram_id = waitlist.telegram_id), 0)",
+        ],
+    ),
+    (
+        "user_profiles",
+        &[
+            "INSERT OR IGNORE INTO users (telegram_id) SELECT telegram_id FROM user_profiles",
+            "UPDATE users SET \
+             photo_url = COALESCE((SELECT p.photo_url FROM user_profiles p WHERE p.telegram_id = users.telegram_id), ''), \
+             hidden = COALESCE((SELECT p.hidden FROM user_profiles p WHERE p.telegram_id = users.telegram_id), 0) \
+             WHERE telegram_id IN (SELECT telegram_id FROM user_profiles)",
+        ],
+    ),
+    (
+        "user_reminders",
+        &[
+            "INSERT OR IGNORE INTO users (telegram_id) SELECT telegram_id FROM user_reminders",
+            "UPDATE users SET reminder = (SELECT r.minutes FROM user_reminders r \
+             WHERE r.telegram_id = users.telegram_id) \
+             WHERE telegram_id IN (SELECT telegram_id FROM user_reminders)",
+        ],
+    ),
+];
+
+/// Indexes on the added columns (made with the probe, so a fresh database,
+/// whose `schema.sql` cannot name them on an older table, has them too).
+const INDEXES: &[&str] =
+    &["CREATE INDEX IF NOT EXISTS events_by_community ON events (community_id)"];
+
+thread_local! {
+    /// This isolate has seen the database up to date.
+    static READY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes sure the database has every column this version uses; costs
+/// nothing once this isolate has seen it does.
+pub async fn ensure(db: &D1Database) -> Result<()> {
+    if READY.with(Cell::get) {
+        return Ok(());
+    }
+    if probe(db).await.is_err() {
+        if let Err(error) = upgrade(db).await {
+            // Another isolate may have upgraded meanwhile: the probe says.
+            if probe(db).await.is_err() {
+                return Err(error);
+            }
+        }
+    }
+    READY.with(|ready| ready.set(true));
+    Ok(())
+}
+
+/// One statement naming every added column (it fails while one is
+/// missing), and the indexes on them.
+async fn probe(db: &D1Database) -> Result<()> {
+    let mut tables: Vec<&str> = COLUMNS.iter().map(|(table, _, _)| *table).collect();
+    tables.dedup();
+    let selects: Vec<String> = tables
+        .iter()
+        .map(|table| {
+            let columns: Vec<&str> = COLUMNS
+                .iter()
+                .filter(|(t, _, _)| t == table)
+                .map(|(_, column, _)| *column)
+                .collect();
+            format!(
+                "(SELECT COUNT(*) FROM (SELECT {} FROM {table} LIMIT 0))",
+                columns.join(", ")
+            )
+        })
+        .collect();
+    let mut statements = vec![db.prepare(format!("SELECT {} AS n", selects.join(" + ")))];
+    statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
+    counters::read(statements.len() as u64);
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// The `name` column of a `PRAGMA`'s rows.
+fn names(result: &worker::D1Result) -> Result<Vec<String>> {
+    Ok(super::rows(result)?
+        .iter()
+        .filter_map(|row| row.text("name"))
+        .collect())
+}
+
+/// Adds the missing columns, folds the side tables into them and drops
+/// those, in one batch.
+async fn upgrade(db: &D1Database) -> Result<()> {
+    counters::read(1);
+    let tables: Vec<String> = db
+        .prepare("PRAGMA table_list")
+        .all()
+        .await
+        .and_then(|found| names(&found))?;
+    let mut statements = Vec::new();
+    let mut last = "";
+    let mut present: Vec<String> = Vec::new();
+    for (table, column, declaration) in COLUMNS {
+        if *table != last {
+            counters::read(1);
+            present = db
+                .prepare(format!("PRAGMA table_info({table})"))
+                .all()
+                .await
+                .and_then(|found| names(&found))?;
+            last = table;
+        }
+        if !present.iter().any(|name| name == column) {
+            statements.push(db.prepare(format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            )));
+        }
+    }
+    for (side, copies) in FOLDS {
+        if tables.iter().any(|name| name == side) {
+            statements.extend(copies.iter().map(|sql| db.prepare(*sql)));
+            statements.push(db.prepare(format!("DROP TABLE {side}")));
+        }
+    }
+    statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
+    counters::write(statements.len() as u64);
+    worker::console_log!("upgrading the database: {} statements", statements.len());
+    db.batch(statements).await?;
+    Ok(())
+}

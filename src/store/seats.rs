@@ -1,0 +1,227 @@
+//! Who is going (`attendance`) and who waits (`waitlist`) for each event,
+//! each in rowid order (the order people joined), with the guests each
+//! brings. The seat rules are `seats.rs`; this writes the moves they make,
+//! in the same order, so the lists in D1 and in memory stay equal.
+
+use wasm_bindgen::JsValue;
+use worker::{D1PreparedStatement, D1Result, Result};
+
+use super::outbox::{self, Notice};
+use super::{counters, int, rows, Row};
+use crate::catalog::{Listing, Profile};
+use crate::seats::{self, Move, Party};
+
+use worker::D1Database;
+
+/// A person from a row of [`PERSON`] (and `telegram_id`).
+fn person_of(row: &Row) -> (i64, Profile) {
+    (
+        row.int("telegram_id").unwrap_or(0),
+        Profile {
+            name: row.text("name").unwrap_or_default(),
+            username: row.text("username").unwrap_or_default(),
+            photo_url: row.text("photo_url").unwrap_or_default(),
+            hidden: row.flag("hidden"),
+        },
+    )
+}
+
+/// The columns of a person: `users u`, cast to what [`person_of`] expects.
+const PERSON: &str = "CAST(COALESCE(u.name, '') AS TEXT) AS name, \
+     CAST(COALESCE(u.username, '') AS TEXT) AS username, \
+     CAST(COALESCE(u.photo_url, '') AS TEXT) AS photo_url, \
+     CAST(COALESCE(u.hidden, 0) AS INTEGER) AS hidden";
+
+/// Guests as a small whole number, whatever a hand-written row holds.
+pub fn guests_of(value: i64) -> u32 {
+    u32::try_from(value.clamp(0, i64::from(seats::MAX_GUESTS_LIMIT))).unwrap_or(0)
+}
+
+/// The ids of community ?1's events.
+const EVENTS_OF: &str = "SELECT id FROM events WHERE community_id = ?1";
+
+/// What loading a community's lists reads: who is going, who waits (each
+/// in join order) and how the people listed appear.
+pub fn load_statements(db: &D1Database, community: i64) -> Result<Vec<D1PreparedStatement>> {
+    counters::read(3);
+    let list = |table: &str| {
+        db.prepare(format!(
+            "SELECT CAST(event_id AS INTEGER) AS event_id, \
+             CAST(telegram_id AS INTEGER) AS telegram_id, \
+             CAST(COALESCE(guests, 0) AS INTEGER) AS guests FROM {table} \
+             WHERE event_id IN ({EVENTS_OF}) ORDER BY rowid"
+        ))
+        .bind(&[int(community)])
+    };
+    let profiles = db
+        .prepare(format!(
+            "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} \
+             FROM users u WHERE u.telegram_id IN \
+             (SELECT telegram_id FROM attendance WHERE event_id IN ({EVENTS_OF}) \
+              UNION SELECT telegram_id FROM waitlist WHERE event_id IN ({EVENTS_OF}))"
+        ))
+        .bind(&[int(community)])?;
+    Ok(vec![list("attendance")?, list("waitlist")?, profiles])
+}
+
+/// What [`load_statements`] read.
+pub struct Listed {
+    pub listings: Vec<Listing>,
+    pub profiles: Vec<(i64, Profile)>,
+}
+
+/// Reads the results of [`load_statements`].
+pub fn read_loaded(results: &[D1Result]) -> Result<Listed> {
+    let [going, waiting, profiles] = results else {
+        return Err("D1 batch returned an unexpected number of results".into());
+    };
+    let listing = |row: &Row, going| Listing {
+        event: row.int("event_id").unwrap_or(0),
+        party: Party {
+            user: row.int("telegram_id").unwrap_or(0),
+            guests: guests_of(row.int("guests").unwrap_or(0)),
+        },
+        going,
+    };
+    let mut listings = Vec::new();
+    for row in rows(going)? {
+        listings.push(listing(&row, true));
+    }
+    for row in rows(waiting)? {
+        listings.push(listing(&row, false));
+    }
+    let profiles = rows(profiles)?.iter().map(person_of).collect();
+    Ok(Listed { listings, profiles })
+}
+
+/// One person in a list: who, how they appear, their guests.
+pub struct Person {
+    pub profile: (i64, Profile),
+    pub guests: u32,
+}
+
+/// The people going to and waiting for `event`, in join order, with their
+/// guests and how they appear.
+pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Person>)> {
+    counters::read(2);
+    let list = |table: &str| -> Result<_> {
+        db.prepare(format!(
+            "SELECT CAST(l.telegram_id AS INTEGER) AS telegram_id, {PERSON}, \
+             CAST(COALESCE(l.guests, 0) AS INTEGER) AS guests \
+             FROM {table} l LEFT JOIN users u ON u.telegram_id = l.telegram_id \
+             WHERE l.event_id = ?1 ORDER BY l.rowid"
+        ))
+        .bind(&[int(event)])
+    };
+    let results = db
+        .batch(vec![list("attendance")?, list("waitlist")?])
+        .await?;
+    let [going, waiting] = results.as_slice() else {
+        return Err("D1 batch returned an unexpected number of results".into());
+    };
+    let people = |rows: Vec<Row>| {
+        rows.iter()
+            .map(|row| Person {
+                guests: guests_of(row.int("guests").unwrap_or(0)),
+                profile: person_of(row),
+            })
+            .collect()
+    };
+    Ok((people(rows(going)?), people(rows(waiting)?)))
+}
+
+/// Writes a row only while its event exists, so no list outlives it.
+const EXISTS: &str = "WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)";
+
+/// The statements of `moves` (see `seats.rs`), in order: the lists in D1
+/// end in the order memory has them.
+pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::new();
+    let party = |event: i64, party: Party| {
+        [
+            int(event),
+            int(party.user),
+            JsValue::from_f64(f64::from(party.guests)),
+        ]
+    };
+    let pair = |event: i64, user: i64| [int(event), int(user)];
+    for &(event, step) in moves {
+        match step {
+            Move::Join { party: who, going } => {
+                let table = if going { "attendance" } else { "waitlist" };
+                statements.push(
+                    db.prepare(format!(
+                        "INSERT OR IGNORE INTO {table} (event_id, telegram_id, guests) \
+                         SELECT ?1, ?2, ?3 {EXISTS}"
+                    ))
+                    .bind(&party(event, who))?,
+                );
+            }
+            Move::Regroup { party: who } => {
+                for table in ["attendance", "waitlist"] {
+                    statements.push(
+                        db.prepare(format!(
+                            "UPDATE {table} SET guests = ?3 WHERE event_id = ?1 AND telegram_id = ?2"
+                        ))
+                        .bind(&party(event, who))?,
+                    );
+                }
+            }
+            Move::Remove { user } => {
+                for table in ["attendance", "waitlist"] {
+                    statements.push(
+                        db.prepare(format!(
+                            "DELETE FROM {table} WHERE event_id = ?1 AND telegram_id = ?2"
+                        ))
+                        .bind(&pair(event, user))?,
+                    );
+                }
+            }
+            Move::Promote { user } => {
+                statements.push(
+                    db.prepare(
+                        "INSERT OR IGNORE INTO attendance (event_id, telegram_id, guests) \
+                         SELECT event_id, telegram_id, guests FROM waitlist \
+                         WHERE event_id = ?1 AND telegram_id = ?2",
+                    )
+                    .bind(&pair(event, user))?,
+                );
+                statements.push(
+                    db.prepare("DELETE FROM waitlist WHERE event_id = ?1 AND telegram_id = ?2")
+                        .bind(&pair(event, user))?,
+                );
+            }
+        }
+    }
+    Ok(statements)
+}
+
+/// The statements that empty event `id`'s lists.
+pub fn clear_statements(db: &D1Database, id: i64) -> Result<Vec<D1PreparedStatement>> {
+    ["attendance", "waitlist"]
+        .iter()
+        .map(|table| {
+            db.prepare(format!("DELETE FROM {table} WHERE event_id = ?1"))
+                .bind(&[int(id)])
+        })
+        .collect()
+}
+
+/// Stores seat moves and the notices they owe (a spot opened) in one
+/// batch (one transaction). A move for an event that is gone by now
+/// writes nothing.
+pub async fn write(
+    db: &D1Database,
+    moves: &[(i64, Move)],
+    notices: &[Notice],
+    now: i64,
+) -> Result<()> {
+    let mut statements = move_statements(db, moves)?;
+    statements.extend(outbox::notice_statements(db, notices, now)?);
+    if statements.is_empty() {
+        return Ok(());
+    }
+    counters::write(statements.len() as u64);
+    db.batch(statements).await?;
+    Ok(())
+}
