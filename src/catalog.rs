@@ -157,17 +157,28 @@ pub struct Listed {
 /// All events, by id.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    events: HashMap<i64, Event>,
+    events: HashMap<i64, Slot>,
     /// The last revision given out.
     revisions: u64,
-    /// Each event's next occurrence as last worked out, with the revision
-    /// it was worked out for. Good until it ends (a series then moves on).
-    next: HashMap<i64, (u64, Occurrence)>,
     /// Events added, edited or removed so far: what the order depends on
     /// besides the time (attendance does not move an event).
     moves: u64,
     /// The last listing, for `moves`, good until the instant it holds.
     listed: Option<(u64, i64, Vec<Listed>)>,
+}
+
+/// An event with its next occurrence as last worked out, and the revision
+/// it was worked out for: good until it ends (a series then moves on).
+#[derive(Debug)]
+struct Slot {
+    event: Event,
+    next: Option<(u64, Occurrence)>,
+}
+
+impl Slot {
+    fn new(event: Event) -> Slot {
+        Slot { event, next: None }
+    }
 }
 
 /// How a user appears to others.
@@ -198,28 +209,30 @@ impl Catalog {
     /// As [`Catalog::new`], with guests and waitlists.
     pub fn with_seats(events: Vec<Event>, listings: impl IntoIterator<Item = Listing>) -> Self {
         let mut catalog = Catalog {
-            events: events.into_iter().map(|e| (e.id, e)).collect(),
+            events: events.into_iter().map(|e| (e.id, Slot::new(e))).collect(),
             ..Catalog::default()
         };
-        let mut lists: HashMap<i64, (Vec<Party>, Vec<Party>)> = HashMap::new();
-        for listing in listings {
-            if catalog.events.contains_key(&listing.event) {
-                let (going, waiting) = lists.entry(listing.event).or_default();
-                match listing.going {
-                    true => going.push(listing.party),
-                    false => waiting.push(listing.party),
-                }
-            }
+        // Each event's lists, in join order (a stable sort keeps it).
+        let mut listings: Vec<Listing> = listings.into_iter().collect();
+        listings.sort_by_key(|l| l.event);
+        for group in listings.chunk_by(|a, b| a.event == b.event) {
+            let Some(slot) = catalog.events.get_mut(&group[0].event) else {
+                continue;
+            };
+            let list = |going: bool| {
+                group
+                    .iter()
+                    .filter(|l| l.going == going)
+                    .map(|l| l.party)
+                    .collect()
+            };
+            let s = &slot.event.seats;
+            slot.event.seats =
+                Seats::new(s.capacity, s.max_guests, s.closed, list(true), list(false));
         }
-        for (id, (going, waiting)) in lists {
-            if let Some(event) = catalog.events.get_mut(&id) {
-                let s = &event.seats;
-                event.seats = Seats::new(s.capacity, s.max_guests, s.closed, going, waiting);
-            }
-        }
-        for event in catalog.events.values_mut() {
+        for slot in catalog.events.values_mut() {
             catalog.revisions += 1;
-            event.revision = catalog.revisions;
+            slot.event.revision = catalog.revisions;
         }
         catalog
     }
@@ -227,32 +240,35 @@ impl Catalog {
     /// The event `id`, to be changed: it gets its new revision here, so no
     /// change can forget to.
     fn change(&mut self, id: i64) -> Result<&mut Event, ClientError> {
-        let event = self.events.get_mut(&id).ok_or(ClientError::NoSuchEvent)?;
+        let slot = self.events.get_mut(&id).ok_or(ClientError::NoSuchEvent)?;
         self.revisions += 1;
-        event.revision = self.revisions;
-        Ok(event)
+        slot.event.revision = self.revisions;
+        Ok(&mut slot.event)
     }
 
     pub fn get(&self, id: i64) -> Result<&Event, ClientError> {
-        self.events.get(&id).ok_or(ClientError::NoSuchEvent)
+        self.events
+            .get(&id)
+            .map(|slot| &slot.event)
+            .ok_or(ClientError::NoSuchEvent)
     }
 
     /// The next occurrence of event `id` at `now` (see [`Schedule::next`]),
     /// and whether it is a one-off that is over.
     pub fn occurrence(&mut self, id: i64, zone: &dyn Zone, now: i64) -> Option<Listed> {
-        let event = self.events.get(&id)?;
-        let cached = self
+        let slot = self.events.get_mut(&id)?;
+        let event = &slot.event;
+        let cached = slot
             .next
-            .get(&id)
             .filter(|(revision, o)| {
                 *revision == event.revision && (event.repeat == Repeat::None || o.ends_at > now)
             })
-            .map(|(_, o)| *o);
+            .map(|(_, o)| o);
         let occurrence = match cached {
             Some(occurrence) => occurrence,
             None => {
                 let occurrence = event.schedule().next(zone, now)?;
-                self.next.insert(id, (event.revision, occurrence));
+                slot.next = Some((event.revision, occurrence));
                 occurrence
             }
         };
@@ -300,7 +316,7 @@ impl Catalog {
     /// Adds a new event (stored already, so it has its id).
     pub fn insert(&mut self, event: Event) {
         let id = event.id;
-        self.events.insert(id, event);
+        self.events.insert(id, Slot::new(event));
         let _ = self.change(id);
         self.moves += 1;
     }
@@ -394,9 +410,11 @@ impl Catalog {
 
     /// Removes an event and its attendance.
     pub fn remove(&mut self, id: i64) -> Result<Event, ClientError> {
-        self.next.remove(&id);
         self.moves += 1;
-        self.events.remove(&id).ok_or(ClientError::NoSuchEvent)
+        self.events
+            .remove(&id)
+            .map(|slot| slot.event)
+            .ok_or(ClientError::NoSuchEvent)
     }
 
     /// `user` now appears otherwise (a new name, picture or privacy):
@@ -406,6 +424,7 @@ impl Catalog {
         let touched: Vec<i64> = self
             .events
             .values()
+            .map(|slot| &slot.event)
             .filter(|e| {
                 e.seats
                     .going()

@@ -4,7 +4,6 @@
 //! goes through `Reflect`, so an unknown zone is an error, not a panic.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{Array, Function, Object, Reflect};
@@ -54,7 +53,8 @@ pub struct IntlZone {
     /// `formatToParts` and its formatter; `None` only where the runtime
     /// has no `Intl` at all (then the zone is UTC).
     intl: Option<(Function, JsValue)>,
-    offsets: RefCell<HashMap<i64, i32>>,
+    /// (slot, offset), sorted by slot.
+    offsets: RefCell<Vec<(i64, i32)>>,
 }
 
 impl IntlZone {
@@ -151,9 +151,14 @@ impl Zone for IntlZone {
 
     fn offset_at(&self, utc: i64) -> Option<i32> {
         let slot = utc.div_euclid(SLOT_SECONDS);
-        if let Some(offset) = self.offsets.borrow().get(&slot) {
-            return Some(*offset);
-        }
+        let known = self
+            .offsets
+            .borrow()
+            .binary_search_by_key(&slot, |(s, _)| *s);
+        let at = match known {
+            Ok(at) => return self.offsets.borrow().get(at).map(|(_, offset)| *offset),
+            Err(at) => at,
+        };
         let start = slot * SLOT_SECONDS;
         let (day, seconds) = self.wall_at(start)?;
         let local = i64::from(day.0) * 86_400 + seconds;
@@ -162,7 +167,8 @@ impl Zone for IntlZone {
         if offsets.len() > 100_000 {
             offsets.clear();
         }
-        offsets.insert(slot, offset);
+        let at = at.min(offsets.len());
+        offsets.insert(at, (slot, offset));
         Some(offset)
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
+use serde_json::Value;
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -20,20 +20,32 @@ type HmacSha256 = Hmac<Sha256>;
 const MAX_CLOCK_SKEW_SECONDS: i64 = 60;
 
 /// The Telegram user who signed in, as far as we need them.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TelegramUser {
     pub id: i64,
     pub first_name: String,
-    #[serde(default)]
     pub last_name: Option<String>,
-    #[serde(default)]
     pub username: Option<String>,
     /// The profile picture's URL, when the user allows it.
-    #[serde(default)]
     pub photo_url: Option<String>,
 }
 
 impl TelegramUser {
+    /// Reads initData's `user` (JSON): `id` and `first_name` are required;
+    /// the rest is kept when it is text. Read through a JSON value rather
+    /// than a derived deserializer, which cost the WASM more.
+    fn from_json(text: &str) -> Option<TelegramUser> {
+        let user: Value = serde_json::from_str(text).ok()?;
+        let optional = |key: &str| user[key].as_str().map(str::to_string);
+        Some(TelegramUser {
+            id: user["id"].as_i64()?,
+            first_name: user["first_name"].as_str()?.to_string(),
+            last_name: optional("last_name"),
+            username: optional("username"),
+            photo_url: optional("photo_url"),
+        })
+    }
+
     /// First and last name joined by a space, trimmed: the protocol's `name`.
     pub fn display_name(&self) -> String {
         let last = self.last_name.as_deref().unwrap_or("");
@@ -129,9 +141,9 @@ pub fn validate(
         return Err(InitDataError::Expired);
     }
 
-    let user: TelegramUser = fields
+    let user = fields
         .get("user")
-        .and_then(|v| serde_json::from_str(v).ok())
+        .and_then(|v| TelegramUser::from_json(v))
         .ok_or(InitDataError::BadUser)?;
     if user.id <= 0 {
         return Err(InitDataError::BadUser);

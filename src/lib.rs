@@ -106,10 +106,14 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
             if !config_from_env(&env).origin_allowed(origin.as_deref(), own) {
                 return Response::error("Origin not allowed", 403);
             }
-            // `?c=<slug>`: a group's community, in its own hub; an unknown
-            // one is refused before any upgrade. The hub learns its
+            // `?c=<slug>` or `?start=<start_param>` naming one (`c<slug>`,
+            // `c<slug>_<event>`): a group's community, in its own hub; an
+            // unknown one is refused before any upgrade. The hub learns its
             // community from us (the row read here), never from the client.
-            let community = match query_param(&url, "c") {
+            let named = query_param(&url, "c").map(str::to_string).or_else(|| {
+                query_param(&url, "start").and_then(|p| communities::parse_start_param(p).community)
+            });
+            let community = match named.as_deref() {
                 None => None,
                 Some(slug) => {
                     let known = match communities::valid_slug(slug) {

@@ -175,6 +175,11 @@ pub enum ServerMessage<'a> {
         reminder: Option<u32>,
         /// The user's own calendar feed (an absolute URL).
         calendar: &'a str,
+        /// One event's calendar file: this URL with `{id}` replaced by
+        /// the event's id.
+        calendar_event: &'a str,
+        /// The longest texts and the most guests an event may have.
+        limits: Limits,
         /// Whether the user is hidden from others' attendee lists.
         hidden: bool,
         /// The community this socket entered; left out for the default one.
@@ -217,6 +222,25 @@ pub fn error_json(error: &ClientError) -> String {
     }
     .to_json()
 }
+
+/// The limits of event fields, so the page's form need not know them.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Limits {
+    pub title: usize,
+    pub description: usize,
+    pub location: usize,
+    pub max_guests: u32,
+    pub capacity: u32,
+}
+
+/// The limits as they are.
+pub const LIMITS: Limits = Limits {
+    title: crate::validate::MAX_TITLE_CHARS,
+    description: crate::validate::MAX_DESCRIPTION_CHARS,
+    location: crate::validate::MAX_LOCATION_CHARS,
+    max_guests: crate::seats::MAX_GUESTS_LIMIT,
+    capacity: crate::seats::MAX_CAPACITY,
+};
 
 /// A community as `welcome` names it.
 #[derive(Debug, Clone, Serialize)]
@@ -290,6 +314,10 @@ pub struct EventView<'a> {
     pub repeat: &'static str,
     pub location: &'a str,
     pub capacity: Option<u32>,
+    /// Seats still free (`null`: unlimited).
+    pub seats_left: Option<u64>,
+    /// Someone new would join the waitlist.
+    pub full: bool,
     pub max_guests: u32,
     pub closed: bool,
     pub waitlisted: bool,
@@ -342,6 +370,8 @@ impl<'a> EventView<'a> {
             repeat: event.repeat.as_str(),
             location: &event.location,
             capacity: seats.capacity,
+            seats_left: seats.left(),
+            full: seats.is_full(),
             max_guests: seats.max_guests,
             closed: seats.closed,
             waitlisted: standing.waitlisted,
@@ -437,12 +467,16 @@ mod tests {
                 is_admin: true,
                 reminder: None,
                 calendar: "https://x.example/calendar/t.ics",
+                calendar_event: "https://x.example/calendar/t/{id}.ics",
+                limits: LIMITS,
                 hidden: false,
                 community: None,
             }),
             Some(json!({
                 "type": "welcome", "telegram_id": 5_000_000_001_i64, "name": "Ada Lovelace",
                 "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics",
+                "calendar_event": "https://x.example/calendar/t/{id}.ics",
+                "limits": {"title": 120, "description": 2000, "location": 200, "max_guests": 10, "capacity": 100_000},
                 "hidden": false
             }))
         );
@@ -502,7 +536,7 @@ mod tests {
             json!({
                 "type": "event", "id": 7, "title": "Picnic", "description": "Bring food",
                 "image": "https://x.example/media/abc", "start": "09:30", "duration": 2,
-                "attending": true, "attendees": 2, "capacity": 5, "max_guests": 1,
+                "attending": true, "attendees": 2, "capacity": 5, "seats_left": 3, "full": true, "max_guests": 1,
                 "closed": false, "waitlisted": false, "waitlist": 1, "guests": 1,
                 "waitlist_position": null, "faces": [],
                 "date": "2027-03-28", "repeat": "none", "timezone": "Europe/Berlin",

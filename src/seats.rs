@@ -115,6 +115,20 @@ impl Seats {
         self.waiting.len()
     }
 
+    /// Seats still free (`None`: unlimited); 0 when the capacity was
+    /// lowered below the seats taken.
+    pub fn left(&self) -> Option<u64> {
+        self.capacity
+            .map(|c| u64::from(c).saturating_sub(self.taken))
+    }
+
+    /// Whether someone new would wait: no seat left, or people waiting
+    /// already (nobody jumps the queue).
+    pub fn is_full(&self) -> bool {
+        self.left()
+            .is_some_and(|left| left == 0 || !self.waiting.is_empty())
+    }
+
     pub fn going(&self) -> &[Party] {
         &self.going
     }

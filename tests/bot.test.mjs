@@ -15,6 +15,15 @@ let state;
 let worker;
 let fake;
 
+// The Worker's calendar clock (CLOCK_OFFSET_SECONDS) is set to 12:07:30 UTC
+// of today when this file starts, so what "next" and "due" mean does not
+// depend on the hour the tests run at: no event of the day starts or ends
+// within the seven minutes after that.
+const DAY_START = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+const OFFSET_SECONDS = Math.round((DAY_START + (12 * 60 + 7.5) * 60_000 - Date.now()) / 1000);
+/** The Worker's calendar time now. */
+const serverNow = () => new Date(Date.now() + OFFSET_SECONDS * 1000);
+
 // 60 events: more than one inline answer holds. Event 57 is the only one
 // that mentions a zeppelin, and it sorts after the first 50.
 const EVENTS = Array.from({ length: 60 }, (_, i) => ({
@@ -36,6 +45,7 @@ before(async () => {
     vars: {
       WEBHOOK_SECRET: SECRET, TELEGRAM_API: fake.url, PUBLIC_URL,
       BOT_USERNAME: FAKE_BOT_USERNAME, APP_SHORT_NAME: APP, TIMEZONE: 'UTC',
+      CLOCK_OFFSET_SECONDS: String(OFFSET_SECONDS),
     },
   });
 });
@@ -59,6 +69,17 @@ function message(text, { chatType = 'private', chatId = 777, from = 777 } = {}) 
   return { message: { message_id: 1, date: 0, text, chat: { id: chatId, type: chatType }, from: { id: from, is_bot: false, first_name: 'Rita' } } };
 }
 
+/**
+ * Posts a /start that is answered, and waits for the answer: once it came,
+ * whatever was posted before it had its turn. Returns every call until then.
+ */
+async function afterAll() {
+  const marker = `/start ${9000 + updateId}`;
+  await post(message(marker, { chatId: 4242 }));
+  await fake.waitFor((c) => c.method === 'sendMessage' && c.body.chat_id === 4242);
+  return fake.calls.filter((c) => c.body?.chat_id !== 4242);
+}
+
 /** Posts an update and returns the one Bot API call it leads to. */
 async function callFor(update, method) {
   fake.reset();
@@ -75,8 +96,7 @@ test('the webhook refuses a wrong or missing secret and processes nothing', asyn
     const response = await post(message('/start'), secret);
     assert.equal(response.status, 401, `secret ${secret}`);
   }
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(fake.calls, []);
+  assert.deepEqual(await afterAll(), []);
 });
 
 test('/start in a private chat answers with a web_app button, and /start 3 opens event 3', async () => {
@@ -107,8 +127,7 @@ test("/start in a group answers with a t.me link to the group's own community", 
   fake.reset();
   assert.equal((await post(message('/start@SomeOtherBot', group))).status, 200);
   assert.equal((await post(message('hello there', group))).status, 200);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(fake.calls, [], 'commands for other bots and chatter are ignored');
+  assert.deepEqual(await afterAll(), [], 'commands for other bots and chatter are ignored');
 });
 
 test('updates the bot does not handle, or cannot read, still get 200', async () => {
@@ -116,8 +135,7 @@ test('updates the bot does not handle, or cannot read, still get 200', async () 
   for (const update of [{ edited_message: { text: 'x' } }, { callback_query: { id: '1' } }, '{"update_id": 9', '[]']) {
     assert.equal((await post(update)).status, 200);
   }
-  await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(fake.calls, []);
+  assert.deepEqual(await afterAll(), []);
 });
 
 const inline = (query) => ({ inline_query: { id: `q${updateId}`, from: { id: 777, is_bot: false, first_name: 'Rita' }, query, offset: '' } });
@@ -151,12 +169,12 @@ test('a short or empty inline query answers the next 50 events by start time', a
   const body = await callFor(inline(''), 'answerInlineQuery');
   assert.equal(body.results.length, 50);
   const starts = body.results.map((r) => EVENTS[Number(r.id) - 1].start);
-  // The events are daily and an hour long: the ones still on or later
-  // today come first, then tomorrow's.
-  const hourAgo = new Date(Date.now() - 3600_000).toISOString().slice(11, 16);
-  const upcoming = starts.filter((s) => s > hourAgo);
-  assert.deepEqual(starts, [...upcoming, ...starts.filter((s) => s <= hourAgo)]);
-  assert.deepEqual(upcoming, [...upcoming].sort());
+  // The events are daily and an hour long, and it is 12:07 on the
+  // Worker's clock: the ones still on or later today (from 11:15) come
+  // first, by start, then tomorrow's from 06:00.
+  const today = EVENTS.map((e) => e.start).filter((s) => s >= '11:15');
+  const tomorrow = EVENTS.map((e) => e.start).filter((s) => s < '11:15');
+  assert.deepEqual(starts, [...today, ...tomorrow].slice(0, 50));
   assert.equal((await callFor(inline('M'), 'answerInlineQuery')).results.length, 50);
 });
 
@@ -167,7 +185,7 @@ async function runCron() {
 }
 
 test('reminders: one per attendee at the start minute, none twice, 429 retried, 403 skipped, leavers skipped', async () => {
-  const now = new Date();
+  const now = serverNow();
   const start = now.toISOString().slice(11, 16); // TIMEZONE is UTC
   const [happy, limited, blocked, leaver] = [9_000_000_001, 9_000_000_002, 9_000_000_003, 9_000_000_004];
   await d1(state, `
@@ -176,7 +194,7 @@ test('reminders: one per attendee at the start minute, none twice, 429 retried, 
   // The leaver was due (a run recorded it while they attended) and then
   // left: their row is there, their attendance is not.
   await d1(state, `INSERT INTO notifications (event_id, telegram_id, day, status, created_at, updated_at)
-    VALUES (100, ${leaver}, '${now.toISOString().slice(0, 10)}', 'pending', ${Math.floor(Date.now() / 1000)}, ${Math.floor(Date.now() / 1000)});`);
+    VALUES (100, ${leaver}, '${now.toISOString().slice(0, 10)}', 'pending', ${Math.floor(now / 1000)}, ${Math.floor(now / 1000)});`);
   fake.reset();
   fake.blocked.add(blocked);
   fake.rateLimited.set(limited, { times: 1, retryAfter: 1 });

@@ -39,9 +39,11 @@ test('a valid login gets welcome, every event by its next occurrence, then event
   const client = await Client.login(worker, ada);
   const { welcome, events, selected } = client.login;
 
-  const { calendar, ...seedWelcome } = welcome;
+  const { calendar, calendar_event: eventCalendar, limits, ...seedWelcome } = welcome;
   assert.deepEqual(seedWelcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false, reminder: 0, hidden: false });
   assert.match(calendar, new RegExp(`^${worker.url}/calendar/${ada.id}-[A-Za-z0-9_-]{22}\\.ics$`));
+  assert.equal(eventCalendar, calendar.replace(/\.ics$/, '/{id}.ics'), "one event's file, by the same token");
+  assert.deepEqual(limits, { title: 120, description: 2000, location: 200, max_guests: 10, capacity: 100_000 });
   assert.deepEqual(events.map((e) => e.id).sort(), [1, 2, 3, 4]);
   assert.ok(inListingOrder(events), events.map((e) => `${e.id} ${e.starts_at}`).join(', '));
   // Events from before dates repeat daily: each is next today or tomorrow.

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { Client, Worker, d1, eventsSql, prepareDb, removeState, sleep, tempState, user } from './helpers.mjs';
 
 const ADMIN_ID = 5_000_000_321;
+const WINDOW_MS = 400;
 let state;
 let worker;
 
@@ -19,7 +20,9 @@ before(async () => {
     { id: 2, title: 'Quiet', start: '19:00' },
     { id: 3, title: 'Doomed', start: '20:00' },
   ]));
-  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(ADMIN_ID) } });
+  // A window long enough that a change sent right after the one that
+  // opened it surely lands inside it.
+  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(ADMIN_ID), BROADCAST_WINDOW_MS: String(WINDOW_MS) } });
 });
 
 after(async () => {
@@ -77,8 +80,9 @@ test('a lone change after a quiet spell reaches every viewer at once', async () 
   const seen = await Promise.all(watching.map((v) => v.nextWhere((m) => m.type === 'event' && m.id === 2)));
   assert.ok(seen.every((m) => m.attendees === 1 && m.attending === false));
   assert.ok(Date.now() - sent < 2000);
-  // Sent at once, not at a window's end: nothing more follows.
-  await sleep(300);
+  // Sent at once, not at a window's end: nothing more follows, even past
+  // the end of the window it opened.
+  await sleep(2 * WINDOW_MS);
   for (const viewer of watching) {
     assert.deepEqual((await viewer.drain(0)).filter((m) => m.type === 'event'), [], 'one frame for one change');
   }
@@ -90,9 +94,14 @@ test('a delete during a burst leaves no stale event after the delete-event', asy
   const tappers = await viewers(5);
   const admin = await Client.login(worker, user({ id: ADMIN_ID }));
   burst(tappers, 3, 6);
-  await sleep(15); // inside the window that the first tap opened
+  // The first change opened the window; the first tapper's own result
+  // says it was made, and the delete follows well inside the window.
+  await tappers[0].nextWhere((m) => m.type === 'event' && m.id === 3);
   admin.send({ type: 'delete-event', id: 3 });
-  await sleep(800);
+  await admin.nextWhere((m) => m.type === 'delete-event' && m.id === 3);
+  // Past the end of the window the storm opened: a merge still pending
+  // would have gone out by then.
+  await sleep(2 * WINDOW_MS);
   for (const viewer of watching) {
     const messages = (await viewer.drain(0)).filter((m) => m.id === 3);
     const deleted = messages.findIndex((m) => m.type === 'delete-event');

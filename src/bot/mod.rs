@@ -37,7 +37,7 @@ pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Respons
     let body = req.text().await.unwrap_or_default();
     // An update we cannot read is still answered 200, or Telegram would
     // send it again and again.
-    let update: Update = serde_json::from_str(&body).unwrap_or_default();
+    let update = Update::parse(&body);
     ctx.wait_until(async move {
         if let Err(error) = handle(update, &env, &config, origin).await {
             console_error!("webhook update failed: {error}");

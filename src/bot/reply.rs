@@ -219,11 +219,10 @@ mod tests {
     }
 
     fn text_message(text: &str, chat_type: &str) -> Update {
-        serde_json::from_str(&format!(
+        Update::parse(&format!(
             r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita"}}}}}}"#,
             serde_json::to_string(text).unwrap_or_default()
         ))
-        .unwrap_or_default()
     }
 
     #[test]

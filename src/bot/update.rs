@@ -1,82 +1,51 @@
 //! Reading Telegram's updates into what they ask of us ([`Request`]),
 //! without any I/O, so it is tested on the host.
 
-use serde::Deserialize;
+use serde_json::Value;
 
-/// The part of an update we act on; everything else is ignored.
-#[derive(Debug, Default, Deserialize)]
-pub struct Update {
-    #[serde(default)]
-    pub message: Option<Message>,
-    #[serde(default)]
-    pub inline_query: Option<InlineQuery>,
-    /// The bot's own status in a chat changed (added, removed, promoted).
-    #[serde(default)]
-    pub my_chat_member: Option<MemberUpdate>,
-    /// Someone's status in a group changed (sent to bots that are admins).
-    #[serde(default)]
-    pub chat_member: Option<MemberUpdate>,
-}
+/// An update as Telegram sent it, read field by field where needed (a
+/// serde deserializer per part of it cost the WASM more than this does).
+/// One that cannot be read is `null`, which asks nothing.
+#[derive(Debug, Default)]
+pub struct Update(Value);
 
-#[derive(Debug, Deserialize)]
-pub struct MemberUpdate {
-    pub chat: Chat,
-    pub new_chat_member: ChatMember,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ChatMember {
-    pub user: From,
-    pub status: String,
-    #[serde(default)]
-    pub is_member: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Message {
-    pub chat: Chat,
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub from: Option<From>,
-    /// An anonymous admin posts as the group itself.
-    #[serde(default)]
-    pub sender_chat: Option<Chat>,
-    /// The group became a supergroup with this id.
-    #[serde(default)]
-    pub migrate_to_chat_id: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Chat {
-    pub id: i64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub title: Option<String>,
-}
-
-impl Chat {
-    pub fn is_group(&self) -> bool {
-        self.kind == "group" || self.kind == "supergroup"
+impl Update {
+    pub fn parse(body: &str) -> Update {
+        Update(serde_json::from_str(body).unwrap_or(Value::Null))
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct From {
-    #[serde(default)]
-    pub id: i64,
-    #[serde(default)]
-    pub first_name: String,
+/// A chat in an update.
+struct Chat<'a>(&'a Value);
+
+impl Chat<'_> {
+    fn id(&self) -> i64 {
+        self.0["id"].as_i64().unwrap_or(0)
+    }
+
+    fn kind(&self) -> &str {
+        self.0["type"].as_str().unwrap_or("")
+    }
+
+    fn title(&self) -> String {
+        self.0["title"].as_str().unwrap_or("").to_string()
+    }
+
+    fn is_group(&self) -> bool {
+        matches!(self.kind(), "group" | "supergroup")
+    }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct InlineQuery {
-    pub id: String,
-    #[serde(default)]
-    pub query: String,
-    #[serde(default)]
-    pub from: Option<From>,
+/// Someone's new status in a `chat_member` or `my_chat_member` update:
+/// (chat, user, status, is_member).
+fn member_update(update: &Value) -> (Chat<'_>, i64, &str, Option<bool>) {
+    let member = &update["new_chat_member"];
+    (
+        Chat(&update["chat"]),
+        member["user"]["id"].as_i64().unwrap_or(0),
+        member["status"].as_str().unwrap_or(""),
+        member["is_member"].as_bool(),
+    )
 }
 
 /// What an update asks of us.
@@ -145,46 +114,50 @@ impl Update {
     /// Reads what the update asks for. `bot_username` is used to ignore
     /// commands addressed to another bot in a group (`/start@OtherBot`).
     pub fn request(self, bot_username: Option<&str>) -> Request {
-        if let Some(query) = self.inline_query {
+        let update = &self.0;
+        let query = &update["inline_query"];
+        if let Some(id) = query["id"].as_str() {
             return Request::Inline {
-                from: query.from.as_ref().map_or(0, |f| f.id),
-                query_id: query.id,
-                query: InlineSearch::parse(&query.query),
+                from: query["from"]["id"].as_i64().unwrap_or(0),
+                query_id: id.to_string(),
+                query: InlineSearch::parse(query["query"].as_str().unwrap_or("")),
             };
         }
-        if let Some(update) = self.my_chat_member {
-            if !update.chat.is_group() {
+        if update["my_chat_member"].is_object() {
+            let (chat, _, status, is_member) = member_update(&update["my_chat_member"]);
+            if !chat.is_group() {
                 return Request::Ignore;
             }
-            let bot = update.new_chat_member;
             return Request::BotInGroup {
-                chat_id: update.chat.id,
-                title: update.chat.title.unwrap_or_default(),
-                present: crate::communities::is_member(&bot.status, bot.is_member),
+                chat_id: chat.id(),
+                title: chat.title(),
+                present: crate::communities::is_member(status, is_member),
             };
         }
-        if let Some(update) = self.chat_member {
-            if !update.chat.is_group() {
+        if update["chat_member"].is_object() {
+            let (chat, user, status, is_member) = member_update(&update["chat_member"]);
+            if !chat.is_group() {
                 return Request::Ignore;
             }
-            let member = update.new_chat_member;
             return Request::Member {
-                chat_id: update.chat.id,
-                user: member.user.id,
-                member: crate::communities::is_member(&member.status, member.is_member),
-                admin: crate::communities::is_admin_status(&member.status),
+                chat_id: chat.id(),
+                user,
+                member: crate::communities::is_member(status, is_member),
+                admin: crate::communities::is_admin_status(status),
             };
         }
-        let Some(message) = self.message else {
+        let message = &update["message"];
+        let chat = Chat(&message["chat"]);
+        if !message["chat"].is_object() {
             return Request::Ignore;
-        };
-        if let Some(to) = message.migrate_to_chat_id {
+        }
+        if let Some(to) = message["migrate_to_chat_id"].as_i64() {
             return Request::Migrated {
-                from: message.chat.id,
+                from: chat.id(),
                 to,
             };
         }
-        let Some(text) = message.text.as_deref() else {
+        let Some(text) = message["text"].as_str() else {
             return Request::Ignore;
         };
         let mut words = text.split_whitespace();
@@ -200,20 +173,16 @@ impl Update {
                 return Request::Ignore;
             }
         }
-        let from = message.from.as_ref().map_or(0, |f| f.id);
-        let title = message.chat.title.clone().unwrap_or_default();
+        let from = message["from"]["id"].as_i64().unwrap_or(0);
         if command == "timezone" {
-            if !message.chat.is_group() {
+            if !chat.is_group() {
                 return Request::Ignore;
             }
             let anonymous = from == crate::communities::ANONYMOUS_ADMIN
-                || message
-                    .sender_chat
-                    .as_ref()
-                    .is_some_and(|c| c.id == message.chat.id);
+                || message["sender_chat"]["id"].as_i64() == Some(chat.id());
             return Request::SetTimezone {
-                chat_id: message.chat.id,
-                title,
+                chat_id: chat.id(),
+                title: chat.title(),
                 from,
                 anonymous,
                 zone: words.next().unwrap_or("").to_string(),
@@ -227,12 +196,15 @@ impl Update {
             .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|w| w.parse().ok());
         Request::OpenApp {
-            chat_id: message.chat.id,
-            private: message.chat.kind == "private",
-            first_name: message.from.map(|f| f.first_name).unwrap_or_default(),
+            chat_id: chat.id(),
+            private: chat.kind() == "private",
+            first_name: message["from"]["first_name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
             event,
             from,
-            title,
+            title: chat.title(),
         }
     }
 }
@@ -259,7 +231,7 @@ mod tests {
     use super::*;
 
     fn update(json: &str) -> Update {
-        serde_json::from_str(json).unwrap_or_default()
+        Update::parse(json)
     }
 
     fn text_message(text: &str, chat_type: &str) -> Update {

@@ -17,7 +17,6 @@
 //! so a pending merge keeps the object awake only until it is flushed.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 /// Who a change goes to now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +58,8 @@ pub struct Claim {
 
 pub struct Windows {
     window_ms: f64,
-    windows: RefCell<HashMap<i64, Window>>,
+    /// Per busy event (a handful at once: a plain list, not a map).
+    windows: RefCell<Vec<(i64, Window)>>,
     /// The last window number given out.
     numbers: Cell<u64>,
     /// For the benchmark's counters: broadcasts to everyone so far, and
@@ -81,7 +81,7 @@ impl Windows {
     /// with `logins` sockets logged in so far: who gets it now.
     pub fn change(&self, event: i64, revision: u64, actor: i64, logins: u64, now: f64) -> Audience {
         let mut windows = self.windows.borrow_mut();
-        match windows.get_mut(&event) {
+        match window_of(&mut windows, event) {
             Some(window) if now - window.sent_at < self.window_ms => {
                 window.pending = true;
                 window.told = Some((actor, revision));
@@ -89,13 +89,16 @@ impl Windows {
                 Audience::Actor
             }
             _ => {
-                self.count(windows.get(&event).map(|w| now - w.sent_at));
-                // Forget windows long over, so the map stays as small as
-                // the events that are busy.
-                windows.retain(|_, w| w.pending || now - w.sent_at < self.window_ms);
-                // A late claim of the window before is void: this
-                // broadcast carries its changes too.
-                windows.insert(event, self.open(now));
+                let since = window_of(&mut windows, event).map(|w| now - w.sent_at);
+                self.count(since);
+                // Forget windows long over (and this event's), so the list
+                // stays as small as the events that are busy. A late claim
+                // of the window before is void: this broadcast carries its
+                // changes too.
+                windows.retain(|(e, w)| {
+                    *e != event && (w.pending || now - w.sent_at < self.window_ms)
+                });
+                windows.push((event, self.open(now)));
                 Audience::Everyone
             }
         }
@@ -120,7 +123,7 @@ impl Windows {
     /// (see [`Flush::skips`]). Sending opens the next window.
     pub fn flush(&self, claim: Claim, now: f64) -> Option<Flush> {
         let mut windows = self.windows.borrow_mut();
-        match windows.get_mut(&claim.event) {
+        match window_of(&mut windows, claim.event) {
             Some(window) if window.pending && window.number == claim.window => {
                 self.count(Some(now - window.sent_at));
                 let flush = Flush {
@@ -136,7 +139,7 @@ impl Windows {
 
     /// The event is gone: nothing of it is sent any more.
     pub fn cancel(&self, event: i64) {
-        self.windows.borrow_mut().remove(&event);
+        self.windows.borrow_mut().retain(|(e, _)| *e != event);
     }
 
     /// (broadcasts to everyone, shortest gap between two of one event).
@@ -185,6 +188,14 @@ impl Flush {
     pub fn joined_by(&self) -> u64 {
         self.logins
     }
+}
+
+/// The window of `event`, if it has one.
+fn window_of(windows: &mut [(i64, Window)], event: i64) -> Option<&mut Window> {
+    windows
+        .iter_mut()
+        .find(|(e, _)| *e == event)
+        .map(|(_, window)| window)
 }
 
 #[cfg(test)]

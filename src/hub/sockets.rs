@@ -23,7 +23,7 @@ use worker::{State, WebSocket};
 
 use crate::limits::{Bucket, Verdict, MAX_SOCKETS_PER_USER};
 use crate::protocol::ServerMessage;
-use crate::session::Session;
+use crate::session::{Session, SessionUser};
 
 struct Record {
     ws: WebSocket,
@@ -94,12 +94,84 @@ pub fn new_socket_id() -> u64 {
     (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64
 }
 
-/// The session kept in a socket's attachment.
+/// An attachment as the JS object it is. The session is written and read
+/// field by field (`attach`, `attached_session`): serde's derived code for
+/// it cost the WASM more. The field names are those serde used, so
+/// sockets opened by an earlier version read the same.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct Attachment(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+fn set(object: &js_sys::Object, key: &str, value: JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), &value);
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn number(object: &JsValue, key: &str) -> f64 {
+    get(object, key).as_f64().unwrap_or(0.0)
+}
+
+fn text(object: &JsValue, key: &str) -> String {
+    get(object, key).as_string().unwrap_or_default()
+}
+
+fn flag(object: &JsValue, key: &str) -> bool {
+    get(object, key).as_bool().unwrap_or(false)
+}
+
+/// Stores `session` in `ws`'s attachment.
+fn attach(ws: &WebSocket, session: &Session) -> worker::Result<()> {
+    let object = js_sys::Object::new();
+    set(&object, "socket", JsValue::from_f64(session.socket as f64));
+    set(&object, "opened", JsValue::from_f64(session.opened as f64));
+    set(&object, "origin", JsValue::from_str(&session.origin));
+    set(&object, "client", JsValue::from_str(&session.client));
+    set(&object, "refused", JsValue::from_bool(session.refused));
+    set(
+        &object,
+        "community",
+        JsValue::from_f64(session.community as f64),
+    );
+    if let Some(user) = &session.user {
+        let person = js_sys::Object::new();
+        set(&person, "id", JsValue::from_f64(user.id as f64));
+        set(&person, "name", JsValue::from_str(&user.name));
+        set(&person, "is_admin", JsValue::from_bool(user.is_admin));
+        set(&person, "username", JsValue::from_str(&user.username));
+        set(&person, "photo_url", JsValue::from_str(&user.photo_url));
+        set(&object, "user", person.into());
+    }
+    ws.serialize_attachment(Attachment(object.into()))
+}
+
+/// The session kept in a socket's attachment (a default one when there is
+/// none: a socket that is not ours any more).
 fn attached_session(ws: &WebSocket) -> Session {
-    ws.deserialize_attachment::<Session>()
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    let Some(Attachment(object)) = ws.deserialize_attachment::<Attachment>().ok().flatten() else {
+        return Session::default();
+    };
+    if !object.is_object() {
+        return Session::default();
+    }
+    let user = get(&object, "user");
+    Session {
+        socket: number(&object, "socket") as u64,
+        opened: number(&object, "opened") as u64,
+        origin: text(&object, "origin"),
+        client: text(&object, "client"),
+        refused: flag(&object, "refused"),
+        community: number(&object, "community") as i64,
+        user: user.is_object().then(|| SessionUser {
+            id: number(&user, "id") as i64,
+            name: text(&user, "name"),
+            is_admin: flag(&user, "is_admin"),
+            username: text(&user, "username"),
+            photo_url: text(&user, "photo_url"),
+        }),
+    }
 }
 
 /// Sends a frame; a socket that cannot take it (closing, gone) is skipped
@@ -235,7 +307,7 @@ impl Sockets {
     /// Accepts a new socket with the Hibernation API and remembers it.
     pub fn accept(&self, ws: &WebSocket, session: Session) -> worker::Result<()> {
         self.runtime.accept_web_socket(ws);
-        ws.serialize_attachment(&session)?;
+        attach(ws, &session)?;
         self.records().insert(Record::new(ws.clone(), session));
         Ok(())
     }
@@ -243,7 +315,7 @@ impl Sockets {
     /// Stores a socket's changed session, in its attachment and here.
     /// False when the socket is gone (closed while its message was served).
     pub fn save(&self, ws: &WebSocket, session: &Session) -> worker::Result<bool> {
-        ws.serialize_attachment(session)?;
+        attach(ws, session)?;
         let mut records = self.records();
         let Some(old) = records.by_id.get(&session.socket) else {
             return Ok(false);

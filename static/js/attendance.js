@@ -2,7 +2,7 @@
 // be allowed to message the user, sends the change, and keeps the button
 // waiting until the server's answer re-renders it.
 
-import { isListed } from './events-view.js';
+import { isListed } from './format.js';
 import { requestWriteAccess } from './telegram.js';
 
 const WRITE_ACCESS_KEY = 'mini-events:write-access';

@@ -13,14 +13,14 @@ export class Connection {
   /**
    * @param {object} o
    * @param {string} o.initData
-   * @param {string|null} [o.community] a group community's slug (null: the default one)
+   * @param {Record<string,string>} [o.launch] what the app was opened for (telegram.js's launch()), sent as the socket's query
    * @param {(message: object) => void} o.onMessage every server message but connect/pong
    * @param {(state: string, detail?: object) => void} o.onState
    *   'connecting' | 'online' | 'waiting' (retry in detail.delay ms) | 'refused'
    */
-  constructor({ initData, community = null, onMessage, onState }) {
+  constructor({ initData, launch = {}, onMessage, onState }) {
     this.initData = initData;
-    this.community = community;
+    this.launch = launch;
     this.onMessage = onMessage;
     this.onState = onState;
     this.attempt = 0;
@@ -48,7 +48,7 @@ export class Connection {
     const url = new URL('/ws', location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.hash = '';
-    url.search = this.community ? `?c=${encodeURIComponent(this.community)}` : '';
+    url.search = new URLSearchParams(this.launch).toString();
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.addEventListener('message', (e) => this.receive(socket, e.data));

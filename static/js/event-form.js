@@ -33,6 +33,16 @@ export class EventForm {
     return this.form.isConnected;
   }
 
+  /** The server's limits on titles, descriptions, places and guests (from `welcome`). */
+  setLimits(limits) {
+    const fields = this.form.elements;
+    for (const name of ['title', 'description', 'location']) {
+      if (limits[name]) fields[name].maxLength = limits[name];
+    }
+    if (limits.max_guests != null && fields.max_guests) fields.max_guests.max = String(limits.max_guests);
+    if (limits.capacity && fields.capacity) fields.capacity.max = String(limits.capacity);
+  }
+
   /** Opens the form in `slot`, empty or filled with `event`. */
   open(slot, event = null) {
     this.editing = event;

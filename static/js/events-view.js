@@ -2,105 +2,12 @@
 // with the events that are over in a Past section at the end. Keeps cards
 // in the server's order (next occurrence, then id; past ones latest first),
 // updates them in place, and drops on resync the ones the server no longer
-// sends. Every piece of user text goes in through textContent.
+// sends. Every piece of user text goes in through textContent; how it is
+// written is format.js.
 
-/** "1 h 30 min" for 1.5 hours. */
-export function formatDuration(hours) {
-  const minutes = Math.round(hours * 60);
-  const parts = [];
-  if (minutes >= 60) parts.push(`${Math.floor(minutes / 60)} h`);
-  if (minutes % 60) parts.push(`${minutes % 60} min`);
-  return parts.join(' ') || '0 min';
-}
-
-/** "18:30" plus 1.5 hours is "20:00" (past midnight wraps around). */
-export function endTime(start, hours) {
-  const [h, m] = start.split(':').map(Number);
-  const total = (h * 60 + m + Math.round(hours * 60)) % (24 * 60);
-  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
-}
-
-const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** "YYYY-MM-DD" of `ms` in `zone`. */
-function dayIn(zone, ms) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-}
-
-/** "HH:MM" of `ms` in `zone`. */
-function timeIn(zone, ms) {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
-}
-
-/** "Fri 5 Dec" for "2026-12-05". */
-export function dayLabel(date) {
-  const at = new Date(`${date}T12:00:00Z`);
-  const weekday = at.toLocaleDateString('en-GB', { weekday: 'short', timeZone: 'UTC' });
-  const month = at.toLocaleDateString('en-GB', { month: 'short', timeZone: 'UTC' });
-  return `${weekday} ${at.getUTCDate()} ${month}`;
-}
-
-/** The heading of the group an event belongs to. */
-function groupOf(event, now = Date.now()) {
-  if (event.past) return { key: 'past', label: 'Past' };
-  if (!event.date) return { key: 'undated', label: 'Every day' };
-  const zone = event.timezone || viewerZone;
-  if (event.date === dayIn(zone, now)) return { key: event.date, label: 'Today' };
-  if (event.date === dayIn(zone, now + 86_400_000)) return { key: event.date, label: 'Tomorrow' };
-  return { key: event.date, label: dayLabel(event.date) };
-}
-
-/**
- * When the event is, in its zone ("Fri 5 Dec · 19:00–22:00 · 3 h") and, when
- * the viewer's zone says another time, in theirs too.
- */
-export function describeWhen(event) {
-  const duration = formatDuration(event.duration);
-  if (!event.starts_at) return `${event.start}–${endTime(event.start, event.duration)} · ${duration}`;
-  const starts = Date.parse(event.starts_at);
-  const ends = Date.parse(event.ends_at);
-  const local = `${event.starts_at.slice(11, 16)}–${event.ends_at.slice(11, 16)}`;
-  const parts = [dayLabel(event.date), local];
-  const zone = event.timezone || viewerZone;
-  if (zone !== viewerZone && timeIn(viewerZone, starts) !== event.starts_at.slice(11, 16)) {
-    parts[1] += ` (${timeIn(viewerZone, starts)}–${timeIn(viewerZone, ends)} your time)`;
-  }
-  parts.push(duration);
-  if (event.repeat === 'weekly') parts.push('every week');
-  if (event.repeat === 'daily') parts.push('every day');
-  return parts.join(' · ');
-}
-
-/** Whether the user is on the event's going list or its waitlist. */
-export function isListed(event) {
-  return Boolean(event.attending || event.waitlisted);
-}
-
-/** Whether a newcomer would wait: no seat left, or people waiting already. */
-export function isFull(event) {
-  return event.capacity != null && (event.attendees >= event.capacity || event.waitlist > 0);
-}
-
-/** The line about seats: "3 spots left", "Full: join the waitlist", "You are #2 on the waitlist"… */
-export function describeSeats(event) {
-  const parts = [];
-  if (event.closed) parts.push('RSVPs closed');
-  if (event.waitlisted) {
-    parts.push(`You are #${event.waitlist_position} on the waitlist`);
-  } else if (event.capacity != null && (!event.closed || event.attending)) {
-    const left = event.capacity - event.attendees;
-    if (left > 0 && !event.waitlist) parts.push(left === 1 ? '1 spot left' : `${left} spots left`);
-    else parts.push(event.attending || event.closed ? 'Full' : 'Full: join the waitlist');
-  }
-  if (event.waitlist && !event.waitlisted) parts.push(`${event.waitlist} waiting`);
-  return parts.join(' · ');
-}
-
-/** "AB" for "Ada Byron": a face without a picture. */
-export function initials(name) {
-  const letters = name.split(/\s+/).filter(Boolean).map((w) => [...w][0]).slice(0, 2);
-  return letters.join('').toUpperCase() || '?';
-}
+import {
+  before, describeSeats, describeWhen, groupOf, initials, isFull, isListed, sortKey,
+} from './format.js';
 
 /** A round face: the picture, or initials. */
 export function face(person) {
@@ -115,16 +22,6 @@ export function face(person) {
     span.append(img);
   }
   return span;
-}
-
-/** Where an event sorts: upcoming by next start, then past ones, latest first. */
-function sortKey(event) {
-  if (!event.starts_at) return [0, 0, event.id];
-  return event.past ? [1, -Date.parse(event.ends_at), event.id] : [0, Date.parse(event.starts_at), event.id];
-}
-
-function before(a, b) {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
 export class EventList {

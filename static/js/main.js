@@ -15,7 +15,7 @@ import { Notice } from './notice.js';
 import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
-  applyThemeFromFragment, canShare, communitySlug, confirmAction, initData, openLink, shareEvent, whenTelegramLoads,
+  applyThemeFromFragment, canShare, confirmAction, initData, launch, openLink, shareEvent, whenTelegramLoads,
 } from './telegram.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,10 +26,11 @@ applyThemeFromFragment();
 let firstLoad = true;
 /** What an `error` from the server most likely answers: the form, or a button. */
 let lastAction = null;
-/** The user's calendar feed, from `welcome`. */
+/** The user's calendar feed, and one event's calendar file ({id}), from `welcome`. */
 let calendarUrl = null;
+let eventCalendarUrl = null;
 
-const connection = new Connection({ initData: initData(), community: communitySlug(), onMessage, onState });
+const connection = new Connection({ initData: initData(), launch: launch(), onMessage, onState });
 const send = (message) => connection.send(message);
 const notice = new Notice($('notice'));
 const form = new EventForm(send);
@@ -48,7 +49,7 @@ const list = new EventList($('events'), $('empty'), {
     if (!people.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
   },
   onShare: (event) => shareEvent(event.id),
-  onCalendar: (event) => calendarUrl && openLink(calendarUrl.replace(/\.ics$/, `/${event.id}.ics`)),
+  onCalendar: (event) => eventCalendarUrl && openLink(eventCalendarUrl.replace('{id}', String(event.id))),
   onEdit: (event, card) => form.open(card.querySelector('.edit-slot'), event),
   onDelete: deleteEvent,
 });
@@ -108,7 +109,9 @@ function onMessage(message) {
       }
       setAdmin(message.is_admin);
       calendarUrl = message.calendar ?? null;
-      list.setCalendar(Boolean(calendarUrl));
+      eventCalendarUrl = message.calendar_event ?? null;
+      list.setCalendar(Boolean(eventCalendarUrl));
+      if (message.limits) form.setLimits(message.limits);
       if (message.reminder !== undefined) settings.show(message.reminder);
       $('hidden').checked = Boolean(message.hidden);
       list.beginSync();

@@ -31,22 +31,20 @@ export function initData() {
   return webApp()?.initData || fragment.get('tgWebAppData') || '';
 }
 
-const SLUG = /^[A-Za-z0-9]{8,16}$/;
-
 /**
- * The group community the app was opened for: `startapp=c<slug>` (or
- * `c<slug>_<event>`) from a t.me link, or `?c=<slug>` on the page's URL
- * (the bot's buttons in private chats); null for the default community.
+ * Where the app was opened for, as the server reads it: `{ start }`, the
+ * launch's `start_param` from a t.me link (`c<slug>`, `c<slug>_<event>`,
+ * `<event>`), or `{ c }`, the community on the page's URL (the bot's
+ * buttons in private chats). The server parses both.
  */
-export function communitySlug() {
+export function launch() {
   const start = webApp()?.initDataUnsafe?.start_param
     || fragment.get('tgWebAppStartParam')
     || new URLSearchParams(initData()).get('start_param')
     || '';
-  const linked = /^c([A-Za-z0-9]{8,16})(?:_\d+)?$/.exec(start);
-  if (linked) return linked[1];
-  const slug = new URLSearchParams(location.search).get('c');
-  return slug && SLUG.test(slug) ? slug : null;
+  if (start) return { start };
+  const community = new URLSearchParams(location.search).get('c');
+  return community ? { c: community } : {};
 }
 
 /**

@@ -141,8 +141,8 @@ async fn enter(
     // From here on nothing awaits, so no broadcast can slip in between the
     // initial events and `events-loaded`.
     let base = state.base_url(&session);
-    let calendar = format!(
-        "{}/calendar/{}.ics",
+    let feed = format!(
+        "{}/calendar/{}",
         base.trim_end_matches('/'),
         feed::token(&state.feed_key(), user.id)
     );
@@ -153,7 +153,9 @@ async fn enter(
             name: &user.name,
             is_admin: user.is_admin,
             reminder: stored.reminder,
-            calendar: &calendar,
+            calendar: &format!("{feed}.ics"),
+            calendar_event: &format!("{feed}/{{id}}.ics"),
+            limits: protocol::LIMITS,
             hidden: stored.hidden,
             community: place.community.as_ref().map(|c| protocol::CommunityView {
                 slug: &c.slug,

@@ -1,0 +1,67 @@
+// The page's formatters (static/js/format.js), without a browser: how an
+// `event` message is written, from the fields the server sends.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+process.env.TZ = 'UTC';
+const format = await import('../static/js/format.js');
+
+const event = (fields) => ({
+  id: 1, title: 'Quiz', start: '19:00', duration: 2, attendees: 0, capacity: null, seats_left: null,
+  full: false, waitlist: 0, attending: false, waitlisted: false, closed: false, ...fields,
+});
+
+test('durations and end times read as people write them', () => {
+  assert.equal(format.formatDuration(1.5), '1 h 30 min');
+  assert.equal(format.formatDuration(0.25), '15 min');
+  assert.equal(format.formatDuration(3), '3 h');
+  assert.equal(format.endTime('23:30', 1), '00:30', 'past midnight wraps around');
+});
+
+test('the seats line follows the seats left and whether the event is full, as the server says', () => {
+  assert.equal(format.describeSeats(event({ capacity: 10, seats_left: 3 })), '3 spots left');
+  assert.equal(format.describeSeats(event({ capacity: 10, seats_left: 1 })), '1 spot left');
+  assert.equal(format.describeSeats(event({ capacity: 10, seats_left: 0, full: true })), 'Full: join the waitlist');
+  // Seats are free but people wait: the server says full (nobody jumps the queue).
+  assert.equal(
+    format.describeSeats(event({ capacity: 10, seats_left: 2, full: true, waitlist: 1 })),
+    'Full: join the waitlist · 1 waiting',
+  );
+  assert.equal(format.describeSeats(event({ capacity: 10, seats_left: 0, full: true, attending: true })), 'Full');
+  assert.equal(
+    format.describeSeats(event({ capacity: 4, seats_left: 0, full: true, waitlisted: true, waitlist_position: 2, waitlist: 3 })),
+    'You are #2 on the waitlist',
+  );
+  assert.equal(format.describeSeats(event({})), '', 'unlimited: nothing to say');
+  assert.equal(format.isFull(event({ full: true })), true);
+  assert.equal(format.isFull(event({ capacity: 1, seats_left: 0 })), false, 'the page does not work it out itself');
+});
+
+test('days and times: the venue\'s, and the viewer\'s where they differ', () => {
+  assert.equal(format.dayLabel('2026-12-04'), 'Fri 4 Dec');
+  const berlin = event({
+    date: '2026-12-04', repeat: 'none', timezone: 'Europe/Berlin',
+    starts_at: '2026-12-04T19:00:00+01:00', ends_at: '2026-12-04T21:00:00+01:00',
+  });
+  assert.equal(format.describeWhen(berlin), 'Fri 4 Dec · 19:00–21:00 (18:00–20:00 your time) · 2 h');
+  const here = { ...berlin, timezone: 'UTC', starts_at: '2026-12-04T19:00:00+00:00', ends_at: '2026-12-04T21:00:00+00:00', repeat: 'weekly' };
+  assert.equal(format.describeWhen(here), 'Fri 4 Dec · 19:00–21:00 · 2 h · every week');
+  const now = Date.parse('2026-12-04T08:00:00Z');
+  assert.deepEqual(format.groupOf(here, now), { key: '2026-12-04', label: 'Today' });
+  assert.deepEqual(format.groupOf({ ...here, date: '2026-12-05' }, now), { key: '2026-12-05', label: 'Tomorrow' });
+  assert.deepEqual(format.groupOf({ ...here, date: '2026-12-09' }, now), { key: '2026-12-09', label: 'Wed 9 Dec' });
+  assert.deepEqual(format.groupOf({ ...here, past: true }, now), { key: 'past', label: 'Past' });
+});
+
+test('cards sort as the server lists: upcoming by start, then id; past ones last, latest first', () => {
+  const at = (id, starts, past = false) => ({ id, past, starts_at: starts, ends_at: starts });
+  const events = [
+    at(3, '2026-12-05T10:00:00Z'), at(1, '2026-12-05T10:00:00Z'), at(2, '2026-12-04T10:00:00Z'),
+    at(9, '2026-11-01T10:00:00Z', true), at(8, '2026-11-20T10:00:00Z', true),
+  ];
+  const sorted = [...events].sort((a, b) => format.before(format.sortKey(a), format.sortKey(b)));
+  assert.deepEqual(sorted.map((e) => e.id), [2, 1, 3, 8, 9]);
+  assert.equal(format.initials('Ada Byron'), 'AB');
+  assert.equal(format.initials(''), '?');
+});
