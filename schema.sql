@@ -31,7 +31,19 @@ CREATE TABLE IF NOT EXISTS events (
   -- 1: RSVPs closed by an admin.
   closed      INTEGER NOT NULL DEFAULT 0,
   -- The community it belongs to (communities.id); 0: the default one.
-  community_id INTEGER NOT NULL DEFAULT 0
+  community_id INTEGER NOT NULL DEFAULT 0,
+  -- When the next occurrence starts (Unix seconds) and its local date, as
+  -- the reminders need them: kept by the Worker (src/store/reminders.rs).
+  -- NULL: not worked out yet; -1: none (a one-off that is over).
+  next_at     INTEGER,
+  next_day    TEXT,
+  -- The occurrence after that (a daily event's reminder a day ahead is
+  -- for it); NULL for a one-off.
+  after_at    INTEGER,
+  after_day   TEXT,
+  -- Bytes of the uploaded picture in R2 (0: none, or a link), for the
+  -- community's picture budget.
+  image_bytes INTEGER NOT NULL DEFAULT 0
 );
 
 -- Who is going, in rowid order (the order people joined), with the guests
@@ -55,16 +67,31 @@ CREATE TABLE IF NOT EXISTS waitlist (
 );
 
 -- Messages the bot owes people, other than reminders: a spot opened, an
--- event moved or was cancelled. The text is made when the row is; the
--- statuses are those of `notifications`.
+-- event moved or was cancelled. The statuses are those of
+-- `notifications`. Sent ones are kept an hour (the per-user hourly limit
+-- counts them), then deleted; see src/notify.rs.
 CREATE TABLE IF NOT EXISTS notices (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   telegram_id INTEGER NOT NULL,
+  -- The message, made when the row is ('' for a change notice, which is
+  -- written when it is sent, from the event as it is then).
   text        TEXT    NOT NULL,
   status      TEXT    NOT NULL DEFAULT 'pending',
   claim       TEXT,
   created_at  INTEGER NOT NULL,
-  updated_at  INTEGER NOT NULL
+  updated_at  INTEGER NOT NULL,
+  -- Added after part two (see events):
+  community_id INTEGER NOT NULL DEFAULT 0,
+  event_id    INTEGER,
+  -- 'spot' (a spot opened), 'change' (moved), 'cancel', 'notice' (older rows).
+  kind        TEXT    NOT NULL DEFAULT 'notice',
+  -- Not before (Unix seconds): a change notice settles first.
+  due_at      INTEGER NOT NULL DEFAULT 0,
+  -- A change notice: the event's date, time, duration, repeat and place
+  -- before its first unsent change, to tell what changed (or nothing).
+  baseline    TEXT,
+  -- When the run holding the claim last said it is still working on it.
+  claimed_at  INTEGER
 );
 
 CREATE INDEX IF NOT EXISTS notices_by_status ON notices (status, created_at);
@@ -82,7 +109,15 @@ CREATE TABLE IF NOT EXISTS communities (
   timezone    TEXT    NOT NULL,
   created_at  INTEGER NOT NULL,
   -- Set when the bot was removed: logins are refused, data kept.
-  closed_at   INTEGER
+  closed_at   INTEGER,
+  -- Added after part two (see events): the latest my_chat_member update
+  -- applied (its date, then update_id), so updates that arrive out of
+  -- order cannot undo a later one.
+  bot_update_date INTEGER NOT NULL DEFAULT 0,
+  bot_update_id INTEGER NOT NULL DEFAULT 0,
+  -- Another community this one was folded into (a supergroup's community
+  -- made before its migration arrived): its slug opens that one.
+  merged_into INTEGER
 );
 
 -- What Telegram last said about a user in a community (getChatMember,
@@ -138,6 +173,11 @@ CREATE TABLE IF NOT EXISTS notifications (
   claim       TEXT,
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL,
+  -- Added after part two (see events): the event's community (for fair
+  -- sending), when it is due, and the claim's last sign of life.
+  community_id INTEGER NOT NULL DEFAULT 0,
+  due_at      INTEGER NOT NULL DEFAULT 0,
+  claimed_at  INTEGER,
   PRIMARY KEY (event_id, telegram_id, day)
 );
 
@@ -148,4 +188,11 @@ CREATE INDEX IF NOT EXISTS notifications_by_status ON notifications (status, cre
 CREATE TABLE IF NOT EXISTS bot_blocked (
   telegram_id INTEGER PRIMARY KEY,
   since       INTEGER NOT NULL
+);
+
+-- Webhook updates already handled (Telegram sends an update again when the
+-- webhook did not answer 2xx), kept a day.
+CREATE TABLE IF NOT EXISTS bot_updates (
+  update_id   INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL
 );

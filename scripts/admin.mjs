@@ -39,7 +39,7 @@ Events (through the running Worker, as an admin; changes reach every open page a
             [--capacity N|none] [--max-guests N] [--closed | --open]
             [--description D] [--image FILE | https://URL | none]
   delete-event <id>
-  demo                        add the demo events, if there are no events yet
+  demo                        add the demo events, if there are no events yet (local only)
   (each acts on the default community, or on the group's with --community SLUG)
 
 Communities and users (in D1):
@@ -368,6 +368,8 @@ const commands = {
   },
 
   async demo(options) {
+    // The demo's made-up people and group belong in a local database only.
+    if (options.remote) throw new UsageError('demo data is for local databases only; it refuses --remote');
     await withWorker(options, async (client, login) => {
       if (login.events.length > 0) {
         console.log(`There are ${login.events.length} events already; no demo events added.`);

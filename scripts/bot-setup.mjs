@@ -130,9 +130,12 @@ const webhook = {
   // community opens or closes); chat_member: who joins, leaves or is
   // promoted in a group (sent only to bots that are the group's admins).
   allowed_updates: ['message', 'inline_query', 'my_chat_member', 'chat_member'],
+  // One update at a time, in order: the Worker handles each before it
+  // answers, so a group's updates are applied in the order they happened.
+  max_connections: 1,
 };
 await call('setWebhook', webhook);
-console.log(`Webhook: ${webhook.url} (updates: ${webhook.allowed_updates.join(', ')}; with the secret token)`);
+console.log(`Webhook: ${webhook.url} (updates: ${webhook.allowed_updates.join(', ')}; one at a time; with the secret token)`);
 
 const menu = { type: 'web_app', text: values['menu-text'], web_app: { url: `${origin}/` } };
 await call('setChatMenuButton', { menu_button: menu });

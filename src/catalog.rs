@@ -32,6 +32,9 @@ use crate::validate::EventChanges;
 
 /// How far ahead an event may be dated.
 pub const MAX_YEARS_AHEAD: i32 = 2;
+/// How far back a date may be set (a series that has run longer keeps
+/// working; feeds describe at most this much of a zone's past rules).
+pub const MAX_DAYS_BACK: i32 = 366;
 
 /// One event and who is going (or waiting).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,6 +44,9 @@ pub struct Event {
     pub description: String,
     /// An absolute URL, a `/media/<key>` path on this Worker, or empty.
     pub image: String,
+    /// Bytes of the uploaded picture in R2 (0: none, or a link), for the
+    /// community's picture budget.
+    pub image_bytes: u64,
     /// "HH:MM": the wall time as set.
     pub start: String,
     /// Hours.
@@ -92,6 +98,10 @@ impl Event {
                 .description
                 .clone()
                 .unwrap_or_else(|| self.description.clone()),
+            image_bytes: match image {
+                Some(_) => 0,
+                None => self.image_bytes,
+            },
             image: image.unwrap_or_else(|| self.image.clone()),
             start: changes.start.clone().unwrap_or_else(|| self.start.clone()),
             duration: changes.duration.unwrap_or(self.duration),
@@ -139,6 +149,21 @@ impl Event {
         if self.schedule().is_over(zone, now) {
             return Err(ClientError::invalid(
                 "date and start are over: an event that happens once must not have ended",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The rule for a date being set (or changed): at most
+    /// [`MAX_DAYS_BACK`] days in the past.
+    pub fn check_date_set(&self, zone: &dyn Zone, now: i64) -> Result<(), ClientError> {
+        let Some(date) = self.date else {
+            return Ok(());
+        };
+        let today = Day::of(zone, now).ok_or(ClientError::Internal)?;
+        if date < today.plus(-MAX_DAYS_BACK) {
+            return Err(ClientError::invalid(
+                "date must be at most 366 days in the past",
             ));
         }
         Ok(())
@@ -212,23 +237,11 @@ impl Catalog {
             events: events.into_iter().map(|e| (e.id, Slot::new(e))).collect(),
             ..Catalog::default()
         };
-        // Each event's lists, in join order (a stable sort keeps it).
-        let mut listings: Vec<Listing> = listings.into_iter().collect();
-        listings.sort_by_key(|l| l.event);
-        for group in listings.chunk_by(|a, b| a.event == b.event) {
-            let Some(slot) = catalog.events.get_mut(&group[0].event) else {
-                continue;
-            };
-            let list = |going: bool| {
-                group
-                    .iter()
-                    .filter(|l| l.going == going)
-                    .map(|l| l.party)
-                    .collect()
-            };
-            let s = &slot.event.seats;
-            slot.event.seats =
-                Seats::new(s.capacity, s.max_guests, s.closed, list(true), list(false));
+        // Each event's lists, in join order (the order they come in).
+        for listing in listings {
+            if let Some(slot) = catalog.events.get_mut(&listing.event) {
+                slot.event.seats.load(listing.party, listing.going);
+            }
         }
         for slot in catalog.events.values_mut() {
             catalog.revisions += 1;
@@ -438,6 +451,33 @@ impl Catalog {
             let _ = self.change(*id);
         }
         touched
+    }
+
+    /// Upcoming events (one-offs that are over do not count), for the
+    /// community's limit.
+    pub fn upcoming(&mut self, zone: &dyn Zone, now: i64) -> usize {
+        let ids: Vec<i64> = self.events.keys().copied().collect();
+        ids.into_iter()
+            .filter(|id| self.occurrence(*id, zone, now).is_some_and(|l| !l.past))
+            .count()
+    }
+
+    /// Bytes of uploaded pictures of all events, for the community's
+    /// budget.
+    pub fn image_bytes(&self) -> u64 {
+        self.events
+            .values()
+            .map(|slot| slot.event.image_bytes)
+            .sum()
+    }
+
+    /// The events `user` is going to or waiting for.
+    pub fn listed_events(&self, user: i64) -> Vec<i64> {
+        self.events
+            .values()
+            .filter(|slot| slot.event.seats.place(user) != crate::seats::Place::Out)
+            .map(|slot| slot.event.id)
+            .collect()
     }
 
     /// The faces on event `id`'s card: the first people going who are not
@@ -651,6 +691,22 @@ mod tests {
         assert_eq!(ids(&mut catalog, NOW), [2, 1], "an edit is seen at once");
         catalog.insert(event(3, "07:15"));
         assert_eq!(ids(&mut catalog, NOW), [3, 2, 1]);
+    }
+
+    #[test]
+    fn a_date_set_is_at_most_366_days_back() {
+        let utc = Tz::new("UTC");
+        let set = |date: &str| dated(1, date, "10:00", Repeat::Weekly).check_date_set(&utc, NOW);
+        assert!(set("2026-03-24").is_ok(), "366 days back");
+        assert!(set("2026-03-22").is_err_and(|e| e.msg().contains("366 days")));
+        assert!(
+            set("0001-01-01").is_err(),
+            "a weekly series from year 1 walks too far"
+        );
+        assert!(
+            event(1, "10:00").check_date_set(&utc, NOW).is_ok(),
+            "no date"
+        );
     }
 
     #[test]

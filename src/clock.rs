@@ -173,6 +173,39 @@ impl Zone for IntlZone {
     }
 }
 
+/// Whether `name` is a zone a community may be set to: one the runtime's
+/// `Intl.supportedValuesOf("timeZone")` lists, or `UTC`. (The runtime also
+/// takes offsets such as `+05:30` and old aliases; those are refused, so a
+/// community's zone always follows real rules.)
+pub fn is_zone_name(name: &str) -> bool {
+    if name == "UTC" {
+        return true;
+    }
+    let listed = || -> Option<bool> {
+        let intl = Reflect::get(&worker::js_sys::global(), &"Intl".into()).ok()?;
+        let supported: Function = Reflect::get(&intl, &"supportedValuesOf".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let zones: Array = supported
+            .call1(&intl, &"timeZone".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        Some(zones.includes(&JsValue::from_str(name), 0))
+    };
+    listed().unwrap_or(false)
+}
+
+/// Whether `text` looks like a UTC offset rather than a zone's name.
+pub fn looks_like_offset(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("UTC")
+        .or_else(|| text.strip_prefix("GMT"))
+        .unwrap_or(text);
+    rest.starts_with(['+', '-']) && rest[1..].bytes().any(|b| b.is_ascii_digit())
+}
+
 /// The zone of each community's events: the default community's
 /// (`TIMEZONE`) and the groups' (each set with `/timezone`), by id.
 pub struct Zones {
@@ -204,5 +237,27 @@ impl Zones {
     pub fn all(&self) -> impl Iterator<Item = (i64, &IntlZone)> {
         std::iter::once((crate::communities::DEFAULT, &self.default))
             .chain(self.groups.iter().map(|(id, zone)| (*id, zone)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_offset;
+
+    #[test]
+    fn offsets_are_told_apart_from_names() {
+        for offset in ["+05:30", "-03", "UTC+2", "GMT-7", "+0100"] {
+            assert!(looks_like_offset(offset), "{offset}");
+        }
+        for name in [
+            "UTC",
+            "Europe/Berlin",
+            "America/Port-au-Prince",
+            "Etc/GMT+5",
+            "-",
+            "+",
+        ] {
+            assert!(!looks_like_offset(name), "{name}");
+        }
     }
 }

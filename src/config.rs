@@ -80,6 +80,17 @@ pub struct Config {
     pub member_stale_seconds: i64,
     /// `ADMIN_CACHE_SECONDS`: how long a community's admin list is trusted.
     pub admin_cache_seconds: i64,
+    /// `NOTICE_SETTLE_SECONDS`: a change notice waits until its event has
+    /// not changed for this long.
+    pub notice_settle_seconds: i64,
+    /// `MAX_NOTICES_PER_USER_PER_HOUR`: messages other than reminders one
+    /// user gets in an hour; more wait.
+    pub max_notices_per_user_per_hour: u32,
+    /// `MAX_EVENTS_PER_COMMUNITY`: upcoming events a community may have.
+    pub max_events_per_community: usize,
+    /// `MAX_MEDIA_BYTES_PER_COMMUNITY`: uploaded picture bytes a community
+    /// may keep in R2.
+    pub max_media_bytes_per_community: u64,
 }
 
 /// `MEMBER_CACHE_SECONDS` and `ADMIN_CACHE_SECONDS` when unset.
@@ -87,6 +98,14 @@ pub const DEFAULT_MEMBER_CACHE_SECONDS: i64 = 3600;
 pub const DEFAULT_ADMIN_CACHE_SECONDS: i64 = 300;
 /// `MEMBER_STALE_SECONDS` when unset.
 pub const DEFAULT_MEMBER_STALE_SECONDS: i64 = 86_400;
+/// `NOTICE_SETTLE_SECONDS` when unset.
+pub const DEFAULT_NOTICE_SETTLE_SECONDS: i64 = 60;
+/// `MAX_NOTICES_PER_USER_PER_HOUR` when unset.
+pub const DEFAULT_MAX_NOTICES_PER_USER_PER_HOUR: u32 = 20;
+/// `MAX_EVENTS_PER_COMMUNITY` when unset.
+pub const DEFAULT_MAX_EVENTS_PER_COMMUNITY: usize = 200;
+/// `MAX_MEDIA_BYTES_PER_COMMUNITY` when unset: 50 MiB.
+pub const DEFAULT_MAX_MEDIA_BYTES_PER_COMMUNITY: u64 = 50 * 1024 * 1024;
 
 /// `TELEGRAM_API` when unset.
 pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
@@ -178,6 +197,20 @@ impl Config {
                 .max(member_cache_seconds),
             admin_cache_seconds: seconds("ADMIN_CACHE_SECONDS")
                 .unwrap_or(DEFAULT_ADMIN_CACHE_SECONDS),
+            notice_settle_seconds: seconds("NOTICE_SETTLE_SECONDS")
+                .unwrap_or(DEFAULT_NOTICE_SETTLE_SECONDS),
+            max_notices_per_user_per_hour: get("MAX_NOTICES_PER_USER_PER_HOUR")
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(DEFAULT_MAX_NOTICES_PER_USER_PER_HOUR),
+            max_events_per_community: count(
+                "MAX_EVENTS_PER_COMMUNITY",
+                DEFAULT_MAX_EVENTS_PER_COMMUNITY,
+            ),
+            max_media_bytes_per_community: get("MAX_MEDIA_BYTES_PER_COMMUNITY")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(DEFAULT_MAX_MEDIA_BYTES_PER_COMMUNITY),
         }
     }
 
@@ -240,6 +273,15 @@ mod tests {
         assert_eq!(c.archive_days, 30);
         assert_eq!(c.calendar_secret, None);
         assert_eq!(c.clock, Clock::new(0));
+        assert_eq!(
+            (
+                c.notice_settle_seconds,
+                c.max_notices_per_user_per_hour,
+                c.max_events_per_community,
+                c.max_media_bytes_per_community
+            ),
+            (60, 20, 200, 52_428_800)
+        );
         assert_eq!(
             (c.member_cache_seconds, c.member_stale_seconds),
             (3600, 86_400)

@@ -34,6 +34,9 @@ pub enum ClientError {
     EventOver,
     /// An attend on an event whose RSVPs an admin closed.
     RsvpsClosed,
+    /// A community's limit (events, picture bytes) is reached; the detail
+    /// names it.
+    Limit(Cow<'static, str>),
     /// The store failed; the change was not made.
     Internal,
 }
@@ -54,6 +57,7 @@ impl ClientError {
             Self::TooLarge => "too_large",
             Self::RateLimited => "rate_limited",
             Self::EventOver | Self::RsvpsClosed => "closed",
+            Self::Limit(_) => "limit",
             Self::Internal => "internal",
         }
     }
@@ -75,6 +79,7 @@ impl ClientError {
             Self::RateLimited => "Too many messages",
             Self::EventOver => "This event is over",
             Self::RsvpsClosed => "RSVPs are closed",
+            Self::Limit(detail) => return Cow::Owned(format!("Limit reached: {detail}")),
             Self::Internal => "Internal server error",
         })
     }

@@ -117,7 +117,11 @@ pub async fn serve(env: &Env, config: &Config, rest: &str, origin: &str) -> Resu
             location: &event.location,
             schedule: event.schedule(),
             zone: zones.of(event.community),
-            url: links.mini_app_link(Some(event.id)),
+            // A group's event opens in its own community.
+            url: match groups.iter().find(|c| c.id == event.community) {
+                Some(c) => links.mini_app_start(&communities::start_param(&c.slug, Some(event.id))),
+                None => links.mini_app_link(Some(event.id)),
+            },
         })
         .collect();
     let host = base.split("://").nth(1).unwrap_or(&base).to_string();

@@ -83,7 +83,9 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
         return match req.method() {
             Method::Get | Method::Head => {
                 let origin = config::origin_of(&req.inner().url()).to_string();
-                feeds::serve(&env, &config_from_env(&env), rest, &origin).await
+                // Boxed, like the webhook below: each is a large future of
+                // its own, not inlined into the router's (see BENCHMARKS.md).
+                Box::pin(feeds::serve(&env, &config_from_env(&env), rest, &origin)).await
             }
             _ => Response::error("Method not allowed", 405),
         };
@@ -130,7 +132,9 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
         // Only for the benchmarks: otherwise nothing may wake the hub here.
         "/__counters" if config_from_env(&env).debug_counters => hub::client::counters(&env).await,
-        "/telegram/webhook" if req.method() == Method::Post => bot::webhook(req, env, ctx).await,
+        "/telegram/webhook" if req.method() == Method::Post => {
+            Box::pin(bot::webhook(req, env, ctx)).await
+        }
         // Static files are served before the Worker runs; what reaches us
         // here is a path no one serves.
         _ => Response::error("Not found", 404),

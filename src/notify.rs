@@ -1,215 +1,434 @@
-//! The every-minute cron: reminders to each attendee of each occurrence,
-//! at the lead time they chose (`reminders.rs` says which are due and what
-//! they say), in the event's zone; then the notices of changes
-//! (`notices.rs`) that the hub could not send at once.
+//! The bot's outbox, sent: every minute by the cron, and right after a
+//! change by the hub that made it (a spot opened, an event cancelled).
 //!
-//! Each run first records who is due (one `notifications` row per event,
-//! attendee and occurrence; `INSERT OR IGNORE` makes a second or late run
-//! add nothing new), then claims due rows with a token and sends. A row is
-//! marked `sent` right after Telegram accepts the message. A run that dies
-//! between the two leaves its claimed rows in `sending`; after the lease
-//! they are claimed and sent again, so a reminder goes out at least once
-//! and repeats only in that case (see README).
+//! A cron run keeps the outbox small (`prune`), works out the next starts
+//! of the events that need it (`store/events.rs`: only those whose next
+//! occurrence passed, or was never worked out), records who is due a
+//! reminder (one statement over the events with an occurrence in a due
+//! window, `reminders.rs`), then sends: reminders and notices, each table
+//! claimed round-robin across communities, so one community's backlog
+//! never holds up another's.
+//!
+//! Each message is checked when it is sent: nothing about a community
+//! reaches someone who may not see it (`access.rs`; an answer too old is
+//! asked again, and someone Telegram says left is taken off the
+//! community's events by its hub); a change notice says the event as it
+//! is then, or nothing when the change was undone; notices to one user
+//! keep to `MAX_NOTICES_PER_USER_PER_HOUR` (the rest wait, merged per
+//! event).
+//!
+//! A row is claimed with a token before it is sent and marked after
+//! Telegram accepted it; the run says it is still working on its rows
+//! (also while it waits out a 429), so no other run takes them over. A
+//! run that dies leaves its rows claimed; after the lease another run
+//! sends them again: at least once, and twice only after a crash.
+//!
+//! One invocation makes at most [`MAX_CALLS`] Bot API and hub calls and
+//! about 30 D1 statements, whatever is queued: Cloudflare's free plan
+//! allows 50 of each.
 
 use std::time::Duration;
 
-use serde_json::json;
-use worker::{console_error, console_log, Delay, Env, Result};
+use serde_json::{json, Value};
+use worker::{console_error, console_log, D1Database, Delay, Env, Result};
 
-use crate::bot::api::{ApiReply, BotApi};
+use crate::access::{self, Answer, Asked, Rules, Verdict};
+use crate::bot::api::{ApiReply, BotApi, Member};
 use crate::bot::texts;
-use crate::calendar::{Day, Repeat, Schedule};
-use crate::clock::{IntlZone, Zones};
+use crate::calendar::{Day, Repeat};
+use crate::catalog::Event;
+use crate::clock::IntlZone;
+use crate::communities::Community;
 use crate::config::Config;
-use crate::reminders;
-use crate::store;
-use crate::store::outbox::{self, Due, Status};
+use crate::hub::client;
+use crate::store::outbox::{self, Due, Status, Table};
+use crate::store::{self, members};
 
-/// A claim older than this is taken to be from a run that died.
+/// A claim whose run said nothing for this long belongs to a run that died.
 const LEASE_SECONDS: i64 = 120;
-/// Rows not sent within this long are too late to be useful.
-const EXPIRE_SECONDS: i64 = 30 * 60;
+/// A run says it is still working at least this often.
+const KEEP_CLAIMS_EVERY_MS: f64 = 30_000.0;
 /// Telegram allows about 30 messages a second; we stay at 25.
 const PAUSE_BETWEEN_SENDS: Duration = Duration::from_millis(40);
-/// Longest `retry_after` we wait for inside one run.
+/// Longest `retry_after` waited out inside one run; a longer one puts the
+/// message back in line for then.
 const MAX_RETRY_WAIT_SECONDS: u64 = 30;
+/// Bot API calls (sends, member checks) and hub calls one invocation makes
+/// at most: under the free plan's 50 subrequests.
+pub const MAX_CALLS: u32 = 45;
+/// Notices the hub sends at once after a change; the cron sends the rest.
+const NOTICES_AT_ONCE: u32 = 20;
+/// A notice held back by the hourly limit is tried again this much later.
+const LIMIT_RETRY_SECONDS: i64 = 300;
 
+/// The cron: keep the outbox small, work out next starts, record the
+/// reminders due, send.
 pub async fn run(env: &Env) {
-    if let Err(error) = send_due(env).await {
-        console_error!("reminders: {error}");
-    }
     let config = crate::config_from_env(env);
-    if let Err(error) = send_notices(env, &config, config.reminders_per_run).await {
-        console_error!("notices: {error}");
+    if config.bot_token.is_empty() {
+        return;
     }
+    let before = store::counters::snapshot();
+    match Run::open(env, &config, config.reminders_per_run).await {
+        Ok(mut run) => {
+            if let Err(error) = run.prepare().await {
+                console_error!("reminders: {error}");
+            }
+            for table in [Table::Reminders, Table::Notices] {
+                if let Err(error) = run.send(table).await {
+                    console_error!("outbox: {error}");
+                }
+            }
+            run.report();
+        }
+        Err(error) => console_error!("outbox: {error}"),
+    }
+    store::counters::invocation(before);
 }
 
 /// Sends the notices just queued (from the hub, right after the change
 /// that queued them), within a small budget; the cron sends the rest.
 pub async fn send_notices_now(env: &Env, config: &Config) {
-    if let Err(error) = send_notices(env, config, NOTICES_AT_ONCE).await {
+    if config.bot_token.is_empty() {
+        return;
+    }
+    let sent = async {
+        let mut run = Run::open(env, config, NOTICES_AT_ONCE).await?;
+        run.send(Table::Notices).await
+    };
+    if let Err(error) = sent.await {
         console_error!("notices: {error}");
     }
 }
 
-/// Notices the hub sends at once after a change; more wait for the cron.
-const NOTICES_AT_ONCE: u32 = 20;
-/// Notices not sent within this long are dropped.
-const NOTICE_EXPIRE_SECONDS: i64 = 24 * 3600;
-
-/// How one message went.
-enum Sent {
-    Yes,
-    Blocked,
-    Refused,
-    /// Not sent (the network, or out of budget): try again later.
-    Later,
+/// One invocation's sending: its budget, its claim token, what it did.
+struct Run<'a> {
+    env: &'a Env,
+    config: &'a Config,
+    db: D1Database,
+    api: BotApi,
+    token: String,
+    /// The calendar's now (events, reminders) and the real one (the ages
+    /// of Telegram's answers).
+    now: i64,
+    real_now: i64,
+    sends_left: u32,
+    calls_left: u32,
+    /// Telegram's answers asked for in this run, stored at its end.
+    asked: Vec<(i64, i64, bool, bool)>,
+    /// (community, user) that Telegram said left: their hubs are told.
+    left: Vec<(Community, i64)>,
+    blocked: Vec<i64>,
+    sent: u32,
+    dropped: u32,
+    last_kept: f64,
 }
 
-/// Sends `text` to `chat`, waiting out a 429 as Telegram asks, spending
-/// one call of `budget` per try.
-async fn send_one(api: &BotApi, chat: i64, text: &str, budget: &mut u32) -> Sent {
-    let body = json!({"chat_id": chat, "text": text});
-    loop {
-        if *budget == 0 {
-            return Sent::Later;
-        }
-        *budget -= 1;
-        match api.call("sendMessage", &body).await {
-            Ok(ApiReply::Ok) => return Sent::Yes,
-            Ok(ApiReply::RetryAfter(seconds)) => {
-                let wait = seconds.clamp(1, MAX_RETRY_WAIT_SECONDS);
-                Delay::from(Duration::from_secs(wait)).await;
-            }
-            Ok(ApiReply::Forbidden) => return Sent::Blocked,
-            Ok(ApiReply::Failed(_)) => return Sent::Refused,
-            Err(error) => {
-                console_error!("sending a message failed: {error}");
-                return Sent::Later;
-            }
-        }
+impl<'a> Run<'a> {
+    async fn open(env: &'a Env, config: &'a Config, sends: u32) -> Result<Run<'a>> {
+        let now = config.clock.now();
+        Ok(Run {
+            env,
+            config,
+            db: store::open(env).await?,
+            api: BotApi::new(config),
+            token: format!("{now}-{}", worker::js_sys::Math::random()),
+            now,
+            real_now: config.clock.seconds(),
+            sends_left: sends.min(MAX_CALLS),
+            calls_left: MAX_CALLS,
+            asked: Vec::new(),
+            left: Vec::new(),
+            blocked: Vec::new(),
+            sent: 0,
+            dropped: 0,
+            last_kept: config.clock.millis(),
+        })
     }
-}
 
-async fn send_notices(env: &Env, config: &Config, mut budget: u32) -> Result<()> {
-    if config.bot_token.is_empty() {
-        return Ok(());
+    /// Keeps the outbox small, works out the next starts that need it,
+    /// and records the reminders due now.
+    async fn prepare(&mut self) -> Result<()> {
+        let lease_before = self.now - LEASE_SECONDS;
+        let mut prune = outbox::prune_statements(&self.db, self.now, lease_before)?;
+        prune.push(store::communities::prune_updates(&self.db, self.real_now)?);
+        store::counters::write(prune.len() as u64);
+        self.db.batch(prune).await?;
+        store::events::advance_next_starts(&self.db, &self.config.timezone, self.now).await?;
+        outbox::enqueue_reminders(&self.db, self.now)?.run().await?;
+        Ok(())
     }
-    let db = store::open(env).await?;
-    let api = BotApi::new(config);
-    let now = config.clock.now();
-    let token = format!("n{now}-{}", worker::js_sys::Math::random());
-    let due = outbox::claim_notices(
-        &db,
-        &token,
-        budget,
-        now,
-        now - LEASE_SECONDS,
-        now - NOTICE_EXPIRE_SECONDS,
-    )
-    .await?;
-    for notice in &due {
-        let status = match send_one(&api, notice.telegram_id, &notice.text, &mut budget).await {
-            Sent::Yes => Status::Sent,
-            Sent::Blocked => {
-                outbox::block(&db, notice.telegram_id, now).await?;
-                Status::Blocked
+
+    /// Claims and sends what is due in `table`, within the budget.
+    async fn send(&mut self, table: Table) -> Result<()> {
+        if self.sends_left == 0 {
+            return Ok(());
+        }
+        let due = outbox::claim(
+            &self.db,
+            table,
+            &self.token,
+            self.sends_left,
+            self.now,
+            self.now - LEASE_SECONDS,
+            self.config.max_notices_per_user_per_hour,
+        )
+        .await?;
+        let mut outcomes: Vec<(i64, Status)> = Vec::with_capacity(due.len());
+        let mut sent_to: Vec<(i64, i64)> = Vec::new();
+        let mut later = self.now;
+        for row in &due {
+            let status = self.one(table, row, &mut sent_to, &mut later).await;
+            match status {
+                Status::Sent => self.sent += 1,
+                Status::Dropped => self.dropped += 1,
+                Status::Blocked => self.blocked.push(row.telegram_id),
+                _ => {}
             }
-            Sent::Refused => Status::Failed,
-            Sent::Later => Status::Pending,
+            outcomes.push((row.rowid, status));
+            if self.config.clock.millis() - self.last_kept > KEEP_CLAIMS_EVERY_MS {
+                outbox::keep_claims(&self.db, table, &self.token, self.config.clock.now()).await?;
+                self.last_kept = self.config.clock.millis();
+            }
+        }
+        let now = self.config.clock.now();
+        outbox::finish(&self.db, table, &self.token, &outcomes, now, later).await?;
+        self.settle().await
+    }
+
+    /// What becomes of one claimed row: the message it makes, whether its
+    /// user may still see its community, the hourly limit, then Telegram.
+    async fn one(
+        &mut self,
+        table: Table,
+        row: &Due,
+        sent_to: &mut Vec<(i64, i64)>,
+        later: &mut i64,
+    ) -> Status {
+        if self.sends_left == 0 || self.calls_left == 0 {
+            return Status::Pending;
+        }
+        let zone = IntlZone::or_utc(row.zone.as_deref().unwrap_or(&self.config.timezone));
+        let Some(text) = message(table, row, &zone, self.now) else {
+            return Status::Dropped;
         };
-        outbox::mark_notice(&db, notice.id, status, now).await?;
-        Delay::from(PAUSE_BETWEEN_SENDS).await;
-    }
-    Ok(())
-}
-
-async fn send_due(env: &Env) -> Result<()> {
-    let config = crate::config_from_env(env);
-    if config.bot_token.is_empty() {
-        return Ok(());
-    }
-    let mut budget = config.reminders_per_run;
-    let now = config.clock.now();
-    let db = store::open(env).await?;
-
-    // Each community's events in its own zone (the default one's in
-    // TIMEZONE).
-    let groups = store::communities::all(&db).await?;
-    let zones = Zones::new(
-        &config.timezone,
-        groups.iter().map(|c| (c.id, c.timezone.as_str())),
-    );
-    let all = store::events::all(&db).await?;
-    let mut due = Vec::new();
-    for (community, zone) in zones.all() {
-        let events: Vec<(i64, Schedule)> = all
-            .iter()
-            .filter(|e| e.community == community)
-            .map(|event| (event.id, event.schedule()))
-            .collect();
-        due.extend(reminders::due(&events, zone, now));
-    }
-    outbox::enqueue(&db, &due, now, now - EXPIRE_SECONDS).await?;
-
-    let api = BotApi::new(&config);
-    let token = format!("{now}-{}", worker::js_sys::Math::random());
-    let (mut sent, mut skipped) = (0, 0);
-    'claims: while budget > 0 {
-        let due = outbox::claim(&db, &token, budget, now, now - LEASE_SECONDS).await?;
-        if due.is_empty() {
-            break;
+        match self.may_see(row).await {
+            Verdict::Yes => {}
+            Verdict::No => return Status::Dropped,
+            Verdict::Ask | Verdict::Unknown => return Status::Pending,
         }
-        let mut rows = due.iter();
-        while let Some(row) = rows.next() {
-            if row.attending == 0 {
-                outbox::mark(&db, row, Status::Left, now).await?;
-                skipped += 1;
-                continue;
+        if table == Table::Notices {
+            let already = sent_to
+                .iter()
+                .find(|(user, _)| *user == row.telegram_id)
+                .map_or(0, |(_, n)| *n);
+            if row.sent_recently + already >= i64::from(self.config.max_notices_per_user_per_hour) {
+                *later = self.now + LIMIT_RETRY_SECONDS;
+                return Status::Pending;
             }
-            let Some(text) = message(row, zones.of(row.community)) else {
-                outbox::mark(&db, row, Status::Off, now).await?;
-                skipped += 1;
-                continue;
+        }
+        let status = self.deliver(table, row.telegram_id, &text).await;
+        if status == Status::Sent {
+            match sent_to
+                .iter_mut()
+                .find(|(user, _)| *user == row.telegram_id)
+            {
+                Some((_, n)) => *n += 1,
+                None => sent_to.push((row.telegram_id, 1)),
+            }
+        }
+        status
+    }
+
+    /// Whether the row's user may see its community now (`access.rs`),
+    /// asking Telegram when the stored answer is too old and the budget
+    /// allows. Someone Telegram says left is taken off the community's
+    /// events (their hub is told at the end of the run).
+    async fn may_see(&mut self, row: &Due) -> Verdict {
+        if row.community == crate::communities::DEFAULT {
+            return Verdict::Yes;
+        }
+        let rules = Rules::of(self.config);
+        let operator = row.operator || self.config.is_listed_admin(row.telegram_id);
+        let place = access::Place::Group {
+            closed: row.closed || row.chat.is_none(),
+        };
+        let stored = match (row.member, row.checked_at) {
+            (Some(member), Some(at)) => Some(Answer { member, at }),
+            _ => None,
+        };
+        let first = access::may_see(operator, place, stored, None, self.real_now, &rules);
+        if first != Verdict::Ask || self.calls_left < 2 {
+            return first;
+        }
+        let Some(chat) = row.chat else {
+            return Verdict::No;
+        };
+        self.calls_left -= 1;
+        let asked = match self.api.chat_member(chat, row.telegram_id).await {
+            Member::Said { member, admin } => {
+                self.asked
+                    .push((row.community, row.telegram_id, member, admin));
+                Asked::Said(Answer {
+                    member,
+                    at: self.real_now,
+                })
+            }
+            Member::Silent => Asked::Silent,
+        };
+        let verdict = access::may_see(operator, place, stored, Some(asked), self.real_now, &rules);
+        if verdict == Verdict::No {
+            let community = Community {
+                id: row.community,
+                slug: row.slug.clone(),
+                chat_id: chat,
+                title: String::new(),
+                timezone: row.zone.clone().unwrap_or_default(),
+                closed: row.closed,
             };
-            if budget == 0 {
-                // Out of calls: what is left goes back for the next run.
-                for rest in std::iter::once(row).chain(rows) {
-                    outbox::mark(&db, rest, Status::Pending, now).await?;
-                }
-                break 'claims;
+            if !self
+                .left
+                .iter()
+                .any(|(c, u)| c.id == community.id && *u == row.telegram_id)
+            {
+                self.left.push((community, row.telegram_id));
             }
-            match send_one(&api, row.telegram_id, &text, &mut budget).await {
-                Sent::Yes => {
-                    outbox::mark(&db, row, Status::Sent, now).await?;
-                    sent += 1;
-                }
-                Sent::Blocked => {
-                    outbox::mark(&db, row, Status::Blocked, now).await?;
-                    outbox::block(&db, row.telegram_id, now).await?;
-                }
-                Sent::Refused => outbox::mark(&db, row, Status::Failed, now).await?,
-                Sent::Later => outbox::mark(&db, row, Status::Pending, now).await?,
+        }
+        verdict
+    }
+
+    /// Sends `text` to `chat`, waiting out a short 429 as Telegram asks
+    /// (saying meanwhile that the run is still working on its rows).
+    async fn deliver(&mut self, table: Table, chat: i64, text: &str) -> Status {
+        let body = json!({"chat_id": chat, "text": text});
+        loop {
+            if self.sends_left == 0 || self.calls_left == 0 {
+                return Status::Pending;
             }
+            self.sends_left -= 1;
+            self.calls_left -= 1;
+            let reply = self.api.call("sendMessage", &body).await;
             Delay::from(PAUSE_BETWEEN_SENDS).await;
+            match reply {
+                Ok(ApiReply::Ok) => return Status::Sent,
+                Ok(ApiReply::RetryAfter(seconds)) if seconds <= MAX_RETRY_WAIT_SECONDS => {
+                    let now = self.config.clock.now();
+                    if let Err(error) = outbox::keep_claims(&self.db, table, &self.token, now).await
+                    {
+                        console_error!("keeping claims failed: {error}");
+                        return Status::Pending;
+                    }
+                    Delay::from(Duration::from_secs(seconds.max(1))).await;
+                    self.last_kept = self.config.clock.millis();
+                }
+                Ok(ApiReply::RetryAfter(_)) => return Status::Pending,
+                Ok(ApiReply::Forbidden) => return Status::Blocked,
+                Ok(ApiReply::Failed(_)) => return Status::Failed,
+                Err(error) => {
+                    console_error!("sending a message failed: {error}");
+                    return Status::Pending;
+                }
+            }
         }
     }
-    if sent + skipped > 0 {
-        console_log!("reminders: {sent} sent, {skipped} no longer attending or turned off");
+
+    /// Stores what the run learnt (Telegram's answers, blocks) and tells
+    /// the hubs of the communities someone left.
+    async fn settle(&mut self) -> Result<()> {
+        let mut statements = Vec::new();
+        if !self.asked.is_empty() {
+            statements.push(members::record_many(&self.db, &self.asked, self.real_now)?);
+            self.asked.clear();
+        }
+        if !self.blocked.is_empty() {
+            statements.push(outbox::block_statement(&self.db, &self.blocked, self.now)?);
+            self.blocked.clear();
+        }
+        if !statements.is_empty() {
+            store::counters::write(statements.len() as u64);
+            self.db.batch(statements).await?;
+        }
+        for (community, user) in std::mem::take(&mut self.left) {
+            if self.calls_left == 0 {
+                break;
+            }
+            self.calls_left -= 1;
+            client::left(self.env, &community, user).await;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn report(&self) {
+        if self.sent + self.dropped > 0 {
+            console_log!(
+                "outbox: {} sent, {} no longer owed (left, off, undone, not a member)",
+                self.sent,
+                self.dropped
+            );
+        }
+    }
 }
 
-/// The reminder for a claimed row, or `None` when the user turned
-/// reminders off since it was due.
-fn message(row: &Due, zone: &IntlZone) -> Option<String> {
-    let minutes = u32::try_from(row.minutes?).ok()?;
-    let schedule = Schedule {
-        date: row.date.as_deref().and_then(Day::parse),
-        start: crate::calendar::minutes_of(&row.start).unwrap_or(0),
-        duration: row.duration,
-        repeat: Repeat::parse(&row.repeat).unwrap_or(Repeat::Daily),
-    };
-    let occurrence = schedule.on(zone, Day::parse(&row.day)?)?;
-    Some(texts::reminder(&row.title, minutes, &occurrence, zone))
+/// The text a claimed row sends, or `None` when nothing is owed any more:
+/// the user no longer goes, turned reminders off, the event is gone, or a
+/// change was undone.
+fn message(table: Table, row: &Due, zone: &IntlZone, now: i64) -> Option<String> {
+    match table {
+        Table::Reminders => {
+            if !row.attending {
+                return None;
+            }
+            let minutes = u32::try_from(row.minutes?).ok()?;
+            let event = event_of(row.event.as_ref()?);
+            let occurrence = event.schedule().on(zone, Day::parse(&row.day)?)?;
+            Some(texts::reminder(&event.title, minutes, &occurrence, zone))
+        }
+        Table::Notices if row.kind == "change" => {
+            let now_event = event_of(row.event.as_ref()?);
+            let before = baseline(row.baseline.as_deref()?, &now_event)?;
+            let next = now_event.schedule().next(zone, now);
+            texts::changed(&before, &now_event, next.as_ref(), zone)
+        }
+        Table::Notices => Some(row.text.clone()).filter(|t| !t.is_empty()),
+    }
+}
+
+/// An event as a message needs it, from its row.
+fn event_of(now: &outbox::EventNow) -> Event {
+    Event {
+        title: now.title.clone(),
+        start: now.start.clone(),
+        duration: now.duration,
+        date: now.date.as_deref().and_then(Day::parse),
+        repeat: Repeat::parse(&now.repeat).unwrap_or(Repeat::Daily),
+        location: now.location.clone(),
+        ..Event::default()
+    }
+}
+
+/// What a change notice compares with: an event's date, time, duration,
+/// repeat and place, written when the first unsent change was made.
+pub fn baseline_of(event: &Event) -> String {
+    let schedule = event.schedule();
+    json!([
+        event.date.map(|d| d.to_string()),
+        event.start,
+        schedule.duration,
+        event.repeat.as_str(),
+        event.location
+    ])
+    .to_string()
+}
+
+/// `now` as it was at `baseline` (its title as it is now).
+fn baseline(text: &str, now: &Event) -> Option<Event> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    Some(Event {
+        date: value[0].as_str().and_then(Day::parse),
+        start: value[1].as_str()?.to_string(),
+        duration: value[2].as_f64()?,
+        repeat: value[3].as_str().and_then(Repeat::parse)?,
+        location: value[4].as_str()?.to_string(),
+        ..now.clone()
+    })
 }

@@ -201,8 +201,9 @@ struct ModelEvent {
 /// The seat rules as the contract words them, written plainly and on their
 /// own (not `seats.rs`): first come, first served; a newcomer waits
 /// whenever anyone waits; freed seats go to the waitlist's head while its
-/// party fits; a going party that grows and no longer fits waits at the
-/// tail; lowering the capacity removes nobody.
+/// party fits; a going party that grows and no longer fits, and a waiting
+/// party that grows, wait at the tail; lowering the capacity removes
+/// nobody.
 impl ModelEvent {
     fn taken(&self) -> u64 {
         self.going.iter().map(|(_, g)| 1 + u64::from(*g)).sum()
@@ -250,6 +251,10 @@ impl ModelEvent {
                     self.going.remove(i);
                     self.waiting.push((user, wanted));
                 }
+            }
+            (None, Some(i)) if wanted > self.waiting[i].1 => {
+                self.waiting.remove(i);
+                self.waiting.push((user, wanted));
             }
             (None, Some(i)) => self.waiting[i].1 = wanted,
             (None, None) => {

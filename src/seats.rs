@@ -6,7 +6,9 @@
 //! seats. The going list and the waitlist are both in the order people
 //! joined (their latest attend). First come, first served, strictly: a
 //! newcomer waits whenever anyone waits, and freed seats go to the head of
-//! the waitlist while the head's party fits, so nobody jumps the queue.
+//! the waitlist while the head's party fits, so nobody jumps the queue; a
+//! party that grows (going and no longer fitting, or waiting) goes to the
+//! tail of the waitlist.
 //!
 //! Every change returns the [`Move`]s it made, in order. The store writes
 //! the same moves in the same order (one D1 batch), so the lists in D1 and
@@ -166,6 +168,11 @@ impl Seats {
         }
     }
 
+    /// Adds a stored party at the tail of its list (the catalog's load).
+    pub fn load(&mut self, party: Party, going: bool) {
+        self.push(party, going);
+    }
+
     fn push(&mut self, party: Party, going: bool) {
         if self.index.contains_key(&party.user) {
             return; // a user is listed once
@@ -235,6 +242,17 @@ impl Seats {
                         going: false,
                     });
                 }
+            }
+            // A waiting party that grows goes to the tail, like a going
+            // one that no longer fits: nobody gets ahead by growing.
+            Some((false, old)) if guests > old => {
+                self.remove(user);
+                self.push(party, false);
+                moves.push(Move::Remove { user });
+                moves.push(Move::Join {
+                    party,
+                    going: false,
+                });
             }
             Some((false, _)) => {
                 self.set_guests(user, guests, false);

@@ -35,6 +35,7 @@ test('bot-setup makes the calls with the right bodies and says what it set', asy
       url: 'https://events.example/telegram/webhook',
       secret_token: 's3cret',
       allowed_updates: ['message', 'inline_query', 'my_chat_member', 'chat_member'],
+      max_connections: 1,
     });
     assert.deepEqual(body('setChatMenuButton'), {
       menu_button: { type: 'web_app', text: 'Events', web_app: { url: 'https://events.example/' } },

@@ -11,6 +11,7 @@ pub mod update;
 use subtle::ConstantTimeEq;
 use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
 
+use crate::access;
 use crate::calendar;
 use crate::catalog::Event;
 use crate::clock::{IntlZone, Zones};
@@ -22,9 +23,16 @@ use api::BotApi;
 use reply::{Links, Shown};
 use update::{InlineSearch, Request as Asked, Update};
 
-/// Telegram gives up on a webhook after a while; we answer at once and do
-/// the Bot API calls afterwards, in `wait_until`.
-pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+/// Updates are handled before the webhook answers, one at a time (`npm run
+/// bot-setup` sets `max_connections: 1`, so Telegram sends the next only
+/// after this one's 200): a group's updates are applied in the order
+/// Telegram sent them. Each is handled once (Telegram sends an update again
+/// when the webhook did not answer 2xx), and one that cannot be read or
+/// fails is still answered 200 (logged), so it cannot hold up the rest.
+/// The bot's own status in a group also goes by each update's date and id
+/// (`store/communities.rs`), so even updates that come out of order end in
+/// the state of the latest.
+pub async fn webhook(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = crate::config_from_env(&env);
     let given = req
         .headers()
@@ -38,11 +46,11 @@ pub async fn webhook(mut req: Request, env: Env, ctx: Context) -> Result<Respons
     // An update we cannot read is still answered 200, or Telegram would
     // send it again and again.
     let update = Update::parse(&body);
-    ctx.wait_until(async move {
-        if let Err(error) = handle(update, &env, &config, origin).await {
-            console_error!("webhook update failed: {error}");
-        }
-    });
+    let before = store::counters::snapshot();
+    if let Err(error) = handle(update, &env, &config, origin).await {
+        console_error!("webhook update failed: {error}");
+    }
+    store::counters::invocation(before);
     Response::ok("")
 }
 
@@ -81,6 +89,11 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
         },
         now: config.clock.now(),
     };
+    if let Some(id) = update.id() {
+        if !store::communities::first_time(&bot.db, id, config.clock.seconds()).await? {
+            return Ok(());
+        }
+    }
     match update.request(config.bot_username.as_deref()) {
         request @ Asked::OpenApp { private: true, .. } => bot.start(&request).await,
         Asked::OpenApp {
@@ -92,13 +105,16 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
         Asked::BotInGroup {
             chat_id,
             title,
-            present: true,
-        } => bot.added(chat_id, &title).await,
-        Asked::BotInGroup {
-            chat_id,
-            present: false,
-            ..
-        } => bot.removed(chat_id).await,
+            present,
+            date,
+            update_id,
+        } => {
+            let order = store::communities::UpdateOrder { date, update_id };
+            match present {
+                true => bot.added(chat_id, &title, order).await,
+                false => bot.removed(chat_id, order).await,
+            }
+        }
         Asked::Member {
             chat_id,
             user,
@@ -152,7 +168,7 @@ impl Bot<'_> {
         let Some(mut body) = reply::open_app_message(request, &self.links, shown.as_ref()) else {
             return Ok(());
         };
-        let entered = store::communities::entered_by(&self.db, *from).await?;
+        let entered = self.visible(*from).await?;
         let rows: Vec<(String, String)> = entered.into_iter().map(|c| (c.title, c.slug)).collect();
         if let Some(keyboard) = body["reply_markup"]["inline_keyboard"].as_array_mut() {
             keyboard.extend(reply::community_rows(&self.links, &rows));
@@ -164,7 +180,9 @@ impl Bot<'_> {
     /// `/start` or `/events` in a group: its own community's button (made
     /// now for a group the bot joined before communities).
     async fn group_events(&self, chat_id: i64, title: &str, event: Option<i64>) -> Result<()> {
-        let community = self.community_of(chat_id, title).await?;
+        let Some(community) = self.community_of(chat_id, title).await? else {
+            return Ok(());
+        };
         let link = self.links.community_link(&community.slug, event);
         let body = reply::community_message(chat_id, &link, false);
         self.api.call("sendMessage", &body).await?;
@@ -172,19 +190,39 @@ impl Bot<'_> {
     }
 
     /// The bot was added to a group: its community, made or reopened (and
-    /// its hub told), and a message with its button.
-    async fn added(&self, chat_id: i64, title: &str) -> Result<()> {
-        let community = self.community_of(chat_id, title).await?;
+    /// its hub told), and, when it was not there before, a message with
+    /// its button (a change of the bot's rights in the group posts none).
+    async fn added(
+        &self,
+        chat_id: i64,
+        title: &str,
+        order: store::communities::UpdateOrder,
+    ) -> Result<()> {
+        let before = store::communities::by_chat(&self.db, chat_id).await?;
+        let key = communities::slug_key(&self.config.bot_token);
+        let slug = communities::slug_for(&key, chat_id);
+        let zone = &self.config.timezone;
+        let now = self.config.clock.seconds();
+        let opened =
+            store::communities::open(&self.db, chat_id, &slug, title, zone, now, order).await?;
+        let Some(community) = opened else {
+            return Ok(()); // a later update about the bot was applied
+        };
+        if before.as_ref().is_some_and(|b| !b.closed) {
+            return Ok(());
+        }
+        client::changed(self.env, &community).await;
         let link = self.links.community_link(&community.slug, None);
         let body = reply::community_message(chat_id, &link, true);
         self.api.call("sendMessage", &body).await?;
         Ok(())
     }
 
-    /// The bot was removed from a group: its community closes (data kept).
-    async fn removed(&self, chat_id: i64) -> Result<()> {
-        store::communities::close(&self.db, chat_id, self.config.clock.seconds()).await?;
-        if let Some(community) = store::communities::by_chat(&self.db, chat_id).await? {
+    /// The bot was removed from a group: its community closes (data kept),
+    /// unless a later update about the bot was applied already.
+    async fn removed(&self, chat_id: i64, order: store::communities::UpdateOrder) -> Result<()> {
+        let now = self.config.clock.seconds();
+        if let Some(community) = store::communities::close(&self.db, chat_id, now, order).await? {
             client::changed(self.env, &community).await;
         }
         Ok(())
@@ -207,8 +245,16 @@ impl Bot<'_> {
     /// A group became a supergroup: it keeps its community, whose hub now
     /// asks Telegram about the new chat id.
     async fn migrated(&self, from: i64, to: i64) -> Result<()> {
-        store::communities::migrate(&self.db, from, to).await?;
-        if let Some(community) = store::communities::by_chat(&self.db, to).await? {
+        let (moved, folded) = store::communities::migrate(&self.db, from, to).await?;
+        if let Some(folded) = folded {
+            // Its sockets go; its slug now opens the group's community.
+            let closed = Community {
+                closed: true,
+                ..folded
+            };
+            client::changed(self.env, &closed).await;
+        }
+        if let Some(community) = moved {
             client::changed(self.env, &community).await;
         }
         Ok(())
@@ -224,7 +270,9 @@ impl Bot<'_> {
         anonymous: bool,
         zone: &str,
     ) -> Result<()> {
-        let community = self.community_of(chat_id, title).await?;
+        let Some(community) = self.community_of(chat_id, title).await? else {
+            return Ok(());
+        };
         let text = self.set_timezone(&community, from, anonymous, zone).await?;
         self.api
             .call("sendMessage", &reply::text_message(chat_id, &text))
@@ -251,10 +299,18 @@ impl Bot<'_> {
         if zone.is_empty() {
             return Ok(texts::timezone_now(&community.timezone));
         }
-        if zone.len() > 64 || IntlZone::new(zone).is_err() {
+        if crate::clock::looks_like_offset(zone) {
+            return Ok(texts::timezone_offset(zone));
+        }
+        if zone.len() > 64 || !crate::clock::is_zone_name(zone) {
             return Ok(texts::timezone_unknown(zone));
         }
         store::communities::set_timezone(&self.db, community.id, zone).await?;
+        // Reminders go by the new zone: the next cron run works out the
+        // events' next starts again.
+        store::events::forget_next_starts(&self.db, community.id)?
+            .run()
+            .await?;
         let changed = Community {
             timezone: zone.to_string(),
             ..community.clone()
@@ -268,7 +324,7 @@ impl Bot<'_> {
     /// `LIMIT`, by next occurrence; one-offs that are over are not offered.
     async fn inline(&self, query_id: &str, query: InlineSearch, from: i64) -> Result<()> {
         let limit = reply::MAX_INLINE_RESULTS;
-        let entered = store::communities::entered_by(&self.db, from).await?;
+        let entered = self.visible(from).await?;
         let allowed: Vec<i64> = std::iter::once(communities::DEFAULT)
             .chain(entered.iter().map(|c| c.id))
             .collect();
@@ -316,23 +372,29 @@ impl Bot<'_> {
         Ok(())
     }
 
-    /// The community of group `chat_id`, made (or reopened) when there is
-    /// none: the bot was added, or was there before communities.
-    async fn community_of(&self, chat_id: i64, title: &str) -> Result<Community> {
+    /// The communities `user` entered and may still see (`access.rs`);
+    /// the hubs of those Telegram just said they left take them out.
+    async fn visible(&self, user: i64) -> Result<Vec<Community>> {
+        let now = self.config.clock.seconds();
+        let (seen, left) = access::check::visible(&self.db, self.config, user, now).await?;
+        for community in left {
+            client::left(self.env, &community, user).await;
+        }
+        Ok(seen)
+    }
+
+    /// The open community of group `chat_id` for a command there, made
+    /// now for a group the bot was in before communities. A closed one
+    /// stays closed (`None`): no command reopens what an update closed.
+    async fn community_of(&self, chat_id: i64, title: &str) -> Result<Option<Community>> {
         if let Some(community) = store::communities::by_chat(&self.db, chat_id).await? {
-            if !community.closed {
-                return Ok(community);
-            }
+            return Ok((!community.closed).then_some(community));
         }
         let key = communities::slug_key(&self.config.bot_token);
         let slug = communities::slug_for(&key, chat_id);
         let zone = &self.config.timezone;
         let now = self.config.clock.seconds();
-        let opened = store::communities::open(&self.db, chat_id, &slug, title, zone, now).await?;
-        let community =
-            opened.ok_or_else(|| worker::Error::RustError("no community row".into()))?;
-        client::changed(self.env, &community).await;
-        Ok(community)
+        store::communities::open_for_command(&self.db, chat_id, &slug, title, zone, now).await
     }
 }
 

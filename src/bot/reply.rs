@@ -195,7 +195,9 @@ pub fn inline_answer(query_id: &str, events: &[Shown], links: &Links) -> Value {
         .take(MAX_INLINE_RESULTS)
         .map(|e| inline_result(e, links))
         .collect();
-    json!({"inline_query_id": query_id, "results": results, "cache_time": 10, "is_personal": false})
+    // Personal: what one user may see is never shown to another who types
+    // the same query.
+    json!({"inline_query_id": query_id, "results": results, "cache_time": 10, "is_personal": true})
 }
 
 #[cfg(test)]

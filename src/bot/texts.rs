@@ -118,6 +118,15 @@ pub fn timezone_unknown(given: &str) -> String {
     )
 }
 
+/// `/timezone` with an offset such as `+05:30`: a zone's name follows its
+/// daylight saving rules, an offset does not.
+pub fn timezone_offset(given: &str) -> String {
+    let given: String = given.chars().filter(|c| !c.is_control()).take(64).collect();
+    format!(
+        "\"{given}\" is an offset, not a time zone: offsets do not follow daylight saving time. Use the name of a zone, e.g. Asia/Kolkata or Europe/Berlin."
+    )
+}
+
 /// `/timezone` done.
 pub fn timezone_set(zone: &str) -> String {
     format!("Done: this group's events are now in {zone}. They keep their times of day.")

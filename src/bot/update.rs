@@ -13,6 +13,12 @@ impl Update {
     pub fn parse(body: &str) -> Update {
         Update(serde_json::from_str(body).unwrap_or(Value::Null))
     }
+
+    /// Its `update_id` (Telegram sends an update again until the webhook
+    /// answers 2xx).
+    pub fn id(&self) -> Option<i64> {
+        self.0["update_id"].as_i64()
+    }
 }
 
 /// A chat in an update.
@@ -66,6 +72,10 @@ pub enum Request {
         chat_id: i64,
         title: String,
         present: bool,
+        /// Where the update stands in Telegram's order: its date, then its
+        /// `update_id`.
+        date: i64,
+        update_id: i64,
     },
     /// Someone's status in a group changed.
     Member {
@@ -132,6 +142,8 @@ impl Update {
                 chat_id: chat.id(),
                 title: chat.title(),
                 present: crate::communities::is_member(status, is_member),
+                date: update["my_chat_member"]["date"].as_i64().unwrap_or(0),
+                update_id: self.id().unwrap_or(0),
             };
         }
         if update["chat_member"].is_object() {
@@ -255,6 +267,8 @@ mod tests {
             chat_id: -100,
             title: "Hikers".into(),
             present,
+            date: 0,
+            update_id: 1,
         };
         assert_eq!(bot("member").request(None), in_group(true));
         assert_eq!(bot("administrator").request(None), in_group(true));

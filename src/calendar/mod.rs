@@ -306,6 +306,26 @@ impl Schedule {
         found
     }
 
+    /// The first two occurrences that start after `after` (the second
+    /// `None` for a one-off): what the reminders need, kept with the event
+    /// in D1 (`events.next_at`, `after_at`).
+    pub fn upcoming(&self, zone: &dyn Zone, after: i64) -> [Option<Occurrence>; 2] {
+        let step = match self.repeat {
+            Repeat::None => {
+                let once = self.date.and_then(|day| self.on(zone, day));
+                return [once.filter(|o| o.starts_at > after), None];
+            }
+            Repeat::Daily => 1,
+            Repeat::Weekly => 7,
+        };
+        let first = self
+            .starting_between(zone, after, after + (step + 1) * 86_400)
+            .into_iter()
+            .next();
+        let second = first.and_then(|o| self.on(zone, o.day.plus(step as i32)));
+        [first, second]
+    }
+
     /// Whether this is a one-off that has ended by `now`.
     pub fn is_over(&self, zone: &dyn Zone, now: i64) -> bool {
         self.repeat == Repeat::None && self.next(zone, now).is_some_and(|o| o.ends_at <= now)
@@ -573,6 +593,46 @@ pub mod tests {
             rfc3339(&berlin, occurrence.ends_at).as_deref(),
             Some("2027-10-31T03:00:00+01:00")
         );
+    }
+
+    #[test]
+    fn the_next_two_starts_after_an_instant() {
+        let berlin = Tz::new("Europe/Berlin");
+        let weekly = Schedule {
+            date: Some(day("2027-03-21")),
+            start: 2 * 60 + 30,
+            duration: 1.0,
+            repeat: Repeat::Weekly,
+        };
+        let start = instant_of(&berlin, day("2027-03-21"), 150).unwrap_or(0);
+        let [next, after] = weekly.upcoming(&berlin, start);
+        assert_eq!(
+            next.map(|o| o.day.to_string()).as_deref(),
+            Some("2027-03-28")
+        );
+        assert_eq!(
+            after.map(|o| o.day.to_string()).as_deref(),
+            Some("2027-04-04")
+        );
+        let [first, _] = weekly.upcoming(&berlin, start - 1);
+        assert_eq!(first.map(|o| o.starts_at), Some(start), "strictly after");
+        let once = Schedule {
+            repeat: Repeat::None,
+            ..weekly
+        };
+        assert_eq!(
+            once.upcoming(&berlin, start - 1),
+            [once.on(&berlin, day("2027-03-21")), None]
+        );
+        assert_eq!(once.upcoming(&berlin, start), [None, None], "over");
+        let daily = Schedule {
+            date: None,
+            repeat: Repeat::Daily,
+            ..weekly
+        };
+        let [a, b] = daily.upcoming(&berlin, start);
+        assert_eq!(a.map(|o| o.day.to_string()).as_deref(), Some("2027-03-22"));
+        assert_eq!(b.map(|o| o.day.to_string()).as_deref(), Some("2027-03-23"));
     }
 
     #[test]

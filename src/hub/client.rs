@@ -37,6 +37,8 @@ pub enum Call {
     Changed { community: Community },
     /// `user` is no longer a member of the group.
     Left { user: i64 },
+    /// `user` chose to hide from others' lists (or not), in another hub.
+    Privacy { user: i64, hidden: bool },
     /// The benchmark's counters.
     Counters,
 }
@@ -58,6 +60,11 @@ fn encode(call: &Call) -> String {
         Call::Left { user } => {
             form.append_pair("user", &user.to_string());
             ("left", None)
+        }
+        Call::Privacy { user, hidden } => {
+            form.append_pair("user", &user.to_string())
+                .append_pair("hidden", if *hidden { "1" } else { "0" });
+            ("privacy", None)
         }
         Call::Counters => ("counters", None),
     };
@@ -105,6 +112,10 @@ fn decode(header: &str) -> Option<Call> {
         "left" => Some(Call::Left {
             user: number("user")?,
         }),
+        "privacy" => Some(Call::Privacy {
+            user: number("user")?,
+            hidden: get("hidden")? == "1",
+        }),
         "counters" => Some(Call::Counters),
         _ => None,
     }
@@ -147,6 +158,14 @@ pub async fn left(env: &Env, community: &Community, user: i64) {
     }
 }
 
+/// Tells the hub of `community` (`None`: the default one) that `user`
+/// chose to hide (or not): its attendee lists and faces follow at once.
+pub async fn privacy(env: &Env, community: Option<&Community>, user: i64, hidden: bool) {
+    if let Err(error) = tell(env, community, &Call::Privacy { user, hidden }).await {
+        worker::console_error!("telling a hub of a privacy setting failed: {error}");
+    }
+}
+
 /// The default hub's counters (for the benchmark).
 pub async fn counters(env: &Env) -> Result<Response> {
     tell(env, None, &Call::Counters).await
@@ -172,10 +191,11 @@ pub async fn receive(state: &State, req: Request) -> Result<Response> {
             Response::ok("")
         }
         Some(Call::Left { user }) => {
-            state.sockets.close_users(
-                |id| id == user,
-                Refusal::close(COMMUNITY_REFUSED, "not a member"),
-            );
+            super::members::left(state, user).await;
+            Response::ok("")
+        }
+        Some(Call::Privacy { user, hidden }) => {
+            super::cmd::settings::hidden_elsewhere(state, user, hidden);
             Response::ok("")
         }
         Some(Call::Counters) => counters_of(state),
@@ -236,6 +256,7 @@ fn counters_of(state: &State) -> Result<Response> {
     Response::from_json(&serde_json::json!({
         "d1_reads": reads,
         "d1_writes": writes,
+        "d1_most_per_invocation": crate::store::counters::most_per_invocation(),
         "sockets": state.sockets.count(),
         "logged_in": logged_in,
         "pending": pending,
@@ -267,6 +288,10 @@ mod tests {
             Call::Changed { community },
             Call::Left {
                 user: 5_000_000_001,
+            },
+            Call::Privacy {
+                user: 7,
+                hidden: true,
             },
             Call::Counters,
         ] {

@@ -2,8 +2,10 @@
 //! leaves arrive a second; written one by one, each is its own D1
 //! transaction, and D1 (like SQLite beneath it) commits one at a time.
 //! Here at most one batch is in flight: changes that arrive meanwhile wait
-//! and go together in the next batch, one transaction for all of them.
-//! A lone change is written at once, as before.
+//! and go together in the next batch, one transaction for all of them, up
+//! to [`MAX_BATCH`] changes a batch (so one invocation's D1 statements
+//! stay within Cloudflare's 50; more wait for the batch after). A lone
+//! change is written at once, as before.
 //!
 //! Each change is still written before memory takes it and anyone hears
 //! of it: a handler's `write` returns only when its batch is stored (or
@@ -13,7 +15,7 @@
 //!
 //! The writing passed in also decides: for seats, the batch is planned
 //! against memory when its turn comes, stored, and applied to memory
-//! before the next batch may start (`attendance.rs`). An admin's edit of
+//! before the next batch may start (`attend.rs`). An admin's edit of
 //! an event's seats waits for the batch in flight and holds the next ones
 //! back ([`Commits::exclusive`]).
 //!
@@ -24,6 +26,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 
 use futures_channel::oneshot;
+
+/// Changes one batch takes at most.
+pub const MAX_BATCH: usize = 10;
 
 /// The changes waiting behind the batch in flight, and who waits for them.
 struct Next<C, O> {
@@ -78,14 +83,16 @@ impl Drop for Guard<'_> {
 pub struct Commits<C, O> {
     /// One batch (or one [`Commits::exclusive`] holder) at a time.
     lock: Lock,
-    next: RefCell<Option<Next<C, O>>>,
+    /// The batches waiting, oldest first, each for its leader (the first
+    /// to join it) to take it when the lock comes to it.
+    next: RefCell<VecDeque<Next<C, O>>>,
 }
 
 impl<C, O> Default for Commits<C, O> {
     fn default() -> Self {
         Commits {
             lock: Lock::default(),
-            next: RefCell::new(None),
+            next: RefCell::new(VecDeque::new()),
         }
     }
 }
@@ -102,21 +109,29 @@ impl<C, O> Commits<C, O> {
         let (answer, answered) = oneshot::channel();
         let lead = {
             let mut next = self.next.borrow_mut();
-            let lead = next.is_none();
-            let next = next.get_or_insert_with(|| Next {
-                changes: Vec::new(),
-                waiters: Vec::new(),
-            });
-            next.changes.push(change);
-            next.waiters.push(answer);
-            lead
+            let room = next.back().is_some_and(|b| b.changes.len() < MAX_BATCH);
+            if !room {
+                next.push_back(Next {
+                    changes: Vec::new(),
+                    waiters: Vec::new(),
+                });
+            }
+            match next.back_mut() {
+                Some(batch) => {
+                    batch.changes.push(change);
+                    batch.waiters.push(answer);
+                }
+                None => return None,
+            }
+            !room
         };
         if lead {
-            // The first to wait writes the batch, once the one in flight
-            // (or an exclusive holder) is done; what arrives meanwhile
-            // joins it.
+            // The first to wait writes the batch, once the ones before it
+            // (or an exclusive holder) are done; what arrives meanwhile
+            // joins it, while it has room. The lock goes to leaders in the
+            // order they asked, which is the order of their batches.
             let guard = self.lock.acquire().await;
-            let batch = self.next.borrow_mut().take();
+            let batch = self.next.borrow_mut().pop_front();
             if let Some(Next { changes, waiters }) = batch {
                 let outcomes = write(changes).await;
                 drop(guard);
@@ -232,5 +247,30 @@ mod tests {
         store.finish_all(true);
         step(&mut later, &mut outcome);
         assert_eq!(outcome[0], Some(Ok(())));
+    }
+
+    #[test]
+    fn a_batch_takes_at_most_max_batch_changes_and_the_rest_go_next() {
+        let commits = Commits::default();
+        let store = Rc::new(Store::default());
+        let n = 1 + 2 * MAX_BATCH + 3;
+        let mut writes: Vec<Option<Write>> = (0..n as u32)
+            .map(|c| Some(Box::pin(commits.write(c, |b| store.write(b))) as Write))
+            .collect();
+        let mut outcomes = vec![None; n];
+        for _ in 0..5 {
+            step(&mut writes, &mut outcomes);
+            store.finish_all(true);
+        }
+        step(&mut writes, &mut outcomes);
+        let sizes: Vec<usize> = store.batches.borrow().iter().map(Vec::len).collect();
+        assert_eq!(sizes, [1, MAX_BATCH, MAX_BATCH, 3]);
+        let written: Vec<u32> = store.batches.borrow().concat();
+        assert_eq!(
+            written,
+            (0..n as u32).collect::<Vec<_>>(),
+            "in arrival order"
+        );
+        assert!(outcomes.iter().all(|o| *o == Some(Ok(()))));
     }
 }

@@ -22,6 +22,7 @@ pub mod client;
 pub(crate) mod cmd;
 mod commit;
 mod deadline;
+pub(crate) mod members;
 mod merge;
 mod sockets;
 pub mod state;
@@ -60,11 +61,19 @@ impl DurableObject for EventHub {
     }
 
     /// Closes the sockets that have not logged in within
-    /// `LOGIN_TIMEOUT_SECONDS`.
+    /// `LOGIN_TIMEOUT_SECONDS`, and, in a group's community, asks again
+    /// about the users of open sockets whose membership answer got too old.
     async fn alarm(&self) -> Result<Response> {
         let state = &self.state;
         let now = state.clock.millis() as u64;
         state.deadlines.close_late(&state.sockets, now).await;
+        if let Some(next) = members::recheck(state).await {
+            let now = state.clock.millis() as u64;
+            state
+                .deadlines
+                .set_alarm_by(&state.sockets, next, now)
+                .await;
+        }
         Response::ok("")
     }
 

@@ -411,6 +411,11 @@ impl Sockets {
             .map(|r| r.session.community)
     }
 
+    /// The users logged in (or logging in) here, each once.
+    pub fn users(&self) -> Vec<i64> {
+        self.records().places.keys().copied().collect()
+    }
+
     /// All sockets, open or closing.
     pub fn count(&self) -> usize {
         self.runtime.get_websockets().len()

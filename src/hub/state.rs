@@ -130,7 +130,9 @@ impl State {
     /// The Worker says where this hub is (the community's row as it is
     /// now; `None` for the default community). A new zone starts the
     /// catalog and the rendered messages again from D1: occurrences were
-    /// worked out in the old one.
+    /// worked out in the old one. So does a new chat (a group became a
+    /// supergroup): a community made for the new chat before the migration
+    /// arrived had its events moved here.
     pub fn settle(&self, id: i64, community: Option<Community>) {
         let old = self.place.borrow().clone();
         if let Some(old) = &old {
@@ -139,7 +141,10 @@ impl State {
             }
         }
         let place = Place::new(id, community, &self.config);
-        if old.is_some_and(|old| old.zone.name() != place.zone.name()) {
+        let chat = |p: &Place| p.community.as_ref().map(|c| c.chat_id);
+        if old.is_some_and(|old| {
+            old.zone.name() != place.zone.name() || (old.is_known() && chat(&old) != chat(&place))
+        }) {
             *self.catalog.borrow_mut() = None;
             self.views.clear();
         }

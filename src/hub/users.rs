@@ -1,9 +1,12 @@
 //! Everyone the hub knows: how each user appears to others (name, username,
-//! picture, whether they hide), the one copy of that in memory, and what D1
-//! said of them at their last login (operator flag, reminder setting), so
-//! that a returning user's login costs no D1 query: for
-//! [`USER_REFRESH_SECONDS`] the hub trusts what it read and wrote
-//! (`last_seen`) at their previous login.
+//! picture, whether they hide), the one copy of that in memory; what D1
+//! said of them at their last login (operator flag, reminder setting); and,
+//! in a group's community, what Telegram last said of them there (member,
+//! admin, and when). So a returning user's login costs no D1 query: while
+//! their profile is as it was, the hub trusts for `MEMBER_CACHE_SECONDS`
+//! what it read and wrote (`last_seen`) at their previous login, and the
+//! access rules (`access.rs`) decide from the remembered answers for as
+//! long as those are young enough.
 //!
 //! People listed on events come from D1 with the catalog; users who log in
 //! are recorded here by their login.
@@ -17,17 +20,16 @@ use crate::catalog::{Catalog, Profile};
 use crate::init_data::TelegramUser;
 use crate::protocol::Face;
 use crate::store;
+use crate::store::members::Facts;
 use crate::store::users::{Reminder, Stored};
-
-/// How long a login trusts what an earlier login of the same user read from
-/// D1 and wrote (`last_seen`).
-pub const USER_REFRESH_SECONDS: i64 = 300;
 
 /// What the hub knows of one user.
 struct Known {
     profile: Profile,
     /// From their last login here: what D1 held, and when it was read.
     login: Option<(Stored, i64)>,
+    /// In a group's community: what Telegram last said of them there.
+    facts: Option<Facts>,
 }
 
 #[derive(Default)]
@@ -37,15 +39,16 @@ pub struct Users {
 
 impl Users {
     /// Records a login in D1 and returns what D1 holds of the user. A user
-    /// seen in the last [`USER_REFRESH_SECONDS`] who appears as before
-    /// costs no query: that comes from memory, and `last_seen` is that
-    /// coarse. Also returns whether they now appear otherwise.
+    /// seen in the last `trust` seconds who appears as before costs no
+    /// query: that comes from memory, and `last_seen` is that coarse. Also
+    /// returns whether they now appear otherwise.
     pub async fn record_login(
         &self,
         db: &D1Database,
         user: &TelegramUser,
         photo_url: &str,
         now: i64,
+        trust: i64,
     ) -> worker::Result<(Stored, bool)> {
         let name = user.display_name();
         let username = user.username.clone().unwrap_or_default();
@@ -53,7 +56,7 @@ impl Users {
             let p = &known.profile;
             let same = p.name == name && p.username == username && p.photo_url == photo_url;
             let (stored, at) = known.login?;
-            (same && now - at < USER_REFRESH_SECONDS).then_some(stored)
+            (same && now - at < trust).then_some(stored)
         });
         if let Some(stored) = fresh {
             return Ok((stored, false));
@@ -68,12 +71,14 @@ impl Users {
             hidden: stored.hidden,
         };
         let mut known = self.known.borrow_mut();
-        let changed = known.get(&user.id).is_none_or(|k| k.profile != profile);
+        let old = known.remove(&user.id);
+        let changed = old.as_ref().is_none_or(|k| k.profile != profile);
         known.insert(
             user.id,
             Known {
                 profile,
                 login: Some((stored, now)),
+                facts: old.and_then(|k| k.facts),
             },
         );
         Ok((stored, changed))
@@ -87,6 +92,7 @@ impl Users {
             known.entry(user).or_insert(Known {
                 profile,
                 login: None,
+                facts: None,
             });
         }
     }
@@ -115,6 +121,49 @@ impl Users {
         {
             stored.reminder = reminder;
         }
+    }
+
+    /// What Telegram last said of `user` here, as this hub remembers it.
+    pub fn facts(&self, user: i64) -> Option<Facts> {
+        self.known.borrow().get(&user).and_then(|k| k.facts)
+    }
+
+    /// Remembers what Telegram last said of `user` here (a user the hub
+    /// does not know yet is remembered only once they log in).
+    pub fn remember_facts(&self, user: i64, facts: Facts) {
+        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
+            known.facts = Some(facts);
+        }
+    }
+
+    /// Forgets what Telegram said of `user` (they left the group).
+    pub fn forget_facts(&self, user: i64) {
+        if let Some(known) = self.known.borrow_mut().get_mut(&user) {
+            known.facts = None;
+        }
+    }
+
+    /// The soonest instant a remembered answer of one of `users` becomes
+    /// too old to use (`cache` seconds after it was given), and the users
+    /// whose answer is too old (or unknown) at `now`.
+    pub fn stale(&self, users: &[i64], now: i64, cache: i64) -> (Option<i64>, Vec<i64>) {
+        let known = self.known.borrow();
+        let mut soonest: Option<i64> = None;
+        let mut stale = Vec::new();
+        for user in users {
+            match known
+                .get(user)
+                .and_then(|k| k.facts)
+                .and_then(|f| f.checked_at)
+            {
+                Some(at) if now - at < cache => {
+                    let due = at + cache;
+                    soonest = Some(soonest.map_or(due, |s| s.min(due)));
+                }
+                _ => stale.push(*user),
+            }
+        }
+        (soonest, stale)
     }
 
     /// Records the operator flag as D1 has it now, so the next login does

@@ -12,6 +12,8 @@ const BINDING: &str = "MEDIA";
 /// key when we uploaded it (to delete again if the change is not stored).
 pub struct Stored {
     pub value: String,
+    /// Bytes uploaded to R2 (0 for a link, or none).
+    pub bytes: u64,
     uploaded: Option<String>,
 }
 
@@ -21,6 +23,7 @@ pub async fn store(env: &Env, change: Option<&ImageChange>) -> Result<Option<Sto
     let plain = |value: String| {
         Some(Stored {
             value,
+            bytes: 0,
             uploaded: None,
         })
     };
@@ -34,6 +37,7 @@ pub async fn store(env: &Env, change: Option<&ImageChange>) -> Result<Option<Sto
             put(&env.bucket(BINDING)?, &key, upload).await?;
             Ok(Some(Stored {
                 value: format!("{MEDIA_PREFIX}{key}"),
+                bytes: upload.bytes.len() as u64,
                 uploaded: Some(key),
             }))
         }

@@ -28,7 +28,8 @@ const COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
      CAST(capacity AS INTEGER) AS capacity, \
      CAST(COALESCE(max_guests, 0) AS INTEGER) AS max_guests, \
      CAST(COALESCE(closed, 0) AS INTEGER) AS closed, \
-     CAST(COALESCE(community_id, 0) AS INTEGER) AS community";
+     CAST(COALESCE(community_id, 0) AS INTEGER) AS community, \
+     CAST(COALESCE(image_bytes, 0) AS INTEGER) AS image_bytes";
 
 /// An event from a row of [`COLUMNS`].
 fn event_of(row: &Row) -> Event {
@@ -38,6 +39,7 @@ fn event_of(row: &Row) -> Event {
         title: row.text("title").unwrap_or_default(),
         description: row.text("description").unwrap_or_default(),
         image: row.text("image").unwrap_or_default(),
+        image_bytes: row.int("image_bytes").unwrap_or(0).max(0) as u64,
         // Rows written by hand may say "9:00"; order needs "09:00".
         start: validate::normalize_start(&start).unwrap_or(start),
         duration: row.real("duration").unwrap_or(1.0),
@@ -202,18 +204,81 @@ pub async fn attended_by(db: &D1Database, telegram_id: i64) -> Result<Vec<Event>
     Ok(events(super::rows(&rows)?))
 }
 
-/// Every event, without attendees (the reminder cron works out
-/// occurrences itself).
-pub async fn all(db: &D1Database) -> Result<Vec<Event>> {
+/// Events whose next starts are worked out in one cron run at most (one
+/// read, one write, whatever the number).
+const ADVANCE_PER_RUN: usize = 200;
+
+/// Works out the next two starts (`next_at`, `after_at`: what the
+/// reminders read) of the events that need it: those never worked out
+/// (new, edited, written by hand, their community's zone changed) and
+/// those whose next start is past the reminders' late window. The oldest
+/// first, at most [`ADVANCE_PER_RUN`] a run.
+pub async fn advance_next_starts(db: &D1Database, default_zone: &str, now: i64) -> Result<()> {
+    let passed = now - crate::reminders::LATE_SECONDS;
     counters::read(1);
-    let rows = db
-        .prepare(format!("SELECT {COLUMNS} FROM events"))
+    let found = db
+        .prepare(format!(
+            "SELECT x.*, CAST(c.timezone AS TEXT) AS zone FROM (SELECT {COLUMNS} FROM events \
+             WHERE next_at IS NULL OR (next_at >= 0 AND next_at <= ?1) \
+             ORDER BY next_at LIMIT ?2) x LEFT JOIN communities c ON c.id = x.community"
+        ))
+        .bind(&[int(passed), JsValue::from_f64(ADVANCE_PER_RUN as f64)])?
         .all()
         .await?;
-    Ok(events(super::rows(&rows)?))
+    let rows = super::rows(&found)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut zones: Vec<(String, crate::clock::IntlZone)> = Vec::new();
+    let (mut ids, mut next_at, mut next_day, mut after_at, mut after_day) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for row in &rows {
+        let event = event_of(row);
+        let name = row.text("zone").unwrap_or_else(|| default_zone.to_string());
+        if !zones.iter().any(|(n, _)| *n == name) {
+            zones.push((name.clone(), crate::clock::IntlZone::or_utc(&name)));
+        }
+        let Some((_, zone)) = zones.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let [first, second] = event.schedule().upcoming(zone, passed);
+        let (id, at) = (event.id, |o: Option<crate::calendar::Occurrence>| {
+            o.map_or("-1".to_string(), |o| o.starts_at.to_string())
+        });
+        let day = |o: Option<crate::calendar::Occurrence>| {
+            o.map_or("NULL".to_string(), |o| format!("'{}'", o.day))
+        };
+        ids.push(id.to_string());
+        next_at.push(format!("WHEN {id} THEN {}", at(first)));
+        next_day.push(format!("WHEN {id} THEN {}", day(first)));
+        after_at.push(format!("WHEN {id} THEN {}", at(second)));
+        after_day.push(format!("WHEN {id} THEN {}", day(second)));
+    }
+    // Ids, instants and days we made: safe to write into the SQL, and one
+    // statement however many events.
+    counters::write(1);
+    db.prepare(format!(
+        "UPDATE events SET next_at = CASE id {} END, next_day = CASE id {} END, \
+         after_at = CASE id {} END, after_day = CASE id {} END WHERE id IN ({})",
+        next_at.join(" "),
+        next_day.join(" "),
+        after_at.join(" "),
+        after_day.join(" "),
+        ids.join(", ")
+    ))
+    .run()
+    .await?;
+    Ok(())
 }
 
-/// An event's stored fields, bound as ?1..?12 (the community last).
+/// Forgets the next starts of community `community`'s events (its zone
+/// changed): the next cron run works them out again.
+pub fn forget_next_starts(db: &D1Database, community: i64) -> Result<worker::D1PreparedStatement> {
+    db.prepare("UPDATE events SET next_at = NULL WHERE community_id = ?1")
+        .bind(&[int(community)])
+}
+
+/// An event's stored fields, bound as ?1..?13 (the community last).
 fn fields(event: &Event) -> Vec<JsValue> {
     let seats = &event.seats;
     vec![
@@ -233,6 +298,7 @@ fn fields(event: &Event) -> Vec<JsValue> {
             .map_or(JsValue::NULL, |c| JsValue::from_f64(f64::from(c))),
         JsValue::from_f64(f64::from(seats.max_guests)),
         JsValue::from_f64(if seats.closed { 1.0 } else { 0.0 }),
+        JsValue::from_f64(event.image_bytes as f64),
         int(event.community),
     ]
 }
@@ -243,8 +309,9 @@ pub async fn insert(db: &D1Database, event: &Event) -> Result<i64> {
     let row = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration, date, repeat, \
-             location, capacity, max_guests, closed, community_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id AS n",
+             location, capacity, max_guests, closed, image_bytes, community_id, next_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL) \
+             RETURNING id AS n",
         )
         .bind(&fields(event))?
         .first::<Row>(None)
@@ -270,7 +337,8 @@ pub async fn update(
         .prepare(
             "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
              duration = ?5, date = ?6, repeat = ?7, location = ?8, capacity = ?9, \
-             max_guests = ?10, closed = ?11 WHERE id = ?12 RETURNING id AS n",
+             max_guests = ?10, closed = ?11, image_bytes = ?12, next_at = NULL \
+             WHERE id = ?13 RETURNING id AS n",
         )
         .bind(&values)?;
     let mut statements = vec![update];

@@ -130,3 +130,29 @@ pub async fn set_admins(db: &D1Database, community: i64, admins: &[i64], now: i6
     db.batch(statements).await?;
     Ok(())
 }
+
+/// Records several of Telegram's answers at once: (community, user,
+/// member, admin), all asked at `now`. One statement.
+pub fn record_many(
+    db: &D1Database,
+    answers: &[(i64, i64, bool, bool)],
+    now: i64,
+) -> Result<worker::D1PreparedStatement> {
+    // Numbers only, so they go into the SQL (one statement however many).
+    let values: Vec<String> = answers
+        .iter()
+        .map(|(c, u, member, admin)| {
+            format!(
+                "({c}, {u}, {}, {}, {now})",
+                i64::from(*member),
+                i64::from(*admin)
+            )
+        })
+        .collect();
+    Ok(db.prepare(format!(
+        "INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at) \
+         VALUES {} ON CONFLICT (community_id, telegram_id) DO UPDATE SET \
+         member = excluded.member, admin = excluded.admin, checked_at = excluded.checked_at",
+        values.join(", ")
+    )))
+}

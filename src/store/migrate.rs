@@ -32,6 +32,31 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "photo_url", "TEXT NOT NULL DEFAULT ''"),
     ("users", "hidden", "INTEGER NOT NULL DEFAULT 0"),
     ("users", "reminder", "INTEGER DEFAULT 0"),
+    ("events", "next_at", "INTEGER"),
+    ("events", "next_day", "TEXT"),
+    ("events", "after_at", "INTEGER"),
+    ("events", "after_day", "TEXT"),
+    ("events", "image_bytes", "INTEGER NOT NULL DEFAULT 0"),
+    ("notices", "community_id", "INTEGER NOT NULL DEFAULT 0"),
+    ("notices", "event_id", "INTEGER"),
+    ("notices", "kind", "TEXT NOT NULL DEFAULT 'notice'"),
+    ("notices", "due_at", "INTEGER NOT NULL DEFAULT 0"),
+    ("notices", "baseline", "TEXT"),
+    ("notices", "claimed_at", "INTEGER"),
+    (
+        "notifications",
+        "community_id",
+        "INTEGER NOT NULL DEFAULT 0",
+    ),
+    ("notifications", "due_at", "INTEGER NOT NULL DEFAULT 0"),
+    ("notifications", "claimed_at", "INTEGER"),
+    (
+        "communities",
+        "bot_update_date",
+        "INTEGER NOT NULL DEFAULT 0",
+    ),
+    ("communities", "bot_update_id", "INTEGER NOT NULL DEFAULT 0"),
+    ("communities", "merged_into", "INTEGER"),
 ];
 
 /// Part two's side tables, and how their rows go into the columns above.
@@ -90,8 +115,17 @@ const FOLDS: &[(&str, &[&str])] = &[
 
 /// Indexes on the added columns (made with the probe, so a fresh database,
 /// whose `schema.sql` cannot name them on an older table, has them too).
-const INDEXES: &[&str] =
-    &["CREATE INDEX IF NOT EXISTS events_by_community ON events (community_id)"];
+const INDEXES: &[&str] = &[
+    "CREATE INDEX IF NOT EXISTS events_by_community ON events (community_id)",
+    "CREATE INDEX IF NOT EXISTS events_by_next ON events (next_at)",
+    "CREATE INDEX IF NOT EXISTS events_by_after ON events (after_at)",
+    "CREATE INDEX IF NOT EXISTS notices_due ON notices (status, due_at)",
+    "CREATE INDEX IF NOT EXISTS notices_sent_to ON notices (telegram_id, status, updated_at)",
+    // One unsent notice of a kind per person and event: later ones merge.
+    "CREATE UNIQUE INDEX IF NOT EXISTS notices_one_per_event ON notices (telegram_id, event_id, kind) \
+     WHERE status = 'pending' AND event_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, due_at)",
+];
 
 thread_local! {
     /// This isolate has seen the database up to date.
@@ -116,12 +150,21 @@ pub async fn ensure(db: &D1Database) -> Result<()> {
     Ok(())
 }
 
+/// The tables that got columns, each once.
+fn tables() -> Vec<&'static str> {
+    let mut tables: Vec<&str> = Vec::new();
+    for (table, _, _) in COLUMNS {
+        if !tables.contains(table) {
+            tables.push(table);
+        }
+    }
+    tables
+}
+
 /// One statement naming every added column (it fails while one is
 /// missing), and the indexes on them.
 async fn probe(db: &D1Database) -> Result<()> {
-    let mut tables: Vec<&str> = COLUMNS.iter().map(|(table, _, _)| *table).collect();
-    tables.dedup();
-    let selects: Vec<String> = tables
+    let selects: Vec<String> = tables()
         .iter()
         .map(|table| {
             let columns: Vec<&str> = COLUMNS
@@ -154,32 +197,34 @@ fn names(result: &worker::D1Result) -> Result<Vec<String>> {
 /// those, in one batch.
 async fn upgrade(db: &D1Database) -> Result<()> {
     counters::read(1);
-    let tables: Vec<String> = db
+    let existing: Vec<String> = db
         .prepare("PRAGMA table_list")
         .all()
         .await
         .and_then(|found| names(&found))?;
     let mut statements = Vec::new();
-    let mut last = "";
-    let mut present: Vec<String> = Vec::new();
-    for (table, column, declaration) in COLUMNS {
-        if *table != last {
-            counters::read(1);
-            present = db
-                .prepare(format!("PRAGMA table_info({table})"))
-                .all()
-                .await
-                .and_then(|found| names(&found))?;
-            last = table;
-        }
-        if !present.iter().any(|name| name == column) {
-            statements.push(db.prepare(format!(
-                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
-            )));
+    // A table schema.sql has not made yet (it was not applied again) is
+    // left to it: it makes the table whole.
+    for table in tables()
+        .into_iter()
+        .filter(|t| existing.iter().any(|e| e == t))
+    {
+        counters::read(1);
+        let present = db
+            .prepare(format!("PRAGMA table_info({table})"))
+            .all()
+            .await
+            .and_then(|found| names(&found))?;
+        for (_, column, declaration) in COLUMNS.iter().filter(|(t, _, _)| *t == table) {
+            if !present.iter().any(|name| name == column) {
+                statements.push(db.prepare(format!(
+                    "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                )));
+            }
         }
     }
     for (side, copies) in FOLDS {
-        if tables.iter().any(|name| name == side) {
+        if existing.iter().any(|name| name == side) {
             statements.extend(copies.iter().map(|sql| db.prepare(*sql)));
             statements.push(db.prepare(format!("DROP TABLE {side}")));
         }

@@ -134,9 +134,11 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
 const EXISTS: &str = "WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)";
 
 /// The statements of `moves` (see `seats.rs`), in order: the lists in D1
-/// end in the order memory has them.
+/// end in the order memory has them. A run of promotions in one event is
+/// one pair of set-based statements, however many people it moves.
 pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1PreparedStatement>> {
     let mut statements = Vec::new();
+    let mut promoted: Option<(i64, Vec<String>)> = None;
     let party = |event: i64, party: Party| {
         [
             int(event),
@@ -146,6 +148,21 @@ pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1P
     };
     let pair = |event: i64, user: i64| [int(event), int(user)];
     for &(event, step) in moves {
+        if let Move::Promote { user } = step {
+            match promoted.as_mut() {
+                Some((e, users)) if *e == event => users.push(user.to_string()),
+                _ => {
+                    if let Some((e, users)) = promoted.take() {
+                        statements.extend(promote_statements(db, e, &users)?);
+                    }
+                    promoted = Some((event, vec![user.to_string()]));
+                }
+            }
+            continue;
+        }
+        if let Some((e, users)) = promoted.take() {
+            statements.extend(promote_statements(db, e, &users)?);
+        }
         match step {
             Move::Join { party: who, going } => {
                 let table = if going { "attendance" } else { "waitlist" };
@@ -177,23 +194,36 @@ pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1P
                     );
                 }
             }
-            Move::Promote { user } => {
-                statements.push(
-                    db.prepare(
-                        "INSERT OR IGNORE INTO attendance (event_id, telegram_id, guests) \
-                         SELECT event_id, telegram_id, guests FROM waitlist \
-                         WHERE event_id = ?1 AND telegram_id = ?2",
-                    )
-                    .bind(&pair(event, user))?,
-                );
-                statements.push(
-                    db.prepare("DELETE FROM waitlist WHERE event_id = ?1 AND telegram_id = ?2")
-                        .bind(&pair(event, user))?,
-                );
-            }
+            Move::Promote { .. } => {}
         }
     }
+    if let Some((e, users)) = promoted.take() {
+        statements.extend(promote_statements(db, e, &users)?);
+    }
     Ok(statements)
+}
+
+/// Moves `users` (ids, in the order promoted) from the head of `event`'s
+/// waitlist to the tail of its going list, keeping their order and guests.
+fn promote_statements(
+    db: &D1Database,
+    event: i64,
+    users: &[String],
+) -> Result<[D1PreparedStatement; 2]> {
+    // Ids from memory (numbers), so writing them into the SQL is safe.
+    let users = users.join(", ");
+    Ok([
+        db.prepare(format!(
+            "INSERT OR IGNORE INTO attendance (event_id, telegram_id, guests) \
+             SELECT event_id, telegram_id, guests FROM waitlist \
+             WHERE event_id = ?1 AND telegram_id IN ({users}) ORDER BY rowid"
+        ))
+        .bind(&[int(event)])?,
+        db.prepare(format!(
+            "DELETE FROM waitlist WHERE event_id = ?1 AND telegram_id IN ({users})"
+        ))
+        .bind(&[int(event)])?,
+    ])
 }
 
 /// The statements that empty event `id`'s lists.

@@ -51,7 +51,7 @@ impl Attend {
         let seat = Seat::Attend {
             guests: self.guests,
         };
-        change(state, user, self.event, seat).await
+        change(state, user.id, self.event, seat).await
     }
 }
 
@@ -63,26 +63,17 @@ impl Leave {
     }
 
     pub async fn apply(self, state: &State, user: &SessionUser) -> Result<(), ClientError> {
-        change(state, user, self.event, Seat::Leave).await
+        change(state, user.id, self.event, Seat::Leave).await
     }
 }
 
 /// Makes `user` attend or leave `event`. Saying again what is already so
 /// changes nothing and broadcasts nothing.
-async fn change(
-    state: &State,
-    user: &SessionUser,
-    event: i64,
-    seat: Seat,
-) -> Result<(), ClientError> {
+pub async fn change(state: &State, user: i64, event: i64, seat: Seat) -> Result<(), ClientError> {
     state.ready().await?;
     let place = state.place();
     let now = state.now();
-    let change = SeatChange {
-        event,
-        user: user.id,
-        seat,
-    };
+    let change = SeatChange { event, user, seat };
     // A first look, to answer at once what needs no write; the batch
     // decides again with whatever came before it.
     let first = state.with_catalog(|c| {
@@ -122,7 +113,12 @@ async fn commit_seats(state: &State, changes: Vec<SeatChange>) -> Vec<Result<boo
                 let event = c.get(event).ok()?;
                 let occurrence = listed.map(|l| l.occurrence);
                 let text = texts::spot_opened(event, occurrence.as_ref(), &place.zone);
-                Some(Notice::To { user, text })
+                Some(Notice::Spot {
+                    user,
+                    event: event.id,
+                    community: place.id,
+                    text,
+                })
             })
             .collect();
         Ok((plan, notices))

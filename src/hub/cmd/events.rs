@@ -14,6 +14,7 @@ use crate::error::ClientError;
 use crate::hub::broadcast;
 use crate::hub::state::{internal, State};
 use crate::media::bucket as media;
+use crate::media::ImageChange;
 use crate::protocol::{event_id, ServerMessage};
 use crate::seats::Seats;
 use crate::session::SessionUser;
@@ -50,13 +51,30 @@ impl Create {
         let changes = self.changes;
         state.ready().await?;
         let place = state.place();
-        Event::default()
-            .edited(&changes, None)
-            .check_schedule(&place.zone, state.now())?;
+        let planned = Event::default().edited(&changes, None);
+        planned.check_schedule(&place.zone, state.now())?;
+        planned.check_date_set(&place.zone, state.now())?;
+        let config = &state.config;
+        state.with_catalog(|c| {
+            if c.upcoming(&place.zone, state.now()) >= config.max_events_per_community {
+                return Err(ClientError::Limit(
+                    format!(
+                        "a community may have at most {} upcoming events",
+                        config.max_events_per_community
+                    )
+                    .into(),
+                ));
+            }
+            check_pictures(
+                c.image_bytes() + uploaded(&changes),
+                config.max_media_bytes_per_community,
+            )
+        })?;
         let image = media::store(&state.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;
         let mut event = Event::default().edited(&changes, image.as_ref().map(|i| i.value.clone()));
+        event.image_bytes = image.as_ref().map_or(0, |i| i.bytes);
         event.community = place.id;
         let stored = match state.db().await {
             Ok(db) => store::events::insert(&db, &event)
@@ -99,7 +117,16 @@ impl Edit {
             // An event that is over may still be renamed; moving it in time
             // must give a schedule that holds.
             if changes.reschedules() {
-                event.edited(&changes, None).check_schedule(zone, now)?;
+                let edited = event.edited(&changes, None);
+                edited.check_schedule(zone, now)?;
+                if changes.date.is_some() {
+                    edited.check_date_set(zone, now)?;
+                }
+            }
+            let upload = uploaded(&changes);
+            if upload > 0 {
+                let kept = catalog.image_bytes().saturating_sub(event.image_bytes);
+                check_pictures(kept + upload, state.config.max_media_bytes_per_community)?;
             }
             Ok(())
         })?;
@@ -111,16 +138,31 @@ impl Edit {
         let seat_lock = state.commits.exclusive().await;
         let planned = state.with_catalog(|catalog| {
             let before = catalog.get(id)?;
-            let edited = before.edited(&changes, image.as_ref().map(|i| i.value.clone()));
+            let mut edited = before.edited(&changes, image.as_ref().map(|i| i.value.clone()));
+            if let Some(stored) = &image {
+                edited.image_bytes = stored.bytes;
+            }
             let (seats, moves) = catalog.plan_limits(&edited)?;
             let mut owed = Vec::new();
             let next = edited.schedule().next(zone, now);
-            if let Some(text) = texts::changed(before, &edited, next.as_ref(), zone) {
-                owed.push(Notice::EveryoneListed { event: id, text });
+            // A move in time or place: told once it settles, as it is then
+            // (`notify.rs`), compared with the event before the change.
+            if texts::changed(before, &edited, next.as_ref(), zone).is_some() {
+                owed.push(Notice::Changed {
+                    event: id,
+                    community: place.id,
+                    baseline: crate::notify::baseline_of(before),
+                    due_at: now + state.config.notice_settle_seconds,
+                });
             }
             for user in Seats::promoted(&moves) {
                 let text = texts::spot_opened(&edited, next.as_ref(), zone);
-                owed.push(Notice::To { user, text });
+                owed.push(Notice::Spot {
+                    user,
+                    event: id,
+                    community: place.id,
+                    text,
+                });
             }
             let moves: Vec<_> = moves.into_iter().map(|m| (id, m)).collect();
             Ok((before.image.clone(), edited, seats, moves, owed))
@@ -182,7 +224,11 @@ impl Delete {
                 _ => {
                     let occurrence = listed.map(|l| l.occurrence);
                     let text = texts::cancelled(event, occurrence.as_ref(), zone);
-                    vec![Notice::EveryoneListed { event: id, text }]
+                    vec![Notice::Cancelled {
+                        event: id,
+                        community: place.id,
+                        text,
+                    }]
                 }
             };
             Ok((event.image.clone(), owed))
@@ -203,5 +249,28 @@ impl Delete {
             broadcast::everyone(state, &ServerMessage::DeleteEvent { id }.to_json());
         }
         Ok(())
+    }
+}
+
+/// Bytes an event change uploads (0 for none, or a link).
+fn uploaded(changes: &EventChanges) -> u64 {
+    match &changes.image {
+        Some(ImageChange::Upload(upload)) => upload.bytes.len() as u64,
+        _ => 0,
+    }
+}
+
+/// A community's pictures in R2 may take `limit` bytes at most (replaced
+/// and deleted pictures are freed).
+fn check_pictures(bytes: u64, limit: u64) -> Result<(), ClientError> {
+    match bytes > limit {
+        true => Err(ClientError::Limit(
+            format!(
+                "a community's pictures may take at most {} MiB",
+                limit / (1024 * 1024)
+            )
+            .into(),
+        )),
+        false => Ok(()),
     }
 }

@@ -5,7 +5,7 @@
 
 use worker::{console_log, WebSocket};
 
-use crate::access::{check, Verdict};
+use crate::access::{self, check, Verdict};
 use crate::calendar::feed;
 use crate::communities;
 use crate::error::ClientError;
@@ -66,56 +66,74 @@ async fn enter(
     state.ready().await?;
     let place = state.place();
     let db = state.db().await?;
+    let user_id = init.user.id;
     let photo_url = photo_url(init.user.photo_url.as_deref());
+    let trust = state.config.member_cache_seconds;
     let (stored, changed) = state
         .users
-        .record_login(&db, &init.user, &photo_url, now)
+        .record_login(&db, &init.user, &photo_url, now, trust)
         .await
         .map_err(|e| internal("recording the user", e))?;
-    let operator = state.config.is_listed_admin(init.user.id) || stored.is_admin;
+    let operator = state.config.is_listed_admin(user_id) || stored.is_admin;
     let mut facts = None;
     if let Some(community) = &place.community {
-        let refusal =
-            match check::may_see(&db, &state.config, community, init.user.id, operator, now)
-                .await
-                .map_err(|e| internal("checking a membership", e))?
-            {
-                (Verdict::Yes, found) => {
-                    facts = Some(found);
-                    None
-                }
-                _ if community.closed => {
-                    Some(Refusal::login(COMMUNITY_REFUSED, "community closed"))
-                }
-                (Verdict::No, _) => Some(Refusal::login(COMMUNITY_REFUSED, "not a member")),
-                (Verdict::Ask | Verdict::Unknown, _) => {
-                    Some(Refusal::login(TRY_AGAIN_LATER, "try again later"))
-                }
-            };
+        let (verdict, found) = membership(state, &db, community, user_id, operator, now).await?;
+        let refusal = match verdict {
+            Verdict::Yes => None,
+            _ if community.closed => Some(Refusal::login(COMMUNITY_REFUSED, "community closed")),
+            Verdict::No => Some(Refusal::login(COMMUNITY_REFUSED, "not a member")),
+            Verdict::Ask | Verdict::Unknown => {
+                Some(Refusal::login(TRY_AGAIN_LATER, "try again later"))
+            }
+        };
         if let Some(refusal) = refusal {
             state.sockets.close_for_good(ws, refusal);
+            if verdict == Verdict::No && !community.closed {
+                // Someone who left the group keeps no places in it.
+                crate::hub::members::left(state, user_id).await;
+            }
             return Ok(());
         }
         // The bot's private /start lists the communities a user entered.
-        if facts.is_some_and(|f| !f.entered) {
-            if let Err(e) = members::mark_entered(&db, community.id, init.user.id, now).await {
-                internal("recording an entry", e);
+        let mut found = found;
+        if !found.entered {
+            match members::mark_entered(&db, community.id, user_id, now).await {
+                Ok(()) => found.entered = true,
+                Err(e) => {
+                    internal("recording an entry", e);
+                }
             }
         }
+        facts = Some(found);
     }
     let is_admin = match &place.community {
         None => operator,
-        Some(community) => check::is_admin(
-            &db,
-            &state.config,
-            Some(community),
-            init.user.id,
-            operator,
-            facts,
-            now,
-        )
-        .await
-        .map_err(|e| internal("checking the admins", e))?,
+        Some(community) => {
+            let (admin, found) = check::is_admin(
+                &db,
+                &state.config,
+                Some(community),
+                user_id,
+                operator,
+                facts,
+                now,
+            )
+            .await
+            .map_err(|e| internal("checking the admins", e))?;
+            state.users.remember_facts(user_id, found);
+            // The alarm asks again about this user once the answer is too
+            // old (`hub/members.rs`).
+            if let Some(at) = found.checked_at {
+                let stale_at = (at + state.config.member_cache_seconds).max(now) as u64 * 1000;
+                let due = stale_at + crate::hub::members::RECHECK_WITHIN_MS;
+                let now_ms = state.clock.millis() as u64;
+                state
+                    .deadlines
+                    .set_alarm_by(&state.sockets, due, now_ms)
+                    .await;
+            }
+            admin
+        }
     };
     let user = SessionUser {
         id: init.user.id,
@@ -212,7 +230,7 @@ pub async fn confirm_admin(
         .map_err(|e| internal("reading the admin flag", e))?;
     state.users.set_operator(user.id, flagged);
     let place = state.place();
-    let admin = check::is_admin(
+    let (admin, _) = check::is_admin(
         &db,
         &state.config,
         place.community.as_ref(),
@@ -228,6 +246,31 @@ pub async fn confirm_admin(
     }
     state.sockets.demote(ws);
     Err(ClientError::Forbidden)
+}
+
+/// Whether `user` may see `community` now: from what this hub remembers
+/// while it is young enough (a warm login costs no D1 statement), else as
+/// `access/check.rs` finds it (D1, and Telegram when that is too old).
+async fn membership(
+    state: &State,
+    db: &worker::D1Database,
+    community: &crate::communities::Community,
+    user: i64,
+    operator: bool,
+    now: i64,
+) -> Result<(Verdict, members::Facts), ClientError> {
+    let rules = access::Rules::of(&state.config);
+    let place = access::Place::Group {
+        closed: community.closed,
+    };
+    if let Some(known) = state.users.facts(user) {
+        if access::may_see(operator, place, known.answer(), None, now, &rules) == Verdict::Yes {
+            return Ok((Verdict::Yes, known));
+        }
+    }
+    check::may_see(db, &state.config, community, user, operator, now)
+        .await
+        .map_err(|e| internal("checking a membership", e))
 }
 
 /// Longest profile picture URL kept.

@@ -4,9 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::communities;
 use crate::error::ClientError;
-use crate::hub::broadcast;
 use crate::hub::state::{internal, State};
+use crate::hub::{broadcast, client};
 use crate::protocol::reminder;
 use crate::session::SessionUser;
 use crate::store::{self, users::Reminder};
@@ -57,13 +58,38 @@ impl SetPrivacy {
         store::users::set_hidden(&state.db().await?, user.id, self.hidden)
             .await
             .map_err(|e| internal("storing a privacy setting", e))?;
-        if !state.users.set_hidden(user.id, self.hidden) {
-            return Ok(());
+        hidden_elsewhere(state, user.id, self.hidden);
+        // The user's other communities follow at once (privacy follows the
+        // user, not the hub).
+        let place = state.place();
+        let entered = store::communities::entered_by(&state.db().await?, user.id)
+            .await
+            .map_err(|e| internal("reading the communities entered", e))?;
+        if place.id != communities::DEFAULT {
+            client::privacy(&state.env, None, user.id, self.hidden).await;
         }
-        let touched = state.with_catalog(|c| Ok(c.touch_faces(user.id)))?;
-        for id in touched {
-            broadcast::changed(state, id, user.id);
+        let others = entered.iter().filter(|(c, _)| c.id != place.id);
+        for (community, _) in others.take(MAX_HUBS_TOLD) {
+            client::privacy(&state.env, Some(community), user.id, self.hidden).await;
         }
         Ok(())
+    }
+}
+
+/// Hubs one privacy change tells at most (each call a subrequest).
+const MAX_HUBS_TOLD: usize = 40;
+
+/// `user` hides (or not) from now on, here: the faces on the cards they
+/// are on go (or come back) at once; attendee lists are read from D1 each
+/// time, so they follow already.
+pub fn hidden_elsewhere(state: &State, user: i64, hidden: bool) {
+    if !state.users.set_hidden(user, hidden) {
+        return;
+    }
+    let Ok(touched) = state.with_catalog(|c| Ok(c.touch_faces(user))) else {
+        return;
+    };
+    for id in touched {
+        broadcast::changed(state, id, user);
     }
 }
