@@ -192,7 +192,21 @@ pub fn is_zone_name(name: &str) -> bool {
             .ok()?
             .dyn_into()
             .ok()?;
-        Some(zones.includes(&JsValue::from_str(name), 0))
+        if zones.includes(&JsValue::from_str(name), 0) {
+            return Some(true);
+        }
+        // A name the list has under another spelling (ICU lists
+        // `Asia/Calcutta` for `Asia/Kolkata`): what the runtime resolves
+        // it to is listed.
+        let zone = IntlZone::new(name).ok()?;
+        let (_, formatter) = zone.intl.as_ref()?;
+        let resolve: Function = Reflect::get(formatter, &"resolvedOptions".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let options = resolve.call0(formatter).ok()?;
+        let canonical = Reflect::get(&options, &"timeZone".into()).ok()?;
+        Some(zones.includes(&canonical, 0))
     };
     listed().unwrap_or(false)
 }

@@ -374,3 +374,67 @@ export function inListingOrder(events) {
   }
   return true;
 }
+
+/**
+ * The bot's webhook as Telegram calls it (with `secret`), the updates a
+ * group's life brings, and logging in to a group's community: what the
+ * tests of communities share. `fake` is the fake Bot API.
+ */
+export function telegram({ worker, fake, secret, botId = 424242 }) {
+  let updateId = 1;
+  const tg = {
+    /** Posts an update (given the next update_id unless it has one); the webhook answers once it is handled. */
+    async post(update) {
+      const response = await fetch(`${worker.url}/telegram/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': secret },
+        body: JSON.stringify({ update_id: updateId++, ...update }),
+      });
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      await response.text();
+    },
+    get updateId() {
+      return updateId;
+    },
+    group: (id, title, type = 'supergroup') => ({ id, type, title }),
+    /** The bot's own status in `chat` changed (at `date`). */
+    botStatus: (chat, status, { date = 0, from = 1 } = {}) => ({
+      my_chat_member: {
+        chat, from: { id: from, is_bot: false, first_name: 'Someone' }, date,
+        old_chat_member: { user: { id: botId, is_bot: true, first_name: 'Bot' }, status: 'left' },
+        new_chat_member: { user: { id: botId, is_bot: true, first_name: 'Bot' }, status },
+      },
+    }),
+    /** Someone's status in a group changed (what Telegram sends bots that are group admins). */
+    memberStatus: (chat, who, from, oldStatus, newStatus) => ({
+      chat_member: {
+        chat, from: { id: from, is_bot: false, first_name: 'Someone' }, date: 0,
+        old_chat_member: { user: { id: who, is_bot: false, first_name: 'Member' }, status: oldStatus },
+        new_chat_member: { user: { id: who, is_bot: false, first_name: 'Member' }, status: newStatus },
+      },
+    }),
+    say: (chat, from, text) => ({
+      message: { message_id: updateId, date: 0, text, chat, from: { id: from, is_bot: false, first_name: 'Someone' } },
+    }),
+    /** Waits for the bot's message to `chat` and returns its body. */
+    async messageTo(chat, matching = () => true, timeout = 10_000) {
+      const [call] = await fake.waitFor((c) => c.method === 'sendMessage' && c.status === 200 && c.body.chat_id === chat && matching(c.body), timeout);
+      return call.body;
+    },
+    /** Logs in to community `slug` (or the default one); returns the client, or the close it got. */
+    async enter(who, slug, startParam) {
+      const url = slug ? `${worker.wsUrl}?c=${slug}` : worker.wsUrl;
+      const client = await Client.open({ wsUrl: url });
+      const signed = startParam ? user({ id: who.id, first: who.name.split(' ')[0], startParam }) : who;
+      const login = await client.login(signed.initData);
+      if (login.welcome.type !== 'welcome') return { refused: await client.closed, client };
+      return Object.assign(client, { login, user: who });
+    },
+    /** The slug the bot's button for `chat` opens (from its message). */
+    slugIn(body) {
+      const url = body.reply_markup.inline_keyboard[0][0].url;
+      return /startapp=c([A-Za-z0-9]{8,16})/.exec(url)?.[1] ?? /[?&]c=([A-Za-z0-9]{8,16})/.exec(url)?.[1];
+    },
+  };
+  return tg;
+}

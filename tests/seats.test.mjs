@@ -19,7 +19,13 @@ before(async () => {
   fake = await startFakeTelegram();
   state = await tempState();
   await prepareDb(state);
-  worker = await Worker.start({ persistTo: state, vars: { ADMIN_IDS: String(ADMIN_ID), TELEGRAM_API: fake.url } });
+  // A change notice is sent once its event settles (NOTICE_SETTLE_SECONDS,
+  // short here), by the cron.
+  worker = await Worker.start({
+    persistTo: state,
+    scheduled: true,
+    vars: { ADMIN_IDS: String(ADMIN_ID), TELEGRAM_API: fake.url, NOTICE_SETTLE_SECONDS: '1' },
+  });
   admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
 });
 
@@ -217,6 +223,9 @@ test('moving or cancelling tells everyone going or waiting once; a new title tel
   const later = new Date(Date.now() + 8 * 86_400_000).toISOString().slice(0, 10);
   admin.send({ type: 'edit-event', id: event.id, date: later, start: '20:00', location: 'The Crown' });
   await eventOf(admin, event.id);
+  // Settled a second later: the next cron run says the event as it is.
+  await new Promise((r) => setTimeout(r, 1500));
+  await (await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)).text();
   await fake.waitFor(() => people.every((p) => textsTo(p).length >= 1), 5000);
   const moved = `Pub quiz moved to ${dayLabel(later)}, 20:00 (until 23:00) at The Crown`;
   for (const p of people) assert.deepEqual(textsTo(p), [moved], 'one message, and none for the new title');

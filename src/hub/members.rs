@@ -16,7 +16,14 @@ const RECHECKS_PER_ALARM: usize = 40;
 
 /// An open socket's user is asked about again this long at most after
 /// their answer became too old.
-pub const RECHECK_WITHIN_MS: u64 = 60_000;
+const RECHECK_WITHIN_MS: u64 = 60_000;
+
+/// When (ms) to ask again about a user whose answer is from `at`: once it
+/// is too old, within a minute (sooner for short cache times).
+pub fn recheck_at(at: i64, cache_seconds: i64) -> u64 {
+    let cache_ms = (cache_seconds.max(0) as u64) * 1000;
+    (at.max(0) as u64) * 1000 + cache_ms + RECHECK_WITHIN_MS.min(cache_ms.max(1000))
+}
 
 /// Telegram says `user` is no longer a member: their sockets here are
 /// closed (4003), their places in this community's events go as if they
@@ -32,6 +39,9 @@ pub async fn left(state: &State, user: i64) {
     if let Err(error) = take_out(state, user).await {
         worker::console_error!("taking out someone who left failed: {error}");
     }
+    // Whoever their seats went to hears of it now.
+    super::broadcast::send_merged(state).await;
+    state.send_notices().await;
 }
 
 async fn take_out(state: &State, user: i64) -> Result<(), crate::error::ClientError> {
@@ -85,9 +95,9 @@ pub async fn recheck(state: &State) -> Option<u64> {
     // asks) is asked at the next alarm; else when the next one gets old.
     let users = state.sockets.users();
     let (soonest, still) = state.users.stale(&users, now, cache);
-    let next = match still.is_empty() {
-        true => soonest?,
-        false => now,
-    };
-    Some((next.max(now) as u64) * 1000 + RECHECK_WITHIN_MS)
+    Some(match still.is_empty() {
+        // `soonest` is when the next answer gets too old.
+        true => recheck_at(soonest? - cache, cache),
+        false => recheck_at(now - cache, cache),
+    })
 }

@@ -192,34 +192,34 @@ pub fn drop_statements(
 /// events in the windows through their index on the next two starts.
 pub fn enqueue_reminders(db: &D1Database, now: i64) -> Result<D1PreparedStatement> {
     let windows = reminders::windows(now);
-    let select = |w: &Window, at: &str, day: &str| {
-        format!(
-            "SELECT a.event_id, a.telegram_id, e.{day}, 'pending', ?1, ?1, e.community_id, ?1 \
-             FROM events e JOIN attendance a ON a.event_id = e.id \
-             LEFT JOIN users u ON u.telegram_id = a.telegram_id \
-             WHERE e.{at} > {from} AND e.{at} <= {to} \
-             AND (CASE WHEN u.telegram_id IS NULL THEN 0 ELSE u.reminder END) = {minutes}",
-            from = w.from,
-            to = w.to,
-            minutes = w.minutes,
-        )
+    // Each person's lead, and its window's bounds. The numbers are ours
+    // (instants and minutes), so they go into the SQL.
+    let lead = "(CASE WHEN u.telegram_id IS NULL THEN 0 ELSE u.reminder END)";
+    let bound = |pick: fn(&Window) -> i64| {
+        let arms: Vec<String> = windows
+            .iter()
+            .map(|w| format!("WHEN {} THEN {}", w.minutes, pick(w)))
+            .collect();
+        format!("(CASE {lead} {} END)", arms.join(" "))
     };
-    // The numbers are ours (instants and minutes), so they go into the SQL.
-    let selects: Vec<String> = windows
-        .iter()
-        .flat_map(|w| {
-            [
-                select(w, "next_at", "next_day"),
-                select(w, "after_at", "after_day"),
-            ]
-        })
-        .collect();
+    let (from, to) = (bound(|w| w.from), bound(|w| w.to));
+    let within = |at: &str| format!("(e.{at} > {from} AND e.{at} <= {to})");
+    let earliest = windows.iter().map(|w| w.from).min().unwrap_or(now);
+    let latest = windows.iter().map(|w| w.to).max().unwrap_or(now);
     counters::write(1);
     db.prepare(format!(
         "INSERT OR IGNORE INTO notifications \
          (event_id, telegram_id, day, status, created_at, updated_at, community_id, due_at) \
-         SELECT * FROM ({}) WHERE telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
-        selects.join(" UNION ALL ")
+         SELECT a.event_id, a.telegram_id, \
+         CASE WHEN {next} THEN e.next_day ELSE e.after_day END, 'pending', ?1, ?1, e.community_id, ?1 \
+         FROM events e JOIN attendance a ON a.event_id = e.id \
+         LEFT JOIN users u ON u.telegram_id = a.telegram_id \
+         WHERE ((e.next_at > {earliest} AND e.next_at <= {latest}) \
+           OR (e.after_at > {earliest} AND e.after_at <= {latest})) \
+         AND ({next} OR {after}) \
+         AND a.telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)",
+        next = within("next_at"),
+        after = within("after_at"),
     ))
     .bind(&[int(now)])
 }
@@ -236,14 +236,17 @@ pub fn prune_statements(
          AND COALESCE(claimed_at, updated_at) < ?2))";
     Ok(vec![
         // A reminder is no use half an hour late; a notice a day late.
+        // (Never due before it was made: rows of earlier versions have
+        // no `due_at`.)
         db.prepare(format!(
             "UPDATE notifications SET status = 'expired', updated_at = ?1 \
-             WHERE {unclaimed} AND due_at < ?1 - {}",
+             WHERE {unclaimed} AND MAX(due_at, created_at) < ?1 - {}",
             reminders::EXPIRE_SECONDS
         ))
         .bind(&[int(now), int(lease_before)])?,
         db.prepare(format!(
-            "DELETE FROM notices WHERE {unclaimed} AND due_at < ?1 - 86400"
+            "DELETE FROM notices WHERE {unclaimed} \
+             AND MAX(due_at, created_at) < ?1 - {NOTICE_EXPIRE_SECONDS}"
         ))
         .bind(&[int(now), int(lease_before)])?,
         // A sent notice counts against the hourly limit for an hour; a
@@ -261,6 +264,9 @@ pub fn prune_statements(
         .bind(&[int(now)])?,
     ])
 }
+
+/// A notice not sent within this long of being due expires.
+const NOTICE_EXPIRE_SECONDS: i64 = 86_400;
 
 /// One of the outbox's two tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,9 +345,14 @@ pub async fn claim(
     let name = table.name();
     let recent = "(SELECT COUNT(*) FROM notices s WHERE s.telegram_id = n.telegram_id \
          AND s.status = 'sent' AND s.updated_at > ?2 - 3600)";
+    // Not what is too late to be of use (the cron deletes or marks it),
+    // and for notices, not to users at the hourly limit.
     let limited = match table {
-        Table::Notices => format!("AND {recent} < ?5"),
-        Table::Reminders => "AND ?5 IS NOT NULL".to_string(),
+        Table::Notices => format!("AND MAX(n.due_at, n.created_at) >= ?2 - {NOTICE_EXPIRE_SECONDS} AND {recent} < ?5"),
+        Table::Reminders => format!(
+            "AND MAX(n.due_at, n.created_at) >= ?2 - {} AND ?5 IS NOT NULL",
+            reminders::EXPIRE_SECONDS
+        ),
     };
     let claim = db
         .prepare(format!(
@@ -495,8 +506,16 @@ pub async fn finish(
                  AND p.event_id = notices.event_id AND p.kind = notices.kind)"
             )));
         }
+        let mut values = vec![
+            JsValue::from_str(status.as_str(table)),
+            int(now),
+            JsValue::from_str(token),
+        ];
         let due = match status {
-            Status::Pending => ", due_at = MAX(due_at, ?4), claim = NULL",
+            Status::Pending => {
+                values.push(int(retry_at));
+                ", due_at = MAX(due_at, ?4), claim = NULL"
+            }
             _ => "",
         };
         statements.push(
@@ -504,12 +523,7 @@ pub async fn finish(
                 "UPDATE {name} SET status = ?1, updated_at = ?2{due} \
                  WHERE claim = ?3 AND rowid IN ({ids})"
             ))
-            .bind(&[
-                JsValue::from_str(status.as_str(table)),
-                int(now),
-                JsValue::from_str(token),
-                int(retry_at),
-            ])?,
+            .bind(&values)?,
         );
     }
     if statements.is_empty() {

@@ -124,8 +124,7 @@ async fn enter(
             // The alarm asks again about this user once the answer is too
             // old (`hub/members.rs`).
             if let Some(at) = found.checked_at {
-                let stale_at = (at + state.config.member_cache_seconds).max(now) as u64 * 1000;
-                let due = stale_at + crate::hub::members::RECHECK_WITHIN_MS;
+                let due = crate::hub::members::recheck_at(at, state.config.member_cache_seconds);
                 let now_ms = state.clock.millis() as u64;
                 state
                     .deadlines
