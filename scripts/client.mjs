@@ -72,9 +72,16 @@ export class Client {
   /** The next message for which `predicate` holds, skipping the others. */
   async nextWhere(predicate, timeout = 5000) {
     const deadline = Date.now() + timeout;
+    const skipped = [];
     for (;;) {
-      const message = await this.next(Math.max(1, deadline - Date.now()));
+      const message = await this.next(Math.max(1, deadline - Date.now())).catch((error) => {
+        // Say what did arrive: a failed wait is then read, not guessed.
+        const seen = skipped.slice(-5).map((m) => JSON.stringify(m).slice(0, 200));
+        error.message += ` matching ${predicate}; skipped ${skipped.length}: ${seen.join(' ')}`;
+        throw error;
+      });
       if (predicate(message)) return message;
+      skipped.push(message);
     }
   }
 

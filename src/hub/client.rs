@@ -196,6 +196,8 @@ pub async fn receive(state: &State, req: Request) -> Result<Response> {
         }
         Some(Call::Privacy { user, hidden }) => {
             super::cmd::settings::hidden_elsewhere(state, user, hidden);
+            // A card inside a busy event's window goes out at its end.
+            super::broadcast::send_merged(state).await;
             Response::ok("")
         }
         Some(Call::Counters) => counters_of(state),

@@ -348,7 +348,9 @@ pub async fn claim(
     // Not what is too late to be of use (the cron deletes or marks it),
     // and for notices, not to users at the hourly limit.
     let limited = match table {
-        Table::Notices => format!("AND MAX(n.due_at, n.created_at) >= ?2 - {NOTICE_EXPIRE_SECONDS} AND {recent} < ?5"),
+        Table::Notices => format!(
+            "AND MAX(n.due_at, n.created_at) >= ?2 - {NOTICE_EXPIRE_SECONDS} AND {recent} < ?5"
+        ),
         Table::Reminders => format!(
             "AND MAX(n.due_at, n.created_at) >= ?2 - {} AND ?5 IS NOT NULL",
             reminders::EXPIRE_SECONDS
