@@ -246,12 +246,6 @@ impl Zones {
             .find(|(group, _)| *group == id)
             .map_or(&self.default, |(_, zone)| zone)
     }
-
-    /// Every community with its zone, the default one first.
-    pub fn all(&self) -> impl Iterator<Item = (i64, &IntlZone)> {
-        std::iter::once((crate::communities::DEFAULT, &self.default))
-            .chain(self.groups.iter().map(|(id, zone)| (*id, zone)))
-    }
 }
 
 #[cfg(test)]

@@ -60,7 +60,10 @@ use worker::{
 
 /// Every setting, read from the Worker's vars and secrets.
 pub(crate) fn config_from_env(env: &Env) -> config::Config {
-    config::Config::from_lookup(|name| env.var(name).ok().map(|value| value.to_string()))
+    let config =
+        config::Config::from_lookup(|name| env.var(name).ok().map(|value| value.to_string()));
+    store::counters::switch_on(config.debug_counters);
+    config
 }
 
 #[event(fetch)]

@@ -27,6 +27,7 @@
 //! about 30 D1 statements, whatever is queued: Cloudflare's free plan
 //! allows 50 of each.
 
+use crate::store::Counted;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -153,9 +154,11 @@ impl<'a> Run<'a> {
         let mut prune = outbox::prune_statements(&self.db, self.now, lease_before)?;
         prune.push(store::communities::prune_updates(&self.db, self.real_now)?);
         store::counters::write(prune.len() as u64);
-        self.db.batch(prune).await?;
+        crate::store::batch(&self.db, prune).await?;
         store::events::advance_next_starts(&self.db, &self.config.timezone, self.now).await?;
-        outbox::enqueue_reminders(&self.db, self.now)?.run().await?;
+        outbox::enqueue_reminders(&self.db, self.now)?
+            .write()
+            .await?;
         Ok(())
     }
 
@@ -346,7 +349,7 @@ impl<'a> Run<'a> {
         }
         if !statements.is_empty() {
             store::counters::write(statements.len() as u64);
-            self.db.batch(statements).await?;
+            crate::store::batch(&self.db, statements).await?;
         }
         for (community, user) in std::mem::take(&mut self.left) {
             if self.calls_left == 0 {

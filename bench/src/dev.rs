@@ -34,6 +34,18 @@ impl Dev {
 
     /// As [`Dev::start`], with `extra` SQL run after the seeding.
     pub async fn start_seeded(root: &Path, events: usize, extra: &str) -> Result<Dev, String> {
+        Self::start_with(root, events, extra, &[], false).await
+    }
+
+    /// As [`Dev::start_seeded`], with more `vars` and, when `scheduled`,
+    /// `/__scheduled` to run the cron handler.
+    pub async fn start_with(
+        root: &Path,
+        events: usize,
+        extra: &str,
+        vars: &[(&str, String)],
+        scheduled: bool,
+    ) -> Result<Dev, String> {
         let dir = std::env::temp_dir().join(format!(
             "mini-events-bench-{}-{}",
             std::process::id(),
@@ -101,6 +113,11 @@ impl Dev {
                 "MAX_PENDING_PER_IP:100000",
             ])
             .args(&extra)
+            .args(
+                vars.iter()
+                    .flat_map(|(name, value)| ["--var".to_string(), format!("{name}:{value}")]),
+            )
+            .args(scheduled.then_some("--test-scheduled"))
             .current_dir(root)
             .env("MINI_EVENTS_PREBUILT", "1")
             .env("WRANGLER_SEND_METRICS", "false")
@@ -167,25 +184,68 @@ impl Dev {
         None
     }
 
-    async fn get(&self, path: &str) -> Result<(u16, String), String> {
+    pub async fn get(&self, path: &str) -> Result<(u16, String), String> {
         Dev::probe(self.port, path).await
     }
 
+    /// POSTs a JSON `body` to `path` with one more header.
+    pub async fn post(
+        &self,
+        path: &str,
+        header: &str,
+        body: &str,
+    ) -> Result<(u16, String), String> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{header}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        Dev::send(self.port, &request).await
+    }
+
     async fn probe(port: u16, path: &str) -> Result<(u16, String), String> {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        Dev::send(port, &request).await
+    }
+
+    async fn send(port: u16, request: &str) -> Result<(u16, String), String> {
         let mut stream = TcpStream::connect(("127.0.0.1", port))
             .await
             .map_err(|e| e.to_string())?;
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         stream
             .write_all(request.as_bytes())
             .await
             .map_err(|e| e.to_string())?;
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .map_err(|e| e.to_string())?;
+        // Read as far as the response goes (its length, or the last
+        // chunk): the dev proxy may keep the connection open after it.
+        let mut raw = Vec::new();
+        let mut buffer = [0u8; 16384];
+        loop {
+            let n = stream.read(&mut buffer).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&raw);
+            let Some(end) = text.find("\r\n\r\n") else {
+                continue;
+            };
+            let head = text[..end].to_ascii_lowercase();
+            let length = head.lines().find_map(|l| {
+                l.strip_prefix("content-length:")
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+            });
+            let done = match length {
+                Some(length) => raw.len() >= end + 4 + length,
+                None if head.contains("transfer-encoding: chunked") => text.ends_with("0\r\n\r\n"),
+                None => false,
+            };
+            if done {
+                break;
+            }
+        }
+        let response = String::from_utf8_lossy(&raw).into_owned();
         let status = response
             .split(' ')
             .nth(1)

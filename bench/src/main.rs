@@ -9,11 +9,13 @@
 //!   cargo run --release -p mini-events-bench -- login 2000
 //!   cargo run --release -p mini-events-bench -- storm 1000 20 5 10
 //!   cargo run --release -p mini-events-bench -- communities 20 100 [seconds [interval_ms]]
+//!   cargo run --release -p mini-events-bench -- scale
 
 mod client;
 mod communities;
 mod dev;
 mod fanout;
+mod scale;
 mod storm;
 
 use std::path::{Path, PathBuf};
@@ -64,13 +66,14 @@ async fn main() {
             )
             .await
         }
+        Some("scale") => scale::table(&root()).await,
         Some("size") => {
             size();
             Ok(())
         }
         _ => Err(
             "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size \
-             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds [interval_ms]]"
+             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds [interval_ms]] | scale"
                 .into(),
         ),
     };
@@ -87,7 +90,8 @@ async fn suite() -> Result<(), String> {
     fanout_table(&[100, 1000], Duration::from_secs(20), false).await?;
     fanout_table(&[100, 1000, 5000], Duration::from_secs(20), true).await?;
     storm_table(1000, 20, 5.0, Duration::from_secs(10), 3, false).await?;
-    storm_table(1000, 20, 5.0, Duration::from_secs(10), 3, true).await
+    storm_table(1000, 20, 5.0, Duration::from_secs(10), 3, true).await?;
+    scale::table(&root()).await
 }
 
 /// `runs` storms, each on a fresh `wrangler dev` with one event.
@@ -107,8 +111,8 @@ async fn storm_table(
         "\n### Storm, {path}: {viewers} viewers, {tappers} tappers x {rate} taps/s for {} s\n",
         duration.as_secs()
     );
-    println!("| run | taps | rate_limited | last tapper's own answer | settled p50 | p99 | max | frames per viewer (min / mean / max) | broadcasts (shortest gap) | divergent viewers | final count |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| run | taps | rate_limited | last tapper's own answer | settled p50 | p99 | max | frames per viewer (min / mean / max) | broadcasts (shortest gap) | divergent viewers | final count | most D1 statements per invocation |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for run in 1..=runs {
         let dev = Dev::start(&root(), 1).await?;
         let url = match direct {
@@ -129,7 +133,7 @@ async fn storm_table(
             None => "-".into(),
         };
         println!(
-            "| {run} | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} / {:.0} / {} | {broadcasts} | {} of {} | {} |",
+            "| {run} | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} / {:.0} / {} | {broadcasts} | {} of {} | {} | {} |",
             r.taps,
             r.rate_limited,
             r.last_answer_ms,
@@ -141,7 +145,8 @@ async fn storm_table(
             r.frames_max,
             r.divergent,
             r.viewers,
-            r.truth
+            r.truth,
+            counters["d1_most_per_invocation"].as_u64().unwrap_or(0)
         );
     }
     Ok(())
@@ -183,8 +188,8 @@ fn ms(d: Duration) -> String {
 
 async fn login_table(sizes: &[usize]) -> Result<(), String> {
     println!("\n### Login (socket open to `events-loaded`)\n");
-    println!("| events | cold | warm p50 | warm p95 | D1 statements: cold login | per warm login | a new user's warm login |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| events | cold | warm p50 | warm p95 | D1 statements: cold login | per warm login | a new user's warm login | most per invocation |");
+    println!("|---|---|---|---|---|---|---|---|");
     for &events in sizes {
         let dev = Dev::start(&root(), events).await?;
         let url = dev.ws_url();
@@ -207,13 +212,16 @@ async fn login_table(sizes: &[usize]) -> Result<(), String> {
         warm.sort();
         let statements = |a: (u64, u64), b: (u64, u64)| (b.0 - a.0) + (b.1 - a.1);
         println!(
-            "| {events} | {} | {} | {} | {} | {:.2} | {} |",
+            "| {events} | {} | {} | {} | {} | {:.2} | {} | {} |",
             ms(cold),
             ms(warm[runs / 2]),
             ms(warm[runs * 95 / 100]),
             statements(before, after_cold),
             statements(after_cold, after_warm) as f64 / runs as f64,
             statements(after_warm, after_new),
+            dev.all_counters().await["d1_most_per_invocation"]
+                .as_u64()
+                .unwrap_or(0),
         );
         dev.stop().await;
     }
@@ -270,8 +278,8 @@ async fn fanout_table(sizes: &[usize], duration: Duration, direct: bool) -> Resu
         INTERVAL.as_millis(),
         duration.as_secs()
     );
-    println!("| sockets | togglers | broadcasts (complete) | p50 | p95 | p99 | max | delivered msg/s | dropped sockets |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| sockets | togglers | broadcasts (complete) | p50 | p95 | p99 | max | delivered msg/s | dropped sockets | most D1 statements per invocation |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for &sockets in sizes {
         // BENCH_TARGET=ws://host:port/ws targets a running Worker instead
         // (started with BOT_TOKEN=424242:bench-token and 10 events).
@@ -296,7 +304,7 @@ async fn fanout_table(sizes: &[usize], duration: Duration, direct: bool) -> Resu
         for togglers in [1, 10] {
             let r = fanout::run(&mut connected, togglers, duration, INTERVAL).await;
             println!(
-                "| {sockets} | {togglers} | {} ({}) | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {} |",
+                "| {sockets} | {togglers} | {} ({}) | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {} | {} |",
                 r.broadcasts,
                 r.complete,
                 r.p50_ms,
@@ -304,7 +312,13 @@ async fn fanout_table(sizes: &[usize], duration: Duration, direct: bool) -> Resu
                 r.p99_ms,
                 r.max_ms,
                 r.delivered_per_s,
-                connected.dropped.load(std::sync::atomic::Ordering::Relaxed)
+                connected.dropped.load(std::sync::atomic::Ordering::Relaxed),
+                match &dev {
+                    Some(dev) => dev.all_counters().await["d1_most_per_invocation"]
+                        .as_u64()
+                        .map_or("-".to_string(), |n| n.to_string()),
+                    None => "-".to_string(),
+                }
             );
         }
         if let Some(dev) = dev {

@@ -3,6 +3,7 @@
 //! read, `community_admin_checks`), and Telegram is asked (and its answer
 //! stored) only when the rule says the stored answer is too old.
 
+use crate::store::Counted;
 use worker::D1Database;
 
 use super::{AdminList, Answer, Asked, Rules, Verdict};
@@ -148,7 +149,7 @@ pub async fn visible(
         }
     }
     if !asked.is_empty() {
-        members::record_many(db, &asked, now)?.run().await?;
+        members::record_many(db, &asked, now)?.write().await?;
     }
     Ok((seen, left))
 }

@@ -8,6 +8,7 @@ pub mod reply;
 pub mod texts;
 pub mod update;
 
+use crate::store::Counted;
 use subtle::ConstantTimeEq;
 use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
 
@@ -309,7 +310,7 @@ impl Bot<'_> {
         // Reminders go by the new zone: the next cron run works out the
         // events' next starts again.
         store::events::forget_next_starts(&self.db, community.id)?
-            .run()
+            .write()
             .await?;
         let changed = Community {
             timezone: zone.to_string(),
@@ -339,15 +340,10 @@ impl Bot<'_> {
                 .into_iter()
                 .collect(),
             InlineSearch::Text(text) => {
-                store::events::search(&self.db, &text, limit, &allowed).await?
+                store::events::soonest(&self.db, &allowed, Some(&text), limit, self.now).await?
             }
             InlineSearch::Upcoming => {
-                let days: Vec<(i64, store::events::Today)> = zones
-                    .all()
-                    .filter(|(id, _)| allowed.contains(id))
-                    .filter_map(|(id, zone)| Some((id, today(zone, self.now)?)))
-                    .collect();
-                store::events::upcoming(&self.db, &days, limit).await?
+                store::events::soonest(&self.db, &allowed, None, limit, self.now).await?
             }
         };
         let mut shown: Vec<(i64, Shown)> = events
@@ -410,16 +406,6 @@ fn show<'e>(
         event,
         community,
         at: calendar::local(zone, occurrence.starts_at)?,
-    })
-}
-
-/// The local day and time at `now` in `zone`, as the SQL of upcoming
-/// events needs them.
-fn today(zone: &IntlZone, now: i64) -> Option<store::events::Today> {
-    let local = calendar::local(zone, now)?;
-    Some(store::events::Today {
-        day: local.day,
-        minutes: local.seconds / 60,
     })
 }
 

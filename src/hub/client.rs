@@ -259,6 +259,7 @@ fn counters_of(state: &State) -> Result<Response> {
         "d1_reads": reads,
         "d1_writes": writes,
         "d1_most_per_invocation": crate::store::counters::most_per_invocation(),
+        "d1_rows_read": crate::store::counters::rows_read(),
         "sockets": state.sockets.count(),
         "logged_in": logged_in,
         "pending": pending,

@@ -54,7 +54,7 @@ async fn take_out(state: &State, user: i64) -> Result<(), crate::error::ClientEr
     let dropped = outbox::drop_statements(&db, state.place().id, user)
         .map_err(|e| internal("dropping notices", e))?;
     store::counters::write(dropped.len() as u64);
-    db.batch(dropped)
+    crate::store::batch(&db, dropped)
         .await
         .map_err(|e| internal("dropping notices", e))?;
     Ok(())

@@ -32,7 +32,10 @@ pub async fn store(env: &Env, change: Option<&ImageChange>) -> Result<Option<Sto
         Some(ImageChange::Remove) => Ok(plain(String::new())),
         Some(ImageChange::Url(url)) => Ok(plain(url.clone())),
         Some(ImageChange::Upload(upload)) => {
-            let salt = format!("{}-{}", Date::now().as_millis(), js_sys::Math::random());
+            // Whole numbers: formatting an f64 would bring float printing
+            // into the WASM for this one line.
+            let random = (js_sys::Math::random() * 1e15) as u64;
+            let salt = format!("{}-{random}", Date::now().as_millis());
             let key = upload.key(&salt);
             put(&env.bucket(BINDING)?, &key, upload).await?;
             Ok(Some(Stored {

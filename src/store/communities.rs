@@ -5,7 +5,7 @@
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-use super::{counters, int, rows, Row};
+use super::{counters, int, rows, Counted, Row};
 use crate::access::Answer;
 use crate::communities::Community;
 
@@ -33,7 +33,7 @@ async fn one(db: &D1Database, filter: &str, value: JsValue) -> Result<Option<Com
             "SELECT {COLUMNS} FROM communities WHERE {filter} = ?1"
         ))
         .bind(&[value])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.as_ref().map(community_of))
 }
@@ -48,7 +48,7 @@ pub async fn by_slug(db: &D1Database, slug: &str) -> Result<Option<Community>> {
              (SELECT COALESCE(merged_into, id) FROM communities WHERE slug = ?1)"
         ))
         .bind(&[JsValue::from_str(slug)])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.as_ref().map(community_of))
 }
@@ -103,7 +103,7 @@ pub async fn open(
             int(update.date),
             int(update.update_id),
         ])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.as_ref().map(community_of))
 }
@@ -138,7 +138,7 @@ pub async fn open_for_command(
             "SELECT {COLUMNS} FROM communities WHERE chat_id = ?1 AND closed_at IS NULL"
         ))
         .bind(&[int(chat_id)])?;
-    let results = db.batch(vec![insert, read]).await?;
+    let results = crate::store::batch(db, vec![insert, read]).await?;
     Ok(match results.get(1) {
         Some(found) => rows(found)?.first().map(community_of),
         None => None,
@@ -167,7 +167,7 @@ pub async fn close(
             int(update.date),
             int(update.update_id),
         ])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.as_ref().map(community_of))
 }
@@ -218,7 +218,7 @@ pub async fn migrate(
             .bind(&[int(group.id), int(to)])?,
     );
     counters::write(statements.len() as u64);
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     let moved = Community {
         chat_id: to,
         ..group
@@ -246,7 +246,7 @@ pub async fn first_time(db: &D1Database, update_id: i64, now: i64) -> Result<boo
              ON CONFLICT (update_id) DO NOTHING RETURNING update_id AS n",
         )
         .bind(&[int(update_id), int(now)])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.is_some())
 }
@@ -255,7 +255,7 @@ pub async fn set_timezone(db: &D1Database, id: i64, timezone: &str) -> Result<()
     counters::write(1);
     db.prepare("UPDATE communities SET timezone = ?2 WHERE id = ?1")
         .bind(&[int(id), JsValue::from_str(timezone)])?
-        .run()
+        .write()
         .await?;
     Ok(())
 }
@@ -274,7 +274,7 @@ pub async fn entered_by(db: &D1Database, user: i64) -> Result<Vec<(Community, Op
              AND m.entered_at IS NOT NULL ORDER BY title, communities.id"
         ))
         .bind(&[int(user)])?
-        .all()
+        .rows_all()
         .await?;
     Ok(rows(&found)?
         .iter()

@@ -6,7 +6,7 @@
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-use super::{counters, int, Row};
+use super::{counters, int, Counted};
 use crate::access::Answer;
 
 /// What D1 knows of a user in a community, read in one statement.
@@ -47,7 +47,7 @@ pub async fn facts(db: &D1Database, community: i64, user: i64) -> Result<Facts> 
              ON m.community_id = q.c AND m.telegram_id = q.u",
         )
         .bind(&[int(community), int(user)])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.map_or(Facts::default(), |row| Facts {
         member: row.int("member").map(|m| m != 0),
@@ -84,7 +84,7 @@ pub async fn record(
         admin.map_or(JsValue::NULL, flag),
         int(now),
     ])?
-    .run()
+    .write()
     .await?;
     Ok(())
 }
@@ -98,7 +98,7 @@ pub async fn mark_entered(db: &D1Database, community: i64, user: i64, now: i64) 
          WHERE community_id = ?1 AND telegram_id = ?2 AND entered_at IS NULL",
     )
     .bind(&[int(community), int(user), int(now)])?
-    .run()
+    .write()
     .await?;
     Ok(())
 }
@@ -127,7 +127,7 @@ pub async fn set_admins(db: &D1Database, community: i64, admins: &[i64], now: i6
         .bind(&[int(community), int(now)])?,
     );
     counters::write(statements.len() as u64);
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     Ok(())
 }
 

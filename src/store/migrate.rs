@@ -16,7 +16,7 @@ use std::cell::Cell;
 
 use worker::{D1Database, Result};
 
-use super::counters;
+use super::{counters, Counted};
 
 /// Columns added since the seed: (table, column, declaration).
 const COLUMNS: &[(&str, &str, &str)] = &[
@@ -181,7 +181,7 @@ async fn probe(db: &D1Database) -> Result<()> {
     let mut statements = vec![db.prepare(format!("SELECT {} AS n", selects.join(" + ")))];
     statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
     counters::read(statements.len() as u64);
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     Ok(())
 }
 
@@ -199,7 +199,7 @@ async fn upgrade(db: &D1Database) -> Result<()> {
     counters::read(1);
     let existing: Vec<String> = db
         .prepare("PRAGMA table_list")
-        .all()
+        .rows_all()
         .await
         .and_then(|found| names(&found))?;
     let mut statements = Vec::new();
@@ -212,7 +212,7 @@ async fn upgrade(db: &D1Database) -> Result<()> {
         counters::read(1);
         let present = db
             .prepare(format!("PRAGMA table_info({table})"))
-            .all()
+            .rows_all()
             .await
             .and_then(|found| names(&found))?;
         for (_, column, declaration) in COLUMNS.iter().filter(|(t, _, _)| *t == table) {
@@ -232,6 +232,6 @@ async fn upgrade(db: &D1Database) -> Result<()> {
     statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
     counters::write(statements.len() as u64);
     worker::console_log!("upgrading the database: {} statements", statements.len());
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     Ok(())
 }

@@ -43,6 +43,28 @@ pub mod counters {
         static READS: Cell<u64> = const { Cell::new(0) };
         static WRITES: Cell<u64> = const { Cell::new(0) };
         static MOST: Cell<u64> = const { Cell::new(0) };
+        static ROWS_READ: Cell<u64> = const { Cell::new(0) };
+        static ON: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Counts rows read too (`DEBUG_COUNTERS`): that costs reading each
+    /// result's meta, so it is off unless asked for.
+    pub fn switch_on(on: bool) {
+        ON.with(|cell| cell.set(on));
+    }
+
+    /// Adds the rows D1 says `result` read.
+    pub(crate) fn rows_of(result: &worker::D1Result) {
+        if !ON.with(Cell::get) {
+            return;
+        }
+        let read = result.meta().ok().flatten().and_then(|m| m.rows_read);
+        ROWS_READ.with(|n| n.set(n.get() + read.unwrap_or(0) as u64));
+    }
+
+    /// Rows D1 read so far (0 unless switched on).
+    pub fn rows_read() -> u64 {
+        ROWS_READ.with(Cell::get)
     }
 
     pub(crate) fn read(statements: u64) {
@@ -71,6 +93,45 @@ pub mod counters {
     pub fn most_per_invocation() -> u64 {
         MOST.with(Cell::get)
     }
+}
+
+/// Statements run through here count what D1 read (`counters::rows_of`).
+pub(crate) trait Counted {
+    /// `all()`: every row.
+    async fn rows_all(self) -> worker::Result<worker::D1Result>;
+    /// `run()`: a write.
+    async fn write(self) -> worker::Result<worker::D1Result>;
+    /// The first row, if any.
+    async fn first_row(self) -> worker::Result<Option<Row>>;
+}
+
+impl Counted for worker::D1PreparedStatement {
+    async fn rows_all(self) -> worker::Result<worker::D1Result> {
+        let result = self.all().await?;
+        counters::rows_of(&result);
+        Ok(result)
+    }
+
+    async fn write(self) -> worker::Result<worker::D1Result> {
+        let result = self.run().await?;
+        counters::rows_of(&result);
+        Ok(result)
+    }
+
+    async fn first_row(self) -> worker::Result<Option<Row>> {
+        let result = self.rows_all().await?;
+        Ok(rows(&result)?.into_iter().next())
+    }
+}
+
+/// `db.batch(statements)`, counting what D1 read.
+pub async fn batch(
+    db: &worker::D1Database,
+    statements: Vec<worker::D1PreparedStatement>,
+) -> worker::Result<Vec<worker::D1Result>> {
+    let results = db.batch(statements).await?;
+    results.iter().for_each(counters::rows_of);
+    Ok(results)
 }
 
 /// A row as D1 gave it (a JS object), read field by field. Every query

@@ -14,7 +14,7 @@
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{counters, int, rows, Row};
+use super::{counters, int, rows, Counted, Row};
 use crate::reminders::{self, Window};
 
 /// A message the bot owes people, queued with the change that owes it.
@@ -404,7 +404,7 @@ pub async fn claim(
         .bind(&[JsValue::from_str(token), int(now)])?;
     counters::write(1);
     counters::read(1);
-    let results = db.batch(vec![claim, read]).await?;
+    let results = crate::store::batch(db, vec![claim, read]).await?;
     let Some(found) = results.get(1) else {
         return Ok(Vec::new());
     };
@@ -532,7 +532,7 @@ pub async fn finish(
         return Ok(());
     }
     counters::write(statements.len() as u64);
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     Ok(())
 }
 
@@ -545,7 +545,7 @@ pub async fn keep_claims(db: &D1Database, table: Table, token: &str, now: i64) -
         table.name()
     ))
     .bind(&[JsValue::from_str(token), int(now)])?
-    .run()
+    .write()
     .await?;
     Ok(())
 }
@@ -565,7 +565,7 @@ pub async fn unblock(db: &D1Database, telegram_id: i64) -> Result<()> {
     counters::write(1);
     db.prepare("DELETE FROM bot_blocked WHERE telegram_id = ?1")
         .bind(&[int(telegram_id)])?
-        .run()
+        .write()
         .await?;
     Ok(())
 }

@@ -113,9 +113,7 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
         ))
         .bind(&[int(event)])
     };
-    let results = db
-        .batch(vec![list("attendance")?, list("waitlist")?])
-        .await?;
+    let results = super::batch(db, vec![list("attendance")?, list("waitlist")?]).await?;
     let [going, waiting] = results.as_slice() else {
         return Err("D1 batch returned an unexpected number of results".into());
     };
@@ -252,6 +250,6 @@ pub async fn write(
         return Ok(());
     }
     counters::write(statements.len() as u64);
-    db.batch(statements).await?;
+    crate::store::batch(db, statements).await?;
     Ok(())
 }

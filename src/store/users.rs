@@ -4,7 +4,7 @@
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-use super::{counters, int, Row};
+use super::{counters, int, Counted};
 
 /// Minutes before an event starts that a user's reminders come, or `None`
 /// for no reminders.
@@ -49,7 +49,7 @@ pub async fn upsert(
             int(now),
             JsValue::from_str(photo_url),
         ])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     let Some(row) = row else {
         return Err("INSERT ... RETURNING gave no row".into());
@@ -70,7 +70,7 @@ pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder)
          ON CONFLICT (telegram_id) DO UPDATE SET reminder = excluded.reminder",
     )
     .bind(&[int(telegram_id), minutes])?
-    .run()
+    .write()
     .await?;
     Ok(())
 }
@@ -86,7 +86,7 @@ pub async fn set_hidden(db: &D1Database, telegram_id: i64, hidden: bool) -> Resu
         int(telegram_id),
         JsValue::from_f64(if hidden { 1.0 } else { 0.0 }),
     ])?
-    .run()
+    .write()
     .await?;
     Ok(())
 }
@@ -99,7 +99,7 @@ pub async fn admin_flag(db: &D1Database, telegram_id: i64) -> Result<bool> {
             "SELECT CAST(COALESCE(is_admin, 0) AS INTEGER) AS n FROM users WHERE telegram_id = ?1",
         )
         .bind(&[int(telegram_id)])?
-        .first::<Row>(None)
+        .first_row()
         .await?;
     Ok(row.is_some_and(|row| row.flag("n")))
 }
