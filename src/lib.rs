@@ -113,25 +113,17 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
             }
             // `?c=<slug>` or `?start=<start_param>` naming one (`c<slug>`,
             // `c<slug>_<event>`): a group's community, in its own hub; an
-            // unknown one is refused before any upgrade. The hub learns its
-            // community from us (the row read here), never from the client.
+            // unknown one is refused before any upgrade. The hub reads its
+            // community itself, by the slug we name, never from the client.
             let named = query_param(&url, "c").map(str::to_string).or_else(|| {
                 query_param(&url, "start").and_then(|p| communities::parse_start_param(p).community)
             });
-            let community = match named.as_deref() {
-                None => None,
-                Some(slug) => {
-                    let known = match communities::valid_slug(slug) {
-                        true => store::communities::by_slug(&env.d1("DB")?, slug).await?,
-                        false => None,
-                    };
-                    match known {
-                        Some(community) => Some(community),
-                        None => return Response::error("No such community", 404),
-                    }
+            if let Some(slug) = named.as_deref() {
+                if !communities::valid_slug(slug) || !slug_exists(&env, slug).await? {
+                    return Response::error("No such community", 404);
                 }
-            };
-            hub::client::connect(&env, req, community).await
+            }
+            hub::client::connect(&env, req, named.as_deref()).await
         }
         // Only for the benchmarks: otherwise nothing may wake the hub here.
         "/__counters" if config_from_env(&env).debug_counters => hub::client::counters(&env).await,
@@ -142,6 +134,37 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // here is a path no one serves.
         _ => Response::error("Not found", 404),
     }
+}
+
+thread_local! {
+    /// Slugs this isolate found in D1. A slug, once made, names a
+    /// community for good (a folded one opens the community it went into),
+    /// so a known one needs no D1 read before its hub is asked (which
+    /// decides the rest: closed, folded, who may enter).
+    static SLUGS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Slugs remembered per isolate at most (then it starts again).
+const SLUGS_REMEMBERED: usize = 1024;
+
+/// Whether `slug` names a community: from memory, or D1 once.
+async fn slug_exists(env: &Env, slug: &str) -> Result<bool> {
+    if SLUGS.with(|s| s.borrow().iter().any(|known| known == slug)) {
+        return Ok(true);
+    }
+    let found = store::communities::by_slug(&env.d1("DB")?, slug)
+        .await?
+        .is_some();
+    if found {
+        SLUGS.with(|s| {
+            let mut slugs = s.borrow_mut();
+            if slugs.len() >= SLUGS_REMEMBERED {
+                slugs.clear();
+            }
+            slugs.push(slug.to_string());
+        });
+    }
+    Ok(found)
 }
 
 /// The raw value of `key` in `url`'s query (no percent-decoding: what we
