@@ -114,9 +114,10 @@ pub const SEARCHED: usize = 200;
 /// start is still to be worked out (new or edited since the last cron
 /// run). With `text`, those of the [`SEARCHED`] soonest whose title or
 /// description contains it (ASCII letters case-insensitively), at most
-/// `limit`; without, the `limit` soonest of each kind (the caller orders
-/// them by their exact instants). Either way D1 reads a bounded number of
-/// rows, not every event.
+/// `limit`; without, the `limit` soonest known and those still to be
+/// worked out (the caller orders them all by their exact instants and
+/// keeps `limit`). Either way D1 reads a bounded number of rows, not
+/// every event.
 pub async fn soonest(
     db: &D1Database,
     communities: &[i64],
@@ -138,15 +139,17 @@ pub async fn soonest(
     // `+community_id`: the soonest are found by walking `events_by_next`
     // in order (stopping at the limit), never by reading every event of
     // the communities and sorting them.
-    // Without text, the events still to be worked out are few (the cron
-    // works them out within a minute): a fifth of the answer at most.
-    let (scan, unknown, matching) = match pattern {
+    // Events whose next start is still to be worked out (usually none:
+    // the cron works them out within a minute) come as they are, up to
+    // [`SEARCHED`]; without text, all of those are answered with the
+    // `limit` soonest known, and the caller keeps the soonest `limit`.
+    let (scan, answered, matching) = match pattern {
         Some(_) => (
             SEARCHED,
-            SEARCHED,
+            limit,
             "WHERE title LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\'",
         ),
-        None => (limit, limit / 5, "WHERE ?1 IS NULL"),
+        None => (limit, SEARCHED + limit, "WHERE ?1 IS NULL"),
     };
     counters::read(1);
     let rows = db
@@ -161,10 +164,10 @@ pub async fn soonest(
         ))
         .bind(&[
             pattern.map_or(JsValue::NULL, |p| JsValue::from_str(&p)),
-            JsValue::from_f64(limit as f64),
+            JsValue::from_f64(answered as f64),
             JsValue::from_f64(scan as f64),
             int(now - crate::reminders::LATE_SECONDS),
-            JsValue::from_f64(unknown as f64),
+            JsValue::from_f64(SEARCHED as f64),
         ])?
         .rows_all()
         .await?;
