@@ -71,7 +71,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     // A failure is logged here and answered plainly: an error that escaped
     // would reach the client as the runtime's error page, with a stack.
-    match route(req, env, ctx).await {
+    match store::counters::invocation(route(req, env, ctx)).await {
         Ok(response) => Ok(response),
         Err(error) => {
             console_error!("request failed: {error}");
@@ -184,5 +184,5 @@ pub(crate) fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
-    notify::run(&env).await;
+    store::counters::invocation(notify::run(&env)).await;
 }

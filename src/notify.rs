@@ -69,7 +69,6 @@ pub async fn run(env: &Env) {
     if config.bot_token.is_empty() {
         return;
     }
-    let before = store::counters::snapshot();
     match Run::open(env, &config, config.reminders_per_run).await {
         Ok(mut run) => {
             if let Err(error) = run.prepare().await {
@@ -84,7 +83,6 @@ pub async fn run(env: &Env) {
         }
         Err(error) => console_error!("outbox: {error}"),
     }
-    store::counters::invocation(before);
 }
 
 /// Sends the notices just queued (from the hub, right after the change

@@ -47,11 +47,9 @@ pub async fn webhook(mut req: Request, env: Env, _ctx: Context) -> Result<Respon
     // An update we cannot read is still answered 200, or Telegram would
     // send it again and again.
     let update = Update::parse(&body);
-    let before = store::counters::snapshot();
     if let Err(error) = handle(update, &env, &config, origin).await {
         console_error!("webhook update failed: {error}");
     }
-    store::counters::invocation(before);
     Response::ok("")
 }
 

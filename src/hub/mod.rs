@@ -57,24 +57,14 @@ impl DurableObject for EventHub {
     /// A call from the Worker (`client.rs`): a socket to open, news of the
     /// community.
     async fn fetch(&self, req: Request) -> Result<Response> {
-        client::receive(&self.state, req).await
+        crate::store::counters::invocation(client::receive(&self.state, req)).await
     }
 
     /// Closes the sockets that have not logged in within
     /// `LOGIN_TIMEOUT_SECONDS`, and, in a group's community, asks again
     /// about the users of open sockets whose membership answer got too old.
     async fn alarm(&self) -> Result<Response> {
-        let state = &self.state;
-        let now = state.clock.millis() as u64;
-        state.deadlines.close_late(&state.sockets, now).await;
-        if let Some(next) = members::recheck(state).await {
-            let now = state.clock.millis() as u64;
-            state
-                .deadlines
-                .set_alarm_by(&state.sockets, next, now)
-                .await;
-        }
-        Response::ok("")
+        crate::store::counters::invocation(self.wake()).await
     }
 
     async fn websocket_message(
@@ -103,5 +93,22 @@ impl DurableObject for EventHub {
         console_error!("websocket error: {error}");
         self.state.sockets.forget(&ws);
         Ok(())
+    }
+}
+
+impl EventHub {
+    /// The alarm's work (see `alarm`).
+    async fn wake(&self) -> Result<Response> {
+        let state = &self.state;
+        let now = state.clock.millis() as u64;
+        state.deadlines.close_late(&state.sockets, now).await;
+        if let Some(next) = members::recheck(state).await {
+            let now = state.clock.millis() as u64;
+            state
+                .deadlines
+                .set_alarm_by(&state.sockets, next, now)
+                .await;
+        }
+        Response::ok("")
     }
 }

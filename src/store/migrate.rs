@@ -113,19 +113,40 @@ const FOLDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Indexes on the added columns (made with the probe, so a fresh database,
-/// whose `schema.sql` cannot name them on an older table, has them too).
-const INDEXES: &[&str] = &[
-    "CREATE INDEX IF NOT EXISTS events_by_community ON events (community_id)",
-    "CREATE INDEX IF NOT EXISTS events_by_next ON events (next_at)",
-    "CREATE INDEX IF NOT EXISTS events_by_after ON events (after_at)",
-    "CREATE INDEX IF NOT EXISTS notices_due ON notices (status, due_at)",
-    "CREATE INDEX IF NOT EXISTS notices_sent_to ON notices (telegram_id, status, updated_at)",
+/// Indexes on the added columns, by name (made after the probe finds one
+/// missing, so a fresh database, whose `schema.sql` cannot name them on an
+/// older table, has them too).
+const INDEXES: &[(&str, &str)] = &[
+    ("events_by_community", "ON events (community_id)"),
+    ("events_by_next", "ON events (next_at)"),
+    ("events_by_after", "ON events (after_at)"),
+    ("notices_due", "ON notices (status, due_at)"),
+    (
+        "notices_sent_to",
+        "ON notices (telegram_id, status, updated_at)",
+    ),
     // One unsent notice of a kind per person and event: later ones merge.
-    "CREATE UNIQUE INDEX IF NOT EXISTS notices_one_per_event ON notices (telegram_id, event_id, kind) \
-     WHERE status = 'pending' AND event_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, due_at)",
+    (
+        "notices_one_per_event",
+        "ON notices (telegram_id, event_id, kind) WHERE status = 'pending' AND event_id IS NOT NULL",
+    ),
+    ("notifications_due", "ON notifications (status, due_at)"),
 ];
+
+/// The statements that make [`INDEXES`] (where they are missing).
+fn indexes(db: &D1Database) -> Vec<worker::D1PreparedStatement> {
+    INDEXES
+        .iter()
+        .map(|(name, on)| {
+            let unique = if name.ends_with("one_per_event") {
+                "UNIQUE "
+            } else {
+                ""
+            };
+            db.prepare(format!("CREATE {unique}INDEX IF NOT EXISTS {name} {on}"))
+        })
+        .collect()
+}
 
 thread_local! {
     /// This isolate has seen the database up to date.
@@ -162,7 +183,8 @@ fn tables() -> Vec<&'static str> {
 }
 
 /// One statement naming every added column (it fails while one is
-/// missing), and the indexes on them.
+/// missing) and counting the indexes on them; the missing indexes are
+/// made then (a database's first start), else nothing more.
 async fn probe(db: &D1Database) -> Result<()> {
     let selects: Vec<String> = tables()
         .iter()
@@ -178,10 +200,26 @@ async fn probe(db: &D1Database) -> Result<()> {
             )
         })
         .collect();
-    let mut statements = vec![db.prepare(format!("SELECT {} AS n", selects.join(" + ")))];
-    statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
-    counters::read(statements.len() as u64);
-    crate::store::batch(db, statements).await?;
+    let names: Vec<String> = INDEXES
+        .iter()
+        .map(|(name, _)| format!("'{name}'"))
+        .collect();
+    counters::read(1);
+    let found = db
+        .prepare(format!(
+            "SELECT {} AS n, (SELECT COUNT(*) FROM sqlite_master \
+             WHERE type = 'index' AND name IN ({})) AS indexes",
+            selects.join(" + "),
+            names.join(", ")
+        ))
+        .first_row()
+        .await?;
+    let present = found.and_then(|row| row.int("indexes")).unwrap_or(0);
+    if present < INDEXES.len() as i64 {
+        let statements = indexes(db);
+        counters::write(statements.len() as u64);
+        crate::store::batch(db, statements).await?;
+    }
     Ok(())
 }
 
@@ -229,7 +267,7 @@ async fn upgrade(db: &D1Database) -> Result<()> {
             statements.push(db.prepare(format!("DROP TABLE {side}")));
         }
     }
-    statements.extend(INDEXES.iter().map(|sql| db.prepare(*sql)));
+    statements.extend(indexes(db));
     counters::write(statements.len() as u64);
     worker::console_log!("upgrading the database: {} statements", statements.len());
     crate::store::batch(db, statements).await?;

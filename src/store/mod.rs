@@ -37,7 +37,11 @@ pub async fn open(env: &worker::Env) -> worker::Result<worker::D1Database> {
 /// How many statements this isolate sent to D1, for the benchmark's
 /// "work per operation" figures (served only when `DEBUG_COUNTERS` is set).
 pub mod counters {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::{Context, Poll};
 
     thread_local! {
         static READS: Cell<u64> = const { Cell::new(0) };
@@ -45,6 +49,16 @@ pub mod counters {
         static MOST: Cell<u64> = const { Cell::new(0) };
         static ROWS_READ: Cell<u64> = const { Cell::new(0) };
         static ON: Cell<bool> = const { Cell::new(false) };
+        /// The statements of the invocation being polled now.
+        static CURRENT: RefCell<Option<Rc<Cell<u64>>>> = const { RefCell::new(None) };
+    }
+
+    fn tally(statements: u64) {
+        CURRENT.with(|current| {
+            if let Some(made) = &*current.borrow() {
+                made.set(made.get() + statements);
+            }
+        });
     }
 
     /// Counts rows read too (`DEBUG_COUNTERS`): that costs reading each
@@ -68,10 +82,12 @@ pub mod counters {
     }
 
     pub(crate) fn read(statements: u64) {
+        tally(statements);
         READS.with(|n| n.set(n.get() + statements));
     }
 
     pub(crate) fn write(statements: u64) {
+        tally(statements);
         WRITES.with(|n| n.set(n.get() + statements));
     }
 
@@ -80,18 +96,82 @@ pub mod counters {
         (READS.with(Cell::get), WRITES.with(Cell::get))
     }
 
-    /// Ends an invocation that began at `before` (a snapshot): the most
-    /// statements one invocation made is kept, for the benchmark (handlers
-    /// of one hub that interleave count each other's too, so it errs high).
-    pub fn invocation(before: (u64, u64)) {
-        let (reads, writes) = snapshot();
-        let made = reads + writes - before.0 - before.1;
-        MOST.with(|most| most.set(most.get().max(made)));
+    /// Runs `work` as one invocation (a fetch, a socket message, an
+    /// alarm, a cron run) and keeps the most statements one made, for the
+    /// benchmark. Statements are counted while `work` itself is polled,
+    /// so invocations of one isolate that interleave do not count each
+    /// other's.
+    pub async fn invocation<F: Future>(work: F) -> F::Output {
+        let made = Rc::new(Cell::new(0));
+        let output = Measured {
+            work: Box::pin(work),
+            made: Rc::clone(&made),
+        }
+        .await;
+        MOST.with(|most| most.set(most.get().max(made.get())));
+        output
+    }
+
+    struct Measured<F> {
+        work: Pin<Box<F>>,
+        made: Rc<Cell<u64>>,
+    }
+
+    impl<F: Future> Future for Measured<F> {
+        type Output = F::Output;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let this = self.get_mut();
+            let outer = CURRENT.with(|c| c.replace(Some(Rc::clone(&this.made))));
+            let polled = this.work.as_mut().poll(cx);
+            CURRENT.with(|c| *c.borrow_mut() = outer);
+            polled
+        }
     }
 
     /// The most D1 statements one invocation made so far.
     pub fn most_per_invocation() -> u64 {
         MOST.with(Cell::get)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// Pending once, as a D1 round trip is.
+        struct RoundTrip(bool);
+
+        impl Future for RoundTrip {
+            type Output = ();
+            fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+                match std::mem::replace(&mut self.0, true) {
+                    true => Poll::Ready(()),
+                    false => Poll::Pending,
+                }
+            }
+        }
+
+        async fn statements(n: u64) {
+            for _ in 0..n {
+                read(1);
+                RoundTrip(false).await;
+            }
+        }
+
+        #[test]
+        fn interleaved_invocations_count_only_their_own() {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let mut a = Box::pin(invocation(statements(3)));
+            let mut b = Box::pin(invocation(statements(5)));
+            let (mut a_done, mut b_done) = (false, false);
+            while !(a_done && b_done) {
+                a_done = a_done || a.as_mut().poll(&mut cx).is_ready();
+                b_done = b_done || b.as_mut().poll(&mut cx).is_ready();
+            }
+            assert_eq!(most_per_invocation(), 5, "not 8: each counts its own");
+            read(4); // outside any invocation: counts for none
+            assert_eq!(most_per_invocation(), 5);
+        }
     }
 }
 

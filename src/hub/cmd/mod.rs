@@ -83,9 +83,7 @@ pub struct Caller<'a> {
 /// sends what the message left to send (merged broadcasts, notices),
 /// outside the user's turn so their next message need not wait.
 pub async fn receive(state: &State, ws: &WebSocket, message: WebSocketIncomingMessage) {
-    let before = crate::store::counters::snapshot();
-    take(state, ws, message).await;
-    crate::store::counters::invocation(before);
+    crate::store::counters::invocation(take(state, ws, message)).await;
 }
 
 async fn take(state: &State, ws: &WebSocket, message: WebSocketIncomingMessage) {
