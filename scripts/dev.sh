@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
+# The page's modules as one file (static/app.js); after editing static/js/,
+# run `npm run bundle` again (wrangler dev serves the new file at once).
+node scripts/bundle.mjs
 
 port="${PORT:-8787}"
 origin="http://127.0.0.1:$port"

@@ -9,8 +9,9 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "eslint (static/, scripts/, tests/)"
+step "eslint (static/, scripts/, tests/, bench/), and static/app.js made from static/js/"
 npx eslint .
+node scripts/bundle.mjs --check
 step "cargo fmt --check"
 cargo fmt --check
 step "cargo clippy"

@@ -182,6 +182,8 @@ pub enum ServerMessage<'a> {
         limits: Limits,
         /// Whether the user is hidden from others' attendee lists.
         hidden: bool,
+        /// The zone this community's events are meant in (IANA name).
+        timezone: &'a str,
         /// The community this socket entered; left out for the default one.
         #[serde(skip_serializing_if = "Option::is_none")]
         community: Option<CommunityView<'a>>,
@@ -470,6 +472,7 @@ mod tests {
                 calendar_event: "https://x.example/calendar/t/{id}.ics",
                 limits: LIMITS,
                 hidden: false,
+                timezone: "Europe/Berlin",
                 community: None,
             }),
             Some(json!({
@@ -477,7 +480,7 @@ mod tests {
                 "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics",
                 "calendar_event": "https://x.example/calendar/t/{id}.ics",
                 "limits": {"title": 120, "description": 2000, "location": 200, "max_guests": 10, "capacity": 100_000},
-                "hidden": false
+                "hidden": false, "timezone": "Europe/Berlin"
             }))
         );
         assert_eq!(

@@ -65,3 +65,41 @@ test('cards sort as the server lists: upcoming by start, then id; past ones last
   assert.equal(format.initials('Ada Byron'), 'AB');
   assert.equal(format.initials(''), '?');
 });
+
+test('the going line: of the capacity, or more people than seats said plainly', () => {
+  assert.equal(format.describeGoing(event({ attendees: 3 })), '3 going');
+  assert.equal(format.describeGoing(event({ attendees: 3, capacity: 8 })), '3 of 8 going');
+  assert.equal(format.describeGoing(event({ attendees: 6, capacity: 6 })), '6 of 6 going');
+  assert.equal(format.describeGoing(event({ attendees: 5, capacity: 4 })), '5 going · 4 seats');
+  assert.equal(format.describeGoing(event({ attendees: 2, capacity: 1 })), '2 going · 1 seat');
+});
+
+test('links in a description: http and https only, trailing punctuation left out', () => {
+  assert.deepEqual(format.linkParts('Map: https://example.org/a?b=1. Bring water'), [
+    { text: 'Map: ' }, { link: 'https://example.org/a?b=1' }, { text: '. Bring water' },
+  ]);
+  assert.deepEqual(format.linkParts('(see http://x.example/wiki/A_(b))'), [
+    { text: '(see ' }, { link: 'http://x.example/wiki/A_(b)' }, { text: ')' },
+  ]);
+  assert.deepEqual(format.linkParts('javascript:alert(1) and ftp://x.example'), [{ text: 'javascript:alert(1) and ftp://x.example' }]);
+  assert.deepEqual(format.linkParts(''), []);
+});
+
+test('readable colours: a theme colour kept where it passes 4.5:1, moved just enough where not', async () => {
+  const { contrast, fillFor, hex, parseColor, readable } = await import('../static/js/contrast.js');
+  const white = parseColor('#ffffff');
+  const card = parseColor('#efeff3');
+  const hint = parseColor('#999999');
+  assert.ok(contrast(hint, card) < 2.6, "Telegram's light hint on its secondary background");
+  const muted = readable(hint, [white, card]);
+  assert.ok(contrast(muted, card) >= 4.5 && contrast(muted, white) >= 4.5, hex(muted));
+  assert.ok(contrast(muted, card) < 6, 'no darker than it needs to be');
+  assert.deepEqual(readable(parseColor('#000000'), [white]), [0, 0, 0], 'a passing colour stays');
+  const darkBg = parseColor('#000000');
+  assert.ok(contrast(readable(parseColor('#3e88f7'), [darkBg, parseColor('#1c1c1d')]), parseColor('#1c1c1d')) >= 4.5);
+  const fill = fillFor(parseColor('#2ea6ff'), white);
+  assert.ok(contrast(fill, white) >= 4.5, `white on ${hex(fill)}`);
+  assert.deepEqual(parseColor('rgb(1, 2, 3)'), [1, 2, 3]);
+  assert.deepEqual(parseColor('#abc'), [170, 187, 204]);
+  assert.equal(parseColor('var(--x)'), null);
+});

@@ -267,7 +267,8 @@ export async function openApp(browser, worker, who, { colorScheme = 'light', tim
   if (themeParams) url += `&tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(themeParams))}`;
   if (fragment !== undefined) url = `${worker.url}/#${fragment}`;
   await page.goto(url);
-  if (who) await page.waitForSelector('#events[aria-busy="false"]');
+  // Attached, not visible: an event's view may stand over the list.
+  if (who) await page.waitForSelector('#events[aria-busy="false"]', { state: 'attached' });
   return page;
 }
 

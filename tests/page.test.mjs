@@ -83,6 +83,7 @@ test('an admin creates an event with a picture; both pages show it; edit and del
     await admin.fill('textarea[name=description]', 'Windy hill, bring a kite');
     await admin.fill('input[name=start]', '16:30');
     await admin.fill('input[name=duration]', '2');
+    await admin.selectOption('select[name=repeat]', 'daily'); // a choice: without it the form asks for a date
     const png = makePng(64, [240, 120, 30]);
     await admin.setInputFiles('input[name=image]', { name: 'kite.png', mimeType: 'image/png', buffer: png });
     assert.equal(await admin.isVisible('.event-form .preview'), true, 'a preview of the picture');
@@ -122,6 +123,7 @@ test('server errors show next to the form, and an oversized picture is refused b
     await admin.click('#new-event');
     await admin.fill('input[name=title]', 'Too big');
     await admin.fill('input[name=start]', '10:00');
+    await admin.selectOption('select[name=repeat]', 'daily');
     const big = Buffer.concat([makePng(8), Buffer.alloc(600 * 1024)]);
     await admin.setInputFiles('input[name=image]', { name: 'big.png', mimeType: 'image/png', buffer: big });
     await admin.click('.event-form button[type=submit]');
@@ -148,6 +150,7 @@ test('an admin revoked while the page is open loses the admin tools at their nex
     await rita.click('#new-event');
     await rita.fill('input[name=title]', 'Not any more');
     await rita.fill('input[name=start]', '09:00');
+    await rita.selectOption('select[name=repeat]', 'daily');
     await rita.click('.event-form button[type=submit]');
 
     await rita.waitForSelector('#new-event', { state: 'hidden' });
@@ -159,11 +162,13 @@ test('an admin revoked while the page is open loses the admin tools at their nex
   });
 });
 
-test('the startapp deep link scrolls to its event and highlights it', async (t) => {
+test("the startapp deep link opens its event's view; back on the list, the card is in sight and highlighted", async (t) => {
   const pages = [];
   await withScreenshots(t.name, pages, async () => {
     const page = await openApp(browser, worker, user({ startParam: '2' }));
     pages.push(page);
+    await page.waitForSelector('.event.detail[data-view-id="2"]');
+    await page.click('#view-back');
     await page.waitForSelector(`${card(2)}.selected`);
     await page.waitForFunction((sel) => {
       const box = document.querySelector(sel).getBoundingClientRect();
@@ -224,7 +229,8 @@ test('the page takes the Telegram theme, light or dark', async (t) => {
   await withScreenshots(t.name, pages, async () => {
     const dark = await openApp(browser, worker, user(), {
       colorScheme: 'dark',
-      themeParams: { bg_color: '#102030', text_color: '#f0f0f0', button_color: '#ff8800', secondary_bg_color: '#203040' },
+      // Black on orange reads well (8:1), so the theme's button colour stays as it is.
+      themeParams: { bg_color: '#102030', text_color: '#f0f0f0', button_color: '#ff8800', button_text_color: '#000000', secondary_bg_color: '#203040' },
     });
     pages.push(dark);
     const colours = await dark.evaluate(() => ({
@@ -404,10 +410,10 @@ test('the reminder choice is one tap from the page, and Subscribe opens the feed
     const who = user();
     const page = await openApp(browser, worker, who, { colorScheme: 'dark' });
     pages.push(page);
-    assert.equal(await text(page, '#open-settings'), 'Reminders: At start');
+    assert.equal(await text(page, '#open-settings'), 'Event reminders: At start');
     await page.click('#open-settings');
     await page.check('input[name=reminder][value="60"]');
-    await page.waitForFunction(() => document.getElementById('open-settings').textContent === 'Reminders: 1 h before');
+    await page.waitForFunction(() => document.getElementById('open-settings').textContent === 'Event reminders: 1 h before');
     await page.click('#settings button[value=close]');
     for (let tries = 0; tries < 20; tries++) {
       const rows = await d1(state, `SELECT reminder FROM users WHERE telegram_id = ${who.id} AND reminder = 60`);

@@ -19,6 +19,18 @@ export class Attendance {
     this.send = send;
     this.notice = notice;
     this.onSettled = onSettled;
+    /** Events whose attend or leave awaits the server's answer. */
+    this.waiting = new Set();
+  }
+
+  /** The server answered for `id`: true when this page had asked. */
+  answered(id) {
+    return this.waiting.delete(id);
+  }
+
+  /** Whether this page awaits an answer about `id`. */
+  isWaiting(id) {
+    return this.waiting.has(id);
   }
 
   /** Attends with `guests` (or joins the waitlist), or leaves whichever list the user is on. */
@@ -31,12 +43,17 @@ export class Attendance {
       this.notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
       return;
     }
-    // Until the server's update arrives; it re-renders the button.
-    button.disabled = true;
+    // Until the server's update arrives; it re-renders the button. The
+    // button keeps its focus (aria-disabled, not disabled).
+    button.setAttribute('aria-disabled', 'true');
     button.dataset.pending = 'true';
+    this.waiting.add(event.id);
+    this.onSettled();
     setTimeout(() => {
+      this.waiting.delete(event.id);
       if (button.dataset.pending) {
         delete button.dataset.pending;
+        button.removeAttribute('aria-disabled');
         this.onSettled();
       }
     }, PENDING_TIMEOUT_MS);

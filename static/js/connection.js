@@ -49,10 +49,26 @@ export class Connection {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.hash = '';
     url.search = new URLSearchParams(this.launch).toString();
-    const socket = new WebSocket(url);
+    const early = this.takeEarlySocket(url.href);
+    const socket = early?.socket ?? new WebSocket(url);
     this.socket = socket;
+    this.loginSent = Boolean(early?.loginSent);
     socket.addEventListener('message', (e) => this.receive(socket, e.data));
     socket.addEventListener('close', (e) => this.closed(socket, e));
+    for (const text of early?.messages ?? []) this.receive(socket, text);
+  }
+
+  /**
+   * The socket boot.js opened before this code loaded, once, when it is
+   * still open and is the one this connection would open.
+   */
+  takeEarlySocket(url) {
+    const early = window.miniEventsEarlySocket;
+    window.miniEventsEarlySocket = undefined;
+    if (!early || early.url !== url || early.data !== this.initData) return null;
+    if (early.socket.readyState > WebSocket.OPEN) return null;
+    early.adopted = true;
+    return early;
   }
 
   /** Sends a message; false (and nothing sent) while not logged in. */
@@ -78,7 +94,9 @@ export class Connection {
     this.alive();
     switch (message.type) {
       case 'connect':
-        socket.send(JSON.stringify({ type: 'login', app: APP, data: this.initData }));
+        // boot.js may have logged in already on this socket.
+        if (!this.loginSent) socket.send(JSON.stringify({ type: 'login', app: APP, data: this.initData }));
+        this.loginSent = false;
         return;
       case 'pong':
         return;
@@ -117,7 +135,7 @@ export class Connection {
     const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
     this.attempt += 1;
     this.retryTimer = setTimeout(() => this.start(), delay);
-    this.onState('waiting', { delay });
+    this.onState('waiting', { delay, code: event.code, reason: event.reason });
   }
 
   /** Any message proves the socket alive; ping when it has been quiet. */

@@ -7,9 +7,16 @@ const MAX_IMAGE_BYTES = 512 * 1024;
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 
 export class EventForm {
-  /** @param {(message: object) => boolean} send returns false when offline */
-  constructor(send) {
+  /**
+   * @param {(message: object) => boolean} send returns false when offline
+   * @param {import('./layers.js').Layers} layers
+   */
+  constructor(send, layers) {
     this.send = send;
+    this.layers = layers;
+    this.zone = '';
+    this.opener = null;
+    this.doneLayer = null;
     this.form = document.getElementById('event-form').content.firstElementChild.cloneNode(true);
     this.error = this.form.querySelector('.form-error');
     this.preview = this.form.querySelector('.preview');
@@ -21,12 +28,23 @@ export class EventForm {
     });
     this.form.querySelector('.cancel').addEventListener('click', () => this.close());
     this.form.elements.image.addEventListener('change', () => this.showPreview());
-    // A date set on a new event means once, until the admin says otherwise.
-    this.form.elements.date.addEventListener('change', () => {
-      const fields = this.form.elements;
-      if (!this.editing && fields.date.value && fields.repeat.value === 'daily') fields.repeat.value = 'none';
-      if (!this.editing && !fields.date.value) fields.repeat.value = 'daily';
-    });
+    this.form.elements.capacity.addEventListener('input', () => this.warnCapacity());
+  }
+
+  /** The zone times are in (from `welcome`), said under the start time. */
+  setZone(zone) {
+    this.zone = zone ?? '';
+  }
+
+  /** Says so when fewer seats are asked for than are taken. */
+  warnCapacity() {
+    const warning = this.form.querySelector('.capacity-warning');
+    const raw = this.form.elements.capacity.value;
+    const capacity = raw === '' ? null : Number(raw);
+    const taken = this.editing?.attendees ?? 0;
+    warning.textContent = capacity !== null && capacity >= 1 && capacity < taken
+      ? `${taken} seats are taken already. Nobody loses their place, but nobody new gets one until fewer than ${capacity} are going.`
+      : '';
   }
 
   get isOpen() {
@@ -45,14 +63,19 @@ export class EventForm {
 
   /** Opens the form in `slot`, empty or filled with `event`. */
   open(slot, event = null) {
+    if (this.isOpen) this.close({ focus: false });
+    this.opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body
+      ? document.activeElement : null;
     this.editing = event;
     this.pending = null;
+    this.setBusy(false);
     this.form.reset();
     this.showPreview();
     this.error.textContent = '';
     this.form.querySelector('.form-heading').textContent = event ? 'Edit event' : 'New event';
     const fields = this.form.elements;
-    fields.repeat.value = 'daily';
+    // A new event happens once, on the date picked; "Every day" is a choice.
+    fields.repeat.value = 'none';
     if (event) {
       fields.title.value = event.title;
       fields.description.value = event.description;
@@ -68,15 +91,30 @@ export class EventForm {
     }
     this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
     this.form.querySelector('.remove-image').hidden = !event?.image;
+    const zone = event?.timezone || this.zone;
+    this.form.querySelector('.zone').textContent = zone ? `Time in ${zone}` : '';
+    this.warnCapacity();
     slot.replaceChildren(this.form);
+    this.doneLayer = this.layers?.open(() => this.close());
     fields.title.focus();
   }
 
-  close() {
+  /** Closes the form; focus goes back to what opened it (or `focusTo`). */
+  close({ focus = true, focusTo = null } = {}) {
+    const wasOpen = this.isOpen;
+    const within = this.form.contains(document.activeElement);
     this.form.remove();
     this.editing = null;
     this.pending = null;
+    this.setBusy(false);
     this.showPreview();
+    this.doneLayer?.();
+    this.doneLayer = null;
+    if (wasOpen && focus && (within || document.activeElement === document.body)) {
+      const target = [focusTo, this.opener].find((el) => el?.isConnected && !el.closest('[hidden]'));
+      (target ?? document.getElementById('events'))?.focus();
+    }
+    this.opener = null;
   }
 
   showPreview() {

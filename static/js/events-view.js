@@ -6,7 +6,7 @@
 // written is format.js.
 
 import {
-  before, describeSeats, describeWhen, groupOf, initials, isFull, isListed, sortKey,
+  before, describeGoing, describeSeats, describeWhen, groupOf, initials, isFull, isListed, linkParts, sortKey,
 } from './format.js';
 
 /** A round face: the picture, or initials. */
@@ -29,7 +29,8 @@ export class EventList {
    * @param {HTMLElement} root the list element
    * @param {HTMLElement} empty the empty-state element
    * @param {object} actions onToggle(event, button, guests), onGuests(event, guests), onPeople(event),
-   *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event)
+   *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event), onOpen(event),
+   *   onLink(url), onStory(event), onFilled(event, card) (the event's view was filled again)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -41,7 +42,10 @@ export class EventList {
     this.isAdmin = false;
     this.shareable = false;
     this.calendar = false;
+    this.story = false;
     this.seen = null;
+    /** The event's own view: `{ id, card }` while it is open. */
+    this.detail = null;
   }
 
   get(id) {
@@ -72,19 +76,30 @@ export class EventList {
 
   setAdmin(isAdmin) {
     this.isAdmin = isAdmin;
-    for (const card of this.cards.values()) card.querySelector('.admin-actions').hidden = !isAdmin;
+    for (const card of this.allCards()) card.querySelector('.admin-actions').hidden = !isAdmin;
     this.updateEmpty();
   }
 
   setShareable(shareable) {
     this.shareable = shareable;
-    for (const card of this.cards.values()) card.querySelector('.share').hidden = !shareable;
+    for (const card of this.allCards()) card.querySelector('.share').hidden = !shareable;
+  }
+
+  /** Offers sharing a picture to a Telegram story (the event's view). */
+  setStory(available) {
+    this.story = available;
+    if (this.detail) this.fill(this.detail.card, this.events.get(this.detail.id));
+  }
+
+  /** The list's cards and the event's view. */
+  allCards() {
+    return this.detail ? [...this.cards.values(), this.detail.card] : [...this.cards.values()];
   }
 
   /** Offers "Add to calendar" once the user's feed is known. */
   setCalendar(available) {
     this.calendar = available;
-    for (const card of this.cards.values()) card.querySelector('.add-calendar').hidden = !available;
+    for (const card of this.allCards()) card.querySelector('.add-calendar').hidden = !available;
   }
 
   upsert(event) {
@@ -93,6 +108,10 @@ export class EventList {
     const card = this.cards.get(event.id) ?? this.create(event.id);
     this.fill(card, event);
     this.place(card, event);
+    if (this.detail?.id === event.id) {
+      this.fill(this.detail.card, event);
+      this.actions.onFilled?.(event, this.detail.card);
+    }
     // During a (re)sync the headings are made once, at its end.
     if (!this.seen) this.regroup();
     this.updateEmpty();
@@ -106,6 +125,29 @@ export class EventList {
     this.updateEmpty();
   }
 
+  /**
+   * Fills `slot` with the event's own view: the card at full length, with
+   * its picture, whole description and every action. Null when unknown.
+   */
+  openDetail(id, slot) {
+    const event = this.events.get(id);
+    if (!event) return null;
+    const card = this.build(id);
+    card.classList.add('detail');
+    card.removeAttribute('data-id');
+    card.dataset.viewId = String(id);
+    card.querySelector('img').loading = 'eager';
+    this.detail = { id, card };
+    this.fill(card, event);
+    slot.replaceChildren(card);
+    return card;
+  }
+
+  closeDetail() {
+    this.detail?.card.remove();
+    this.detail = null;
+  }
+
   /** Scrolls to an event and marks it. */
   highlight(id) {
     const card = this.cards.get(id);
@@ -115,11 +157,33 @@ export class EventList {
   }
 
   create(id) {
+    const card = this.build(id);
+    this.cards.set(id, card);
+    return card;
+  }
+
+  /** A card for event `id`, its buttons wired. */
+  build(id) {
     const card = this.template.content.firstElementChild.cloneNode(true);
     card.dataset.id = String(id);
     const current = () => this.events.get(id);
     card.querySelector('.toggle').addEventListener('click', (e) => {
+      if (e.currentTarget.dataset.pending) return;
       this.actions.onToggle(current(), e.currentTarget, Number(card.dataset.guests ?? 0));
+    });
+    // The Details button, and for a pointer the title and the picture too.
+    const open = () => {
+      if (!card.classList.contains('detail')) this.actions.onOpen?.(current());
+    };
+    card.querySelector('.open').addEventListener('click', open);
+    card.querySelector('.title').addEventListener('click', open);
+    card.querySelector('.media').addEventListener('click', open);
+    card.querySelector('.story').addEventListener('click', () => this.actions.onStory?.(current()));
+    card.querySelector('.description').addEventListener('click', (e) => {
+      const link = e.target.closest('a');
+      if (!link) return;
+      e.preventDefault();
+      this.actions.onLink?.(link.href);
     });
     card.querySelector('.people').addEventListener('click', () => this.actions.onPeople(current()));
     const step = (delta) => {
@@ -143,8 +207,8 @@ export class EventList {
     image.addEventListener('error', () => {
       image.hidden = true;
       image.parentElement.classList.remove('has-image');
+      image.parentElement.hidden = true;
     });
-    this.cards.set(id, card);
     return card;
   }
 
@@ -158,18 +222,28 @@ export class EventList {
         image.src = event.image;
       }
       image.hidden = false;
+      image.alt = card.classList.contains('detail') ? `Picture of ${event.title}` : '';
     } else {
       image.removeAttribute('src');
       image.hidden = true;
       image.parentElement.classList.remove('has-image');
     }
+    // No picture, no placeholder: the card stays short.
+    image.parentElement.hidden = !event.image;
     card.querySelector('.title').textContent = event.title;
+    card.querySelector('.open').setAttribute('aria-label', `Details: ${event.title}`);
     card.querySelector('.when').textContent = describeWhen(event);
     card.querySelector('.location').textContent = event.location ?? '';
-    card.querySelector('.description').textContent = event.description;
-    const going = event.capacity != null ? `${event.attendees} of ${event.capacity} going` : `${event.attendees} going`;
-    card.querySelector('.attendees').textContent = event.attendees === 1 && event.capacity == null ? '1 going' : going;
-    card.querySelector('.people').setAttribute('aria-label', `${going}: see who`);
+    card.querySelector('.description').replaceChildren(...linkParts(event.description ?? '').map((part) => {
+      if (part.text !== undefined) return document.createTextNode(part.text);
+      const a = document.createElement('a');
+      a.href = part.link;
+      a.textContent = part.link;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      return a;
+    }));
+    card.querySelector('.attendees').textContent = describeGoing(event);
     card.querySelector('.faces').replaceChildren(...(event.faces ?? []).map(face));
     card.querySelector('.seats').textContent = describeSeats(event);
     const listed = isListed(event);
@@ -182,8 +256,9 @@ export class EventList {
     toggle.hidden = over || shut;
     toggle.classList.toggle('secondary', listed);
     toggle.setAttribute('aria-pressed', String(listed));
-    toggle.setAttribute('aria-label', `${label} ${event.title}`);
+    toggle.setAttribute('aria-label', `${label}: ${event.title}`);
     toggle.removeAttribute('data-pending');
+    toggle.removeAttribute('aria-disabled');
     // Guests: the server's number once listed, the user's choice before.
     if (listed) card.dataset.guests = String(event.guests ?? 0);
     const guests = Number(card.dataset.guests ?? 0);
@@ -193,12 +268,17 @@ export class EventList {
     stepper.querySelector('.guests-label').textContent = listed ? 'Your guests' : 'Bring guests';
     stepper.querySelector('.less').disabled = guests <= 0;
     stepper.querySelector('.more').disabled = guests >= (event.max_guests ?? 0);
-    card.querySelector('.share').setAttribute('aria-label', `Share ${event.title}`);
+    stepper.querySelector('.guests-limit').textContent = guests >= (event.max_guests ?? 0)
+      ? `${event.max_guests} at most` : `up to ${event.max_guests}`;
+    card.querySelector('.share').setAttribute('aria-label', `Share: ${event.title}`);
     card.querySelector('.share').hidden = !this.shareable;
-    card.querySelector('.add-calendar').setAttribute('aria-label', `Add ${event.title} to your calendar`);
+    const story = card.querySelector('.story');
+    story.hidden = !(this.story && event.image && card.classList.contains('detail'));
+    story.setAttribute('aria-label', `Share to story: ${event.title}`);
+    card.querySelector('.add-calendar').setAttribute('aria-label', `Add to calendar: ${event.title}`);
     card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past);
-    card.querySelector('.edit').setAttribute('aria-label', `Edit ${event.title}`);
-    card.querySelector('.delete').setAttribute('aria-label', `Delete ${event.title}`);
+    card.querySelector('.edit').setAttribute('aria-label', `Edit: ${event.title}`);
+    card.querySelector('.delete').setAttribute('aria-label', `Delete: ${event.title}`);
     card.querySelector('.admin-actions').hidden = !this.isAdmin;
   }
 
@@ -212,13 +292,18 @@ export class EventList {
       ? null
       : others.find((other) => before(other.sortKey, key) > 0);
     const skeleton = this.root.querySelector('.skeleton');
+    let next = card.nextElementSibling;
+    while (next?.classList.contains('day-heading')) next = next.nextElementSibling;
+    // Moving a card takes the focus off its buttons: put it back after.
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
     if (after) {
-      if (card.nextElementSibling !== after) this.root.insertBefore(card, after);
+      if (next !== after) this.root.insertBefore(card, after);
     } else if (skeleton) {
       this.root.insertBefore(card, skeleton);
-    } else if (this.root.lastElementChild !== card) {
+    } else if (this.root.lastElementChild !== card && next) {
       this.root.appendChild(card);
     }
+    if (focused && document.activeElement !== focused) focused.focus();
   }
 
   /** Puts a heading before the first card of each day (and of the past). */

@@ -113,3 +113,32 @@ export function before(a, b) {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
+
+/** "3 of 8 going", "12 going", or "5 going · 4 seats" when fewer seats than people are left. */
+export function describeGoing(event) {
+  const going = event.attendees ?? 0;
+  if (event.capacity == null) return `${going} going`;
+  if (going > event.capacity) return `${going} going · ${event.capacity} ${event.capacity === 1 ? 'seat' : 'seats'}`;
+  return `${going} of ${event.capacity} going`;
+}
+
+const LINK = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+
+/**
+ * A description cut into text and links: `[{text}, {link}]`. Only http and
+ * https are links; trailing punctuation stays text.
+ */
+export function linkParts(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    let link = match[0];
+    const balanced = (s) => s.split('(').length >= s.split(')').length;
+    while (/[.,;:!?)\]}]$/.test(link) && !(link.endsWith(')') && balanced(link))) link = link.slice(0, -1);
+    if (match.index > at) parts.push({ text: text.slice(at, match.index) });
+    parts.push({ link });
+    at = match.index + link.length;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at) });
+  return parts;
+}

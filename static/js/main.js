@@ -1,26 +1,34 @@
 // Mini Events: wires the pieces together. Telegram (telegram.js), the
 // connection (connection.js) and its banner (connection-banner.js), the
-// list of events (events-view.js), attending (attendance.js), the admin
-// form (event-form.js), the settings sheet (settings-sheet.js), who is
-// going (people-sheet.js) and notices
+// list of events and an event's own view (events-view.js), attending
+// (attendance.js), the admin form (event-form.js), the settings sheet
+// (settings-sheet.js), who is going (people-sheet.js), what is open over
+// the list (layers.js), readable colours (contrast.js) and notices
 // (notice.js) each live in their own module; this one routes the server's
 // messages to them.
 
 import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
 import { showConnectionState } from './connection-banner.js';
+import { applyReadableColours } from './contrast.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
+import { isListed } from './format.js';
+import { Layers } from './layers.js';
 import { Notice } from './notice.js';
 import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
-  applyThemeFromFragment, canShare, confirmAction, initData, launch, openLink, shareEvent, whenTelegramLoads,
+  applyThemeFromFragment, canShare, canShareToStory, confirmAction, downloadFile, haptic, initData, launch,
+  mainButton, onThemeChanged, openLink, shareEvent, shareToStory, whenTelegramLoads,
 } from './telegram.js';
 
 const $ = (id) => document.getElementById(id);
 
 applyThemeFromFragment();
+applyReadableColours();
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyReadableColours);
+onThemeChanged(applyReadableColours);
 
 /** True until the first `events-loaded`. */
 let firstLoad = true;
@@ -33,26 +41,111 @@ let eventCalendarUrl = null;
 const connection = new Connection({ initData: initData(), launch: launch(), onMessage, onState });
 const send = (message) => connection.send(message);
 const notice = new Notice($('notice'));
-const form = new EventForm(send);
+const layers = new Layers();
+const form = new EventForm(send, layers);
 const attendance = new Attendance({ send, notice, onSettled: syncButtons });
-const people = new PeopleSheet({ dialog: $('people'), send });
 const list = new EventList($('events'), $('empty'), {
   onToggle(event, button, guests) {
-    lastAction = { kind: 'attendance', title: event.title };
-    attendance.toggle(event, button, guests);
+    lastAction = { kind: 'attendance', title: event.title, id: event.id };
+    attendance.toggle(event, button, guests).then(syncMainButton);
   },
   onGuests(event, guests) {
-    lastAction = { kind: 'attendance', title: event.title };
+    lastAction = { kind: 'attendance', title: event.title, id: event.id };
     attendance.setGuests(event, guests);
   },
-  onPeople(event) {
-    if (!people.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
-  },
+  onPeople: openPeople,
   onShare: (event) => shareEvent(event.id),
-  onCalendar: (event) => eventCalendarUrl && openLink(eventCalendarUrl.replace('{id}', String(event.id))),
+  onStory: (event) => event.image && shareToStory(new URL(event.image, location.href).href, event.title),
+  onCalendar: (event) => eventCalendarUrl
+    && downloadFile(eventCalendarUrl.replace('{id}', String(event.id)), `event-${event.id}.ics`),
   onEdit: (event, card) => form.open(card.querySelector('.edit-slot'), event),
   onDelete: deleteEvent,
+  onOpen: (event) => openView(event.id),
+  onLink: (url) => openLink(url),
+  onFilled: syncMainButton,
 });
+const people = new PeopleSheet({ dialog: $('people'), send, layers, eventOf: (id) => list.get(id) });
+
+/**
+ * An event's own view over the list. Inside Telegram its main action is
+ * Telegram's MainButton and Back is Telegram's BackButton; elsewhere the
+ * view's own buttons.
+ */
+const view = {
+  id: null,
+  done: null,
+  main: null,
+  open(id) {
+    if (this.id === id) return;
+    if (this.id !== null) this.close({ focus: false });
+    const card = list.openDetail(id, $('view-slot'));
+    if (!card) return;
+    this.id = id;
+    this.returnTo = document.activeElement;
+    $('event-view').hidden = false;
+    $('events').hidden = true;
+    $('empty').hidden = true;
+    $('admin').classList.add('behind');
+    $('view-back').hidden = layers.native;
+    this.done = layers.open(() => this.close());
+    window.scrollTo(0, 0);
+    this.syncMain();
+    const title = card.querySelector('.title');
+    title.tabIndex = -1;
+    title.focus();
+  },
+  close({ focus = true } = {}) {
+    if (this.id === null) return;
+    const id = this.id;
+    if (form.isOpen && form.editing?.id === id) form.close({ focus: false });
+    list.closeDetail();
+    this.id = null;
+    $('event-view').hidden = true;
+    $('events').hidden = false;
+    $('admin').classList.remove('behind');
+    list.updateEmpty();
+    this.done?.();
+    this.done = null;
+    this.hideMain();
+    if (focus) {
+      const card = $('events').querySelector(`.event[data-id="${id}"]`);
+      card?.scrollIntoView({ block: 'center' });
+      (card?.querySelector('.open') ?? $('events')).focus();
+    }
+  },
+  /** Telegram's MainButton says and does what the view's own button would. */
+  syncMain() {
+    const button = mainButton();
+    if (!button) return;
+    const event = this.id !== null ? list.get(this.id) : null;
+    const toggle = list.detail?.card.querySelector('.toggle');
+    if (!event || !toggle || toggle.hidden) {
+      this.hideMain();
+      return;
+    }
+    toggle.classList.add('native');
+    if (!this.main) {
+      this.main = () => toggle.click();
+      button.onClick(this.main);
+    }
+    button.setText(toggle.textContent);
+    if (toggle.dataset.pending) button.showProgress(false);
+    else button.hideProgress();
+    if (connection.online) button.enable();
+    else button.disable();
+    button.show();
+  },
+  hideMain() {
+    const button = mainButton();
+    if (!button || !this.main) return;
+    button.offClick(this.main);
+    this.main = null;
+    button.hideProgress();
+    button.hide();
+  },
+};
+
+$('view-back').addEventListener('click', () => view.close());
 
 $('hidden').addEventListener('change', (e) => {
   if (!send({ type: 'set-privacy', hidden: e.target.checked })) {
@@ -64,6 +157,7 @@ $('hidden').addEventListener('change', (e) => {
 const settings = new SettingsSheet({
   dialog: $('settings'),
   opener: $('open-settings'),
+  layers,
   onReminder(minutes) {
     if (send({ type: 'set-reminder', minutes })) return true;
     notice.show('Not connected. Your reminder setting was not changed.', { warning: true });
@@ -77,6 +171,9 @@ whenTelegramLoads((app) => {
   app.ready();
   app.expand();
   list.setShareable(canShare());
+  list.setStory(canShareToStory());
+  $('view-back').hidden = layers.native;
+  view.syncMain();
 });
 
 $('new-event').addEventListener('click', () => form.open($('new-event-slot')));
@@ -84,7 +181,7 @@ $('new-event').addEventListener('click', () => form.open($('new-event-slot')));
 async function deleteEvent(event) {
   const ok = await confirmAction(`Delete "${event.title}"? Everyone going will lose it from their list.`);
   if (!ok) return;
-  lastAction = { kind: 'delete', title: event.title };
+  lastAction = { kind: 'delete', title: event.title, id: event.id };
   if (!send({ type: 'delete-event', id: event.id })) {
     notice.show('Not connected. The event was not deleted; try again when the app is back online.', { warning: true });
   }
@@ -94,7 +191,19 @@ async function deleteEvent(event) {
 function syncButtons() {
   const online = connection.online;
   for (const button of document.querySelectorAll('[data-needs-connection]')) {
-    button.disabled = !online || Boolean(button.dataset.pending);
+    // A button waiting for its answer keeps focus: aria-disabled, not disabled.
+    button.disabled = !online;
+    if (button.dataset.pending) button.setAttribute('aria-disabled', 'true');
+  }
+  view.syncMain();
+}
+
+/** What changed for this user between two versions of an event, said on the page. */
+function announceChange(before, after) {
+  if (!before) return;
+  if (before.waitlisted && after.attending && !attendance.isWaiting(after.id)) {
+    notice.show(`A spot opened: you are going to "${after.title}".`, { sticky: true });
+    haptic('success');
   }
 }
 
@@ -110,16 +219,27 @@ function onMessage(message) {
       setAdmin(message.is_admin);
       calendarUrl = message.calendar ?? null;
       eventCalendarUrl = message.calendar_event ?? null;
+      settings.setFeed(calendarUrl);
       list.setCalendar(Boolean(eventCalendarUrl));
       if (message.limits) form.setLimits(message.limits);
+      form.setZone(message.timezone);
       if (message.reminder !== undefined) settings.show(message.reminder);
       $('hidden').checked = Boolean(message.hidden);
       list.beginSync();
       break;
     case 'event': {
-      const isNew = !list.get(message.id);
+      const previous = list.get(message.id);
       list.upsert(message);
-      if (form.answeredBy(message) && (isNew || form.editing)) form.close();
+      if (!firstLoad) announceChange(previous, message);
+      if (attendance.answered(message.id) && lastAction?.id === message.id) {
+        haptic('success');
+        const toggle = list.detail?.id === message.id ? list.detail.card.querySelector('.toggle') : null;
+        if (toggle && !toggle.hidden && !toggle.classList.contains('native')) toggle.focus();
+      }
+      if (form.answeredBy(message) && (!previous || form.editing)) {
+        const card = $('events').querySelector(`.event[data-id="${message.id}"]`);
+        form.close({ focusTo: previous ? null : card?.querySelector('.open') });
+      }
       break;
     }
     case 'events-loaded':
@@ -129,18 +249,32 @@ function onMessage(message) {
         // login; the bot's /start <id> button names it in ?event=<id>.
         const linked = Number(new URLSearchParams(location.search).get('event'));
         const selected = message.selected ?? (list.get(linked) ? linked : null);
-        if (selected != null) list.highlight(selected);
+        if (selected != null) {
+          list.highlight(selected);
+          view.open(selected);
+        }
       }
       firstLoad = false;
       break;
     case 'attendees':
       people.show(message);
       break;
-    case 'delete-event':
+    case 'delete-event': {
+      const gone = list.get(message.id);
       if (form.editing?.id === message.id) form.close();
+      if (view.id === message.id) view.close();
+      const focusLost = document.activeElement === document.body
+        || $('events').querySelector(`.event[data-id="${message.id}"]`)?.contains(document.activeElement);
       list.remove(message.id);
+      if (focusLost) $('events').focus();
+      const ownDelete = lastAction?.kind === 'delete' && lastAction.id === message.id;
+      if (gone && isListed(gone) && !ownDelete) {
+        notice.show(`"${gone.title}" was cancelled.`, { warning: true, sticky: true });
+      }
       break;
+    }
     case 'error':
+      if (lastAction?.kind === 'attendance') haptic('error');
       if (message.code === 'forbidden') {
         // Admin rights were revoked since this page logged in.
         form.close();
@@ -180,3 +314,16 @@ if (connection.initData) {
 }
 list.setShareable(canShare());
 syncButtons();
+
+// Called from the list's callbacks, which are made before these objects.
+function openPeople(event) {
+  if (!people.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
+}
+
+function openView(id) {
+  view.open(id);
+}
+
+function syncMainButton() {
+  view.syncMain();
+}

@@ -3,17 +3,22 @@
 // each time it opens; people who hide are only counted.
 
 import { face } from './events-view.js';
+import { sheetLayer } from './layers.js';
 
 export class PeopleSheet {
   /**
    * @param {object} o
    * @param {HTMLDialogElement} o.dialog
    * @param {(message: object) => boolean} o.send false when not connected
+   * @param {import('./layers.js').Layers} o.layers
+   * @param {(id: number) => object|undefined} o.eventOf the event as the list has it now
    */
-  constructor({ dialog, send }) {
+  constructor({ dialog, send, layers, eventOf }) {
     this.dialog = dialog;
     this.send = send;
+    this.eventOf = eventOf;
     this.event = null;
+    this.showSheet = sheetLayer(layers, dialog);
   }
 
   /** Opens the sheet for `event` and asks who is listed. */
@@ -25,8 +30,7 @@ export class PeopleSheet {
     q('.people-loading').hidden = false;
     for (const s of ['.people-going', '.people-waiting']) q(s).replaceChildren();
     for (const s of ['.people-going-heading', '.people-waiting-heading', '.people-hidden']) q(s).hidden = true;
-    if (typeof this.dialog.showModal === 'function') this.dialog.showModal();
-    else this.dialog.setAttribute('open', '');
+    this.showSheet();
     return true;
   }
 
@@ -38,9 +42,10 @@ export class PeopleSheet {
     const fill = (list, heading, people) => {
       q(list).replaceChildren(...people.map(row));
       q(heading).hidden = people.length === 0 && list === '.people-waiting';
-      q(heading).textContent = list === '.people-going'
-        ? `Going (${people.length}${answer.hidden ? ' shown' : ''})`
-        : `Waiting (${people.length})`;
+      // Seats, as the card counts them: people and their guests.
+      const seats = people.reduce((sum, person) => sum + 1 + (person.guests ?? 0), 0);
+      const going = Math.max(seats, this.eventOf?.(answer.event)?.attendees ?? 0);
+      q(heading).textContent = list === '.people-going' ? `Going (${going})` : `Waiting (${seats})`;
     };
     fill('.people-going', '.people-going-heading', answer.going);
     fill('.people-waiting', '.people-waiting-heading', answer.waiting);

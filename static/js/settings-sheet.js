@@ -2,6 +2,8 @@
 // header), whether they hide from the lists of who is going, and the
 // subscription to their calendar feed.
 
+import { sheetLayer } from './layers.js';
+
 const OFF = 'off';
 
 export class SettingsSheet {
@@ -11,13 +13,18 @@ export class SettingsSheet {
    * @param {HTMLButtonElement} o.opener
    * @param {(minutes: number|null) => boolean} o.onReminder false when it could not be sent
    * @param {() => void} o.onSubscribe
+   * @param {import('./layers.js').Layers} o.layers
    */
-  constructor({ dialog, opener, onReminder, onSubscribe }) {
+  constructor({ dialog, opener, onReminder, onSubscribe, layers }) {
     this.dialog = dialog;
     this.opener = opener;
     this.reminder = 0;
+    this.showSheet = sheetLayer(layers, dialog);
     opener.addEventListener('click', () => this.open());
     dialog.querySelector('#subscribe').addEventListener('click', onSubscribe);
+    for (const button of dialog.querySelectorAll('[data-copy]')) {
+      button.addEventListener('click', () => this.copy(dialog.querySelector(`#${button.dataset.copy}`)));
+    }
     dialog.addEventListener('change', (e) => {
       if (e.target.name !== 'reminder') return;
       const minutes = e.target.value === OFF ? null : Number(e.target.value);
@@ -32,14 +39,33 @@ export class SettingsSheet {
     const value = minutes === null ? OFF : String(minutes);
     for (const input of this.dialog.querySelectorAll('input[name=reminder]')) input.checked = input.value === value;
     this.opener.hidden = false;
-    this.opener.textContent = `Reminders: ${label(minutes)}`;
-    this.opener.setAttribute('aria-label', `Reminders: ${label(minutes)}. Change`);
+    this.opener.textContent = `Event reminders: ${label(minutes)}`;
+    this.opener.removeAttribute('aria-label');
+  }
+
+  /** The user's feed (https), offered as webcal:// and https to copy. */
+  setFeed(url) {
+    const https = url ?? '';
+    this.dialog.querySelector('#feed-https').value = https;
+    this.dialog.querySelector('#feed-webcal').value = https.replace(/^https?:/, 'webcal:');
+  }
+
+  async copy(input) {
+    const said = this.dialog.querySelector('.copied');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      said.textContent = 'Copied. Add it in your calendar app as a calendar from a URL.';
+    } catch {
+      input.focus();
+      input.select();
+      said.textContent = 'Selected: copy it with your keyboard or the menu.';
+    }
   }
 
   open() {
     this.show(this.reminder);
-    if (typeof this.dialog.showModal === 'function') this.dialog.showModal();
-    else this.dialog.setAttribute('open', '');
+    this.dialog.querySelector('.copied').textContent = '';
+    this.showSheet();
   }
 }
 

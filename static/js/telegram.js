@@ -117,3 +117,46 @@ export function canShare() {
 export function shareEvent(eventId) {
   native('6.7')?.switchInlineQuery(`event:${eventId}`, ['users', 'groups', 'channels']);
 }
+
+/** The colour scheme and theme changed inside Telegram. */
+export function onThemeChanged(callback) {
+  whenTelegramLoads((app) => app.onEvent?.('themeChanged', callback));
+}
+
+/**
+ * Telegram's haptic feedback for the result of an action: 'success',
+ * 'error' or 'warning'. Nothing outside Telegram.
+ */
+export function haptic(result) {
+  native('6.1')?.HapticFeedback?.notificationOccurred(result);
+}
+
+/** Telegram's MainButton when the client has it, else null. */
+export function mainButton() {
+  return native('6.1')?.MainButton ?? null;
+}
+
+/** Telegram's BackButton when the client has it, else null. */
+export function backButton() {
+  return native('6.1')?.BackButton ?? null;
+}
+
+/**
+ * Saves a file the way the client can: Telegram's downloadFile (8.0), or
+ * openLink / a new tab. `url` must be https (or http locally).
+ */
+export function downloadFile(url, fileName) {
+  const app = native('8.0');
+  if (app?.downloadFile) app.downloadFile({ url, file_name: fileName });
+  else openLink(url);
+}
+
+/** Whether the client can share a picture to a story. */
+export function canShareToStory() {
+  return Boolean(native('7.8')?.shareToStory);
+}
+
+/** Opens Telegram's story editor with the picture at `mediaUrl`. */
+export function shareToStory(mediaUrl, text) {
+  native('7.8')?.shareToStory(mediaUrl, { text: text.slice(0, 200) });
+}
