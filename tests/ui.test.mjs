@@ -157,6 +157,13 @@ test('inside Telegram a start_param opens the event’s view: MainButton attends
     const story = (await calls(page)).find((c) => c[0] === 'shareToStory');
     assert.match(story[1], /^http:\/\/127\.0\.0\.1:\d+\/media\//, 'the picture, by its absolute URL');
 
+    // BackButton closes what is on top: the sheet first, then the view.
+    await page.click(`${view(ids.picnic)} .people`);
+    await page.waitForSelector('#people[open]');
+    await page.evaluate(() => window.tap('back'));
+    await page.waitForSelector('#people', { state: 'hidden' });
+    assert.equal(await page.isVisible(view(ids.picnic)), true, 'the view stays');
+    assert.equal(await back(), true);
     await page.evaluate(() => window.tap('back'));
     await page.waitForSelector('#event-view', { state: 'hidden' });
     assert.equal(await page.isVisible(card(ids.picnic)), true, 'back on the list');
