@@ -182,8 +182,6 @@ pub enum ServerMessage<'a> {
         limits: Limits,
         /// Whether the user is hidden from others' attendee lists.
         hidden: bool,
-        /// The zone this community's events are meant in (IANA name).
-        timezone: &'a str,
         /// The community this socket entered; left out for the default one.
         #[serde(skip_serializing_if = "Option::is_none")]
         community: Option<CommunityView<'a>>,
@@ -472,7 +470,6 @@ mod tests {
                 calendar_event: "https://x.example/calendar/t/{id}.ics",
                 limits: LIMITS,
                 hidden: false,
-                timezone: "Europe/Berlin",
                 community: None,
             }),
             Some(json!({
@@ -480,7 +477,7 @@ mod tests {
                 "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics",
                 "calendar_event": "https://x.example/calendar/t/{id}.ics",
                 "limits": {"title": 120, "description": 2000, "location": 200, "max_guests": 10, "capacity": 100_000},
-                "hidden": false, "timezone": "Europe/Berlin"
+                "hidden": false
             }))
         );
         assert_eq!(

@@ -204,9 +204,11 @@ test('focus stays on Attend and Leave in the list; sheets close on Escape and on
   await withScreenshots(t.name, pages, async () => {
     const page = await openApp(browser, worker, user());
     pages.push(page);
+    assert.equal(await page.isVisible(`${card(ids.talk)} .add-calendar`), false, 'short cards for events one does not go to');
     await page.click(`${card(ids.talk)} .toggle`);
     await page.waitForFunction((sel) => document.querySelector(sel).textContent === 'Leave', `${card(ids.talk)} .toggle`);
     assert.match((await focused(page)).className, /toggle/);
+    assert.equal(await page.isVisible(`${card(ids.talk)} .add-calendar`), true, 'Add to calendar once going');
     await page.keyboard.press('Enter'); // leave, from the keyboard
     await page.waitForFunction((sel) => document.querySelector(sel).textContent === 'Attend', `${card(ids.talk)} .toggle`);
     assert.match((await focused(page)).className, /toggle/);
@@ -366,9 +368,10 @@ for (const [name, themeParams, colorScheme] of [
       await page.click(`${view(ids.picnic)} .people`);
       await page.waitForSelector('#people .people-going li');
       await audit('the who-is-going sheet');
-      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape'); // the sheet, then the view
       await page.keyboard.press('Escape');
       await page.waitForSelector('#event-view', { state: 'hidden' });
+      assert.equal(await page.isVisible('#people'), false);
       await page.click('#new-event');
       await audit('the admin form');
     });

@@ -52,6 +52,12 @@ export class EventList {
     return this.events.get(id);
   }
 
+  /** The zone the events are meant in (the community's), when any event says. */
+  zone() {
+    for (const event of this.events.values()) if (event.timezone) return event.timezone;
+    return '';
+  }
+
   /** Starts a full resync: what the server does not send again goes. */
   beginSync() {
     this.seen = new Set();
@@ -99,7 +105,8 @@ export class EventList {
   /** Offers "Add to calendar" once the user's feed is known. */
   setCalendar(available) {
     this.calendar = available;
-    for (const card of this.allCards()) card.querySelector('.add-calendar').hidden = !available;
+    for (const [id, card] of this.cards) this.fill(card, this.events.get(id));
+    if (this.detail) this.fill(this.detail.card, this.events.get(this.detail.id));
   }
 
   upsert(event) {
@@ -276,7 +283,9 @@ export class EventList {
     story.hidden = !(this.story && event.image && card.classList.contains('detail'));
     story.setAttribute('aria-label', `Share to story: ${event.title}`);
     card.querySelector('.add-calendar').setAttribute('aria-label', `Add to calendar: ${event.title}`);
-    card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past);
+    // On the list only for the events the user goes to (cards stay short).
+    card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past)
+      || !(listed || card.classList.contains('detail'));
     card.querySelector('.edit').setAttribute('aria-label', `Edit: ${event.title}`);
     card.querySelector('.delete').setAttribute('aria-label', `Delete: ${event.title}`);
     card.querySelector('.admin-actions').hidden = !this.isAdmin;

@@ -54,10 +54,12 @@ export class Layers {
 /** A modal <dialog> as a layer: closes on Escape, Back and a tap on its backdrop. */
 export function sheetLayer(layers, dialog) {
   let done = null;
-  dialog.addEventListener('close', () => {
+  const closed = () => {
     done?.();
     done = null;
-  });
+  };
+  // Any way of closing it (a button, the browser's own Escape) ends the layer.
+  dialog.addEventListener('close', closed);
   dialog.addEventListener('click', (e) => {
     if (e.target !== dialog) return;
     const box = dialog.getBoundingClientRect();
@@ -69,6 +71,11 @@ export function sheetLayer(layers, dialog) {
       if (typeof dialog.showModal === 'function') dialog.showModal();
       else dialog.setAttribute('open', '');
     }
-    done ??= layers.open(() => dialog.close());
+    // Closed by Escape or Back: off the stack at once, not when the dialog's
+    // close event comes (a second Escape before it must close the next one).
+    done ??= layers.open(() => {
+      dialog.close();
+      closed();
+    });
   };
 }

@@ -176,7 +176,11 @@ whenTelegramLoads((app) => {
   view.syncMain();
 });
 
-$('new-event').addEventListener('click', () => form.open($('new-event-slot')));
+$('new-event').addEventListener('click', () => {
+  // Every event of a community is meant in its zone; each event says it.
+  form.setZone(list.zone());
+  form.open($('new-event-slot'));
+});
 
 async function deleteEvent(event) {
   const ok = await confirmAction(`Delete "${event.title}"? Everyone going will lose it from their list.`);
@@ -222,7 +226,6 @@ function onMessage(message) {
       settings.setFeed(calendarUrl);
       list.setCalendar(Boolean(eventCalendarUrl));
       if (message.limits) form.setLimits(message.limits);
-      form.setZone(message.timezone);
       if (message.reminder !== undefined) settings.show(message.reminder);
       $('hidden').checked = Boolean(message.hidden);
       list.beginSync();

@@ -174,7 +174,6 @@ async fn enter(
             calendar_event: &format!("{feed}/{{id}}.ics"),
             limits: protocol::LIMITS,
             hidden: stored.hidden,
-            timezone: crate::calendar::Zone::name(&place.zone),
             community: place.community.as_ref().map(|c| protocol::CommunityView {
                 slug: &c.slug,
                 title: &c.title,
