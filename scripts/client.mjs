@@ -37,8 +37,18 @@ export class Client {
   static async open(wsUrl, { headers } = {}) {
     const ws = new WebSocket(wsUrl, { headers });
     await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`no WebSocket upgrade from ${wsUrl} within 15 s`));
+      }, 15_000);
+      ws.once('open', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
       ws.once('unexpected-response', (_, response) => reject(new Error(`HTTP ${response.statusCode} from ${wsUrl}`)));
     });
     const client = new this(ws);

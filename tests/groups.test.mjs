@@ -66,7 +66,11 @@ async function newGroup(title, creator, members = []) {
 const day = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 async function cron() {
-  const response = await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`);
+  const response = await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) })
+    .catch((error) => {
+      const said = worker.log.join('').split('\n').slice(-20).join('\n');
+      throw new Error(`the cron run did not end within 60 s: ${error.message}\nwrangler dev said last:\n${said}`);
+    });
   assert.equal(response.status, 200);
   await response.text();
 }

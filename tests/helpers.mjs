@@ -386,10 +386,16 @@ export function telegram({ worker, fake, secret, botId = 424242 }) {
   const tg = {
     /** Posts an update (given the next update_id unless it has one); the webhook answers once it is handled. */
     async post(update) {
+      const id = updateId++;
+      // Bounded: a webhook that never answers fails the test, not the whole run.
       const response = await fetch(`${worker.url}/telegram/webhook`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': secret },
-        body: JSON.stringify({ update_id: updateId++, ...update }),
+        body: JSON.stringify({ update_id: id, ...update }),
+        signal: AbortSignal.timeout(30_000),
+      }).catch((error) => {
+        const said = worker.log.join('').split('\n').slice(-20).join('\n');
+        throw new Error(`the webhook did not answer update ${id} (${Object.keys(update).join(', ')}) within 30 s: ${error.message}\nwrangler dev said last:\n${said}`);
       });
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
       await response.text();
