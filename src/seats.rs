@@ -201,6 +201,17 @@ impl Seats {
         Some((party, going))
     }
 
+    /// `party` leaves its place and waits again, at the end of the waitlist.
+    fn requeue(&mut self, party: Party, moves: &mut Vec<Move>) {
+        self.remove(party.user);
+        self.push(party, false);
+        moves.push(Move::Remove { user: party.user });
+        moves.push(Move::Join {
+            party,
+            going: false,
+        });
+    }
+
     /// `user` attends with `guests` (`None`: as many as before, 0 when
     /// new). See the module's rules; the moves made are returned (none
     /// when nothing changed).
@@ -234,26 +245,12 @@ impl Seats {
                     self.set_guests(user, guests, true);
                     moves.push(Move::Regroup { party });
                 } else {
-                    self.remove(user);
-                    self.push(party, false);
-                    moves.push(Move::Remove { user });
-                    moves.push(Move::Join {
-                        party,
-                        going: false,
-                    });
+                    self.requeue(party, &mut moves);
                 }
             }
             // A waiting party that grows goes to the tail, like a going
             // one that no longer fits: nobody gets ahead by growing.
-            Some((false, old)) if guests > old => {
-                self.remove(user);
-                self.push(party, false);
-                moves.push(Move::Remove { user });
-                moves.push(Move::Join {
-                    party,
-                    going: false,
-                });
-            }
+            Some((false, old)) if guests > old => self.requeue(party, &mut moves),
             Some((false, _)) => {
                 self.set_guests(user, guests, false);
                 moves.push(Move::Regroup { party });

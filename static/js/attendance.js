@@ -13,7 +13,7 @@ export class Attendance {
    * @param {object} o
    * @param {(message: object) => boolean} o.send false when not connected
    * @param {import('./notice.js').Notice} o.notice
-   * @param {() => void} o.onSettled a button stopped waiting without an answer
+   * @param {() => void} o.onSettled a button started or stopped waiting (the buttons and Telegram's MainButton follow)
    */
   constructor({ send, notice, onSettled }) {
     this.send = send;

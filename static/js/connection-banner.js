@@ -2,7 +2,7 @@
 // retrying, offline, or refused for good (an expired login).
 
 /** Why the server refused the login, and the way out, for people (by close code). */
-export function refusal(detail) {
+function refusal(detail) {
   const reason = detail?.reason ?? '';
   if (detail?.code === 4003 && reason === 'not a member') {
     return 'Only members of this group can see its events. Join the group, then open the app again.';

@@ -209,11 +209,11 @@ export class EventList {
     card.querySelector('.add-calendar').addEventListener('click', () => this.actions.onCalendar(current()));
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
+    // A picture that does not load leaves no empty frame (until another comes).
     const image = card.querySelector('img');
-    image.addEventListener('load', () => image.parentElement.classList.add('has-image'));
     image.addEventListener('error', () => {
+      image.dataset.failed = 'true';
       image.hidden = true;
-      image.parentElement.classList.remove('has-image');
       image.parentElement.hidden = true;
     });
     return card;
@@ -225,18 +225,17 @@ export class EventList {
     const image = card.querySelector('img');
     if (event.image) {
       if (image.getAttribute('src') !== event.image) {
-        image.parentElement.classList.remove('has-image');
+        delete image.dataset.failed;
         image.src = event.image;
       }
-      image.hidden = false;
       image.alt = card.classList.contains('detail') ? `Picture of ${event.title}` : '';
     } else {
       image.removeAttribute('src');
-      image.hidden = true;
-      image.parentElement.classList.remove('has-image');
     }
     // No picture, no placeholder: the card stays short.
-    image.parentElement.hidden = !event.image;
+    const shown = Boolean(event.image) && !image.dataset.failed;
+    image.hidden = !shown;
+    image.parentElement.hidden = !shown;
     card.querySelector('.title').textContent = event.title;
     card.querySelector('.open').setAttribute('aria-label', `Details: ${event.title}`);
     card.querySelector('.when').textContent = describeWhen(event);

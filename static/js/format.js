@@ -124,6 +124,9 @@ export function describeGoing(event) {
 
 const LINK = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 
+/** Whether `s` closes no more brackets than it opens ("A_(b)" keeps its ")"). */
+const balanced = (s) => s.split('(').length >= s.split(')').length;
+
 /**
  * A description cut into text and links: `[{text}, {link}]`. Only http and
  * https are links; trailing punctuation stays text.
@@ -133,7 +136,6 @@ export function linkParts(text) {
   let at = 0;
   for (const match of text.matchAll(LINK)) {
     let link = match[0];
-    const balanced = (s) => s.split('(').length >= s.split(')').length;
     while (/[.,;:!?)\]}]$/.test(link) && !(link.endsWith(')') && balanced(link))) link = link.slice(0, -1);
     if (match.index > at) parts.push({ text: text.slice(at, match.index) });
     parts.push({ link });
