@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS events (
   after_day   TEXT,
   -- Bytes of the uploaded picture in R2 (0: none, or a link), for the
   -- community's picture budget.
-  image_bytes INTEGER NOT NULL DEFAULT 0
+  image_bytes INTEGER NOT NULL DEFAULT 0,
+  -- Part three: Telegram ids of the people who host it besides the
+  -- community's admins, separated by commas (at most 10).
+  hosts       TEXT    NOT NULL DEFAULT ''
 );
 
 -- Who is going, in rowid order (the order people joined), with the guests
@@ -64,6 +67,23 @@ CREATE TABLE IF NOT EXISTS waitlist (
   telegram_id INTEGER NOT NULL,
   guests      INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (event_id, telegram_id)
+);
+
+-- Part three: who was checked in at the door (src/store/door.rs). The
+-- Worker makes this table too on a database where this file was not
+-- applied again (src/store/migrate.rs, the same text).
+CREATE TABLE IF NOT EXISTS checkins (
+  event_id    INTEGER NOT NULL,
+  telegram_id INTEGER NOT NULL,
+  -- When the occurrence started (Unix seconds): a series' check-ins are
+  -- per occurrence.
+  occurrence  INTEGER NOT NULL,
+  -- How many of the party's guests came.
+  guests      INTEGER NOT NULL DEFAULT 0,
+  -- When they were first checked in (Unix seconds), and by which host.
+  at          INTEGER NOT NULL,
+  host_id     INTEGER,
+  PRIMARY KEY (event_id, occurrence, telegram_id)
 );
 
 -- Messages the bot owes people, other than reminders: a spot opened, an

@@ -25,10 +25,14 @@
 use std::collections::HashMap;
 
 use crate::calendar::{self, Day, Occurrence, Repeat, Schedule, Zone};
+use crate::door::{self, Door};
 use crate::error::ClientError;
 use crate::protocol::{Face, FACES};
 use crate::seats::{Move, Party, Refusal, Seats};
 use crate::validate::EventChanges;
+
+/// People an admin may list as an event's hosts.
+pub const MAX_HOSTS: usize = 10;
 
 /// How far ahead an event may be dated.
 pub const MAX_YEARS_AHEAD: i32 = 2;
@@ -61,6 +65,12 @@ pub struct Event {
     pub seats: Seats,
     /// The community it belongs to ([`crate::communities::DEFAULT`]: none).
     pub community: i64,
+    /// People besides the community's admins who host it (at most
+    /// [`MAX_HOSTS`]).
+    pub hosts: Vec<i64>,
+    /// Who was checked in at its recent occurrences. A check-in changes
+    /// what hosts see, not the revision (`hub/door.rs` tells the hosts).
+    pub door: Door,
     /// Changes with every change made through the [`Catalog`].
     pub revision: u64,
 }
@@ -119,8 +129,26 @@ impl Event {
                 Vec::new(),
             ),
             community: self.community,
+            hosts: changes.hosts.clone().unwrap_or_else(|| self.hosts.clone()),
+            door: Door::default(),
             revision: self.revision,
         }
+    }
+
+    /// The occurrence its check-ins are shown for at `now`: the one at the
+    /// door, or a one-off's own once it is over (who came, who did not).
+    pub fn door_occurrence(&self, zone: &dyn Zone, now: i64) -> Option<Occurrence> {
+        let schedule = self.schedule();
+        schedule.door(zone, now).or_else(|| match self.repeat {
+            Repeat::None => schedule.next(zone, now).filter(|o| o.ends_at <= now),
+            _ => None,
+        })
+    }
+
+    /// Whether `user` hosts this event (`admin`: they are one of the
+    /// community's admins).
+    pub fn is_hosted_by(&self, user: i64, admin: bool) -> bool {
+        crate::access::is_host(admin, &self.hosts, user)
     }
 
     /// The rules of a schedule that need the clock: a one-off needs a date
@@ -349,6 +377,7 @@ impl Catalog {
         });
         *event = Event {
             seats,
+            door: std::mem::take(&mut event.door),
             revision: event.revision,
             ..edited
         };
@@ -419,6 +448,23 @@ impl Catalog {
             }
         }
         changed
+    }
+
+    /// Applies a stored check-in change to event `id`'s door (no new
+    /// revision: members see nothing of it).
+    pub fn check_in(&mut self, id: i64, change: door::Change) -> Result<(), ClientError> {
+        let slot = self.events.get_mut(&id).ok_or(ClientError::NoSuchEvent)?;
+        slot.event.door.apply(change);
+        Ok(())
+    }
+
+    /// Check-ins as stored, `(event, check-in)` (loading).
+    pub fn load_check_ins(&mut self, checked: impl IntoIterator<Item = (i64, door::CheckIn)>) {
+        for (id, checked) in checked {
+            if let Some(slot) = self.events.get_mut(&id) {
+                slot.event.door.load(checked);
+            }
+        }
     }
 
     /// Removes an event and its attendance.

@@ -37,6 +37,11 @@ pub enum ClientError {
     /// A community's limit (events, picture bytes) is reached; the detail
     /// names it.
     Limit(Cow<'static, str>),
+    /// A check-in of a ticket or person not on the event's going list (or
+    /// a ticket that is not ours).
+    NotOnList,
+    /// A check-in while no occurrence is at the door.
+    DoorClosed,
     /// The store failed; the change was not made.
     Internal,
 }
@@ -56,7 +61,8 @@ impl ClientError {
             Self::Binary => "binary",
             Self::TooLarge => "too_large",
             Self::RateLimited => "rate_limited",
-            Self::EventOver | Self::RsvpsClosed => "closed",
+            Self::EventOver | Self::RsvpsClosed | Self::DoorClosed => "closed",
+            Self::NotOnList => "not_on_list",
             Self::Limit(_) => "limit",
             Self::Internal => "internal",
         }
@@ -79,6 +85,10 @@ impl ClientError {
             Self::RateLimited => "Too many messages",
             Self::EventOver => "This event is over",
             Self::RsvpsClosed => "RSVPs are closed",
+            Self::NotOnList => "Not on the list",
+            Self::DoorClosed => {
+                "Check-in opens 12 hours before the event and closes 12 hours after it"
+            }
             Self::Limit(detail) => return Cow::Owned(format!("Limit reached: {detail}")),
             Self::Internal => "Internal server error",
         })

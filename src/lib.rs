@@ -38,6 +38,7 @@ mod catalog;
 mod clock;
 mod communities;
 mod config;
+mod door;
 mod error;
 mod feeds;
 mod hub;
@@ -51,6 +52,7 @@ mod reminders;
 mod seats;
 mod session;
 mod store;
+mod tickets;
 mod validate;
 
 use worker::{

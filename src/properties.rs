@@ -350,6 +350,23 @@ impl Handler for ModelHub {
         }
     }
 
+    async fn confirm_host(
+        &self,
+        user: &SessionUser,
+        event: i64,
+        needs_admin: bool,
+    ) -> Result<(), ClientError> {
+        let listed = self
+            .catalog
+            .borrow()
+            .get(event)
+            .is_ok_and(|e| e.hosts.contains(&user.id));
+        match (listed && !needs_admin) || user.is_admin {
+            true => Ok(()),
+            false => Err(ClientError::Forbidden),
+        }
+    }
+
     async fn apply(&self, user: &SessionUser, command: Command) -> Result<(), ClientError> {
         let mut catalog = self.catalog.borrow_mut();
         let mut model = self.model.borrow_mut();
@@ -423,7 +440,11 @@ impl Handler for ModelHub {
                 Ok(())
             }
             // A setting of the user's own: nothing in the catalog.
-            Command::SetReminder(_) | Command::Attendees(_) | Command::SetPrivacy(_) => Ok(()),
+            Command::SetReminder(_)
+            | Command::Attendees(_)
+            | Command::SetPrivacy(_)
+            | Command::CheckIn(_)
+            | Command::People(_) => Ok(()),
             Command::DeleteEvent(delete) => {
                 assert!(user.is_admin, "only admins delete");
                 assert_eq!(

@@ -39,6 +39,8 @@ pub enum Kind {
     CreateEvent,
     EditEvent,
     DeleteEvent,
+    CheckIn,
+    People,
     /// A `type` nobody knows: answered `unknown_type` once logged in.
     Unknown,
 }
@@ -53,11 +55,15 @@ pub enum Role {
     /// admins' turn (`hub/turns.rs`), so D1 and memory see them in one
     /// order.
     Admin,
+    /// An event's hosts (its community's admins and the people listed in
+    /// its `hosts`): checked, from the event id alone, before any other
+    /// field is read.
+    Host,
 }
 
 impl Kind {
     /// Each kind with its `type` on the wire.
-    const ALL: [(Kind, &'static str); 10] = [
+    const ALL: [(Kind, &'static str); 12] = [
         (Kind::Ping, "ping"),
         (Kind::Login, "login"),
         (Kind::Attend, "attend"),
@@ -68,6 +74,8 @@ impl Kind {
         (Kind::CreateEvent, "create-event"),
         (Kind::EditEvent, "edit-event"),
         (Kind::DeleteEvent, "delete-event"),
+        (Kind::CheckIn, "check-in"),
+        (Kind::People, "people"),
     ];
 
     pub fn parse(name: &str) -> Kind {
@@ -79,8 +87,25 @@ impl Kind {
 
     pub fn role(self) -> Role {
         match self {
-            Kind::CreateEvent | Kind::EditEvent | Kind::DeleteEvent => Role::Admin,
+            Kind::CreateEvent | Kind::DeleteEvent | Kind::People => Role::Admin,
+            Kind::EditEvent | Kind::CheckIn => Role::Host,
             _ => Role::Member,
+        }
+    }
+
+    /// The field naming the event of a [`Role::Host`] message.
+    pub fn event_field(self) -> &'static str {
+        match self {
+            Kind::EditEvent => "id",
+            _ => "event",
+        }
+    }
+
+    /// Fields only admins may send, even in a message hosts may send.
+    pub fn admin_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::EditEvent => &["hosts"],
+            _ => &[],
         }
     }
 }
@@ -200,6 +225,22 @@ pub enum ServerMessage<'a> {
     DeleteEvent {
         id: i64,
     },
+    /// A host's check-in, done (or found done, or taken back).
+    CheckedIn {
+        event: i64,
+        person: Person<'a>,
+        guests: u32,
+        /// When they were checked in (RFC 3339), `null` after an undo that
+        /// found nothing to undo.
+        at: Option<String>,
+        already: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        undone: bool,
+    },
+    /// The people who entered the community, for an admin choosing hosts.
+    People {
+        people: Vec<Person<'a>>,
+    },
     Error {
         msg: &'a str,
         code: &'a str,
@@ -257,6 +298,13 @@ pub struct Person<'a> {
     pub username: &'a str,
     pub photo_url: &'a str,
     pub guests: u32,
+    /// For hosts: when the person was checked in for the occurrence at
+    /// the door (or the past one-off), `null` if not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<Option<String>>,
+    /// For hosts: how many of their guests were checked in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_in_guests: Option<u32>,
 }
 
 /// A face on an event's card: one of the first people going.

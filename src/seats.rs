@@ -140,7 +140,6 @@ impl Seats {
         &self.waiting
     }
 
-    #[cfg(test)]
     pub fn is_going(&self, user: i64) -> bool {
         matches!(self.index.get(&user), Some((true, _)))
     }

@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::calendar::{Day, Repeat};
+use crate::catalog::MAX_HOSTS;
 use crate::error::ClientError;
 use crate::media::ImageChange;
 use crate::seats;
@@ -34,6 +35,9 @@ pub struct EventChanges {
     pub capacity: Option<Option<u32>>,
     pub max_guests: Option<u32>,
     pub closed: Option<bool>,
+    /// Telegram ids of the people who host it besides the admins (admins
+    /// only; whether each entered the community is the hub's check).
+    pub hosts: Option<Vec<i64>>,
 }
 
 impl EventChanges {
@@ -72,7 +76,7 @@ pub fn edit_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientErr
     let changes = event_changes(fields)?;
     if changes == EventChanges::default() {
         return Err(ClientError::invalid(
-            "nothing to change: send title, description, start, duration, date, repeat, location, image, capacity, max_guests or closed",
+            "nothing to change: send title, description, start, duration, date, repeat, location, image, capacity, max_guests, closed or hosts",
         ));
     }
     Ok(changes)
@@ -109,7 +113,30 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
                     .ok_or(ClientError::invalid("closed must be true or false"))
             })
             .transpose()?,
+        hosts: fields.get("hosts").map(hosts).transpose()?,
     })
+}
+
+/// `hosts`: at most [`MAX_HOSTS`] Telegram user ids, each once.
+fn hosts(value: &Value) -> Result<Vec<i64>, ClientError> {
+    const WRONG: &str = "hosts must be a list of at most 10 Telegram user ids";
+    let Value::Array(items) = value else {
+        return Err(ClientError::invalid(WRONG));
+    };
+    let mut ids: Vec<i64> = Vec::with_capacity(items.len());
+    for item in items {
+        let id = item
+            .as_i64()
+            .filter(|id| *id > 0)
+            .ok_or(ClientError::invalid(WRONG))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > MAX_HOSTS {
+        return Err(ClientError::invalid(WRONG));
+    }
+    Ok(ids)
 }
 
 fn capacity(value: &Value) -> Result<Option<u32>, ClientError> {
@@ -265,6 +292,28 @@ mod tests {
 
     fn b64(bytes: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn hosts_are_a_short_list_of_ids() {
+        let edit = |hosts: Value| edit_event(&fields(json!({ "hosts": hosts }))).map(|c| c.hosts);
+        assert_eq!(edit(json!([5, 6, 5])), Ok(Some(vec![5, 6])), "each once");
+        assert_eq!(edit(json!([])), Ok(Some(vec![])));
+        let eleven: Vec<i64> = (1..=11).collect();
+        for bad in [
+            json!(eleven),
+            json!([0]),
+            json!(["5"]),
+            json!(5),
+            json!(null),
+            json!([1.5]),
+        ] {
+            assert_eq!(
+                edit(bad.clone()).map_err(|e| e.code()),
+                Err("invalid"),
+                "{bad}"
+            );
+        }
     }
 
     fn refusal(value: Value) -> String {

@@ -226,6 +226,10 @@ pub struct Schedule {
     pub repeat: Repeat,
 }
 
+/// How long before an occurrence starts, and after it ends, its door is
+/// open (people can be checked in).
+pub const DOOR_GRACE: i64 = 12 * 3600;
+
 /// One time an event happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Occurrence {
@@ -324,6 +328,34 @@ impl Schedule {
             .next();
         let second = first.and_then(|o| self.on(zone, o.day.plus(step as i32)));
         [first, second]
+    }
+
+    /// The occurrence people are checked in for at `now`: the one that
+    /// started most recently, while within its duration plus
+    /// [`DOOR_GRACE`]; else the next one, if it starts within
+    /// [`DOOR_GRACE`]; else none (the door is closed).
+    pub fn door(&self, zone: &dyn Zone, now: i64) -> Option<Occurrence> {
+        let step = match self.repeat {
+            Repeat::None => 0,
+            Repeat::Daily => 1,
+            Repeat::Weekly => 7,
+        };
+        let mut occurrence = self.next(zone, now - DOOR_GRACE)?;
+        let mut started = None;
+        for _ in 0..3 {
+            if occurrence.starts_at > now {
+                break;
+            }
+            if occurrence.ends_at + DOOR_GRACE > now {
+                started = Some(occurrence);
+            }
+            if step == 0 {
+                break;
+            }
+            occurrence = self.on(zone, occurrence.day.plus(step))?;
+        }
+        started
+            .or(Some(occurrence).filter(|o| o.starts_at > now && o.starts_at <= now + DOOR_GRACE))
     }
 
     /// Whether this is a one-off that has ended by `now`.
@@ -479,6 +511,64 @@ pub mod tests {
             "UTC",
             &[("2027-10-31", "23:59", "2027-10-31T23:59:00+00:00")],
         );
+    }
+
+    #[test]
+    fn the_door_opens_twelve_hours_around_an_occurrence() {
+        let berlin = Tz::new("Europe/Berlin");
+        let at = |date: &str, time: &str| {
+            instant_of(&berlin, day(date), minutes_of(time).unwrap_or(0)).unwrap_or(0)
+        };
+        let once = Schedule {
+            date: Some(day("2027-03-26")),
+            start: 19 * 60,
+            duration: 3.0,
+            repeat: Repeat::None,
+        };
+        let door = |s: &Schedule, date, time| s.door(&berlin, at(date, time)).map(|o| o.day);
+        assert_eq!(
+            door(&once, "2027-03-26", "06:59"),
+            None,
+            "more than 12 h ahead"
+        );
+        assert_eq!(door(&once, "2027-03-26", "07:00"), Some(day("2027-03-26")));
+        assert_eq!(door(&once, "2027-03-26", "20:00"), Some(day("2027-03-26")));
+        assert_eq!(door(&once, "2027-03-27", "09:59"), Some(day("2027-03-26")));
+        assert_eq!(
+            door(&once, "2027-03-27", "10:00"),
+            None,
+            "12 h after the end"
+        );
+        // A daily 20-hour event: at 07:00 the one that ended at 04:00 is
+        // still the door's (it started most recently), not the next at 08:00.
+        let daily = Schedule {
+            date: None,
+            start: 8 * 60,
+            duration: 20.0,
+            repeat: Repeat::Daily,
+        };
+        assert_eq!(door(&daily, "2027-03-27", "07:00"), Some(day("2027-03-26")));
+        assert_eq!(door(&daily, "2027-03-27", "09:00"), Some(day("2027-03-27")));
+        let weekly = Schedule {
+            date: Some(day("2027-03-02")),
+            start: 18 * 60,
+            duration: 1.0,
+            repeat: Repeat::Weekly,
+        };
+        assert_eq!(
+            door(&weekly, "2027-03-31", "06:59"),
+            Some(day("2027-03-30"))
+        );
+        assert_eq!(door(&weekly, "2027-03-31", "07:00"), None);
+        assert_eq!(
+            door(&weekly, "2027-03-30", "06:00"),
+            Some(day("2027-03-30"))
+        );
+        assert_eq!(
+            door(&weekly, "2027-03-31", "06:00"),
+            Some(day("2027-03-30"))
+        );
+        assert_eq!(door(&weekly, "2027-04-02", "12:00"), None, "between weeks");
     }
 
     #[test]

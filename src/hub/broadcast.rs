@@ -23,6 +23,8 @@ enum Recipients {
         skip: Option<i64>,
         joined_by: u64,
     },
+    /// The event's hosts (a check-in changed what only they see).
+    Hosts,
 }
 
 impl Recipients {
@@ -31,6 +33,7 @@ impl Recipients {
             Recipients::All => true,
             Recipients::Only(only) => user == only,
             Recipients::Merged { skip, joined_by } => skip != Some(user) && joined <= joined_by,
+            Recipients::Hosts => true,
         }
     }
 }
@@ -98,17 +101,23 @@ fn send_event(state: &State, id: i64, to: Recipients) {
                 (base.as_str(), state.views.of(event, &listed, render, base))
             })
             .collect();
+        let extras = state.extras(&place, now);
+        let hosts_only = matches!(to, Recipients::Hosts);
         state.sockets.send_each(|session, joined| {
-            let user = session
-                .user
-                .as_ref()
-                .filter(|u| to.includes(u.id, joined))?;
+            let user = session.user.as_ref().filter(|u| {
+                to.includes(u.id, joined) && (!hosts_only || event.is_hosted_by(u.id, u.is_admin))
+            })?;
             let base = state.base_url(session);
             let (_, view) = views.iter().find(|(b, _)| *b == base)?;
-            Some(view.for_user(event, user.id))
+            Some(view.for_session(event, user, &extras))
         });
         Ok(())
     });
+}
+
+/// Tells event `id`'s hosts what changed at its door (their count).
+pub fn to_hosts(state: &State, id: i64) {
+    send_event(state, id, Recipients::Hosts);
 }
 
 /// Sends `text` to every logged-in socket.

@@ -23,7 +23,7 @@ use super::merge::Windows;
 use super::sockets::Sockets;
 use super::turns::Turns;
 use super::users::Users;
-use super::views::Views;
+use super::views::{Extras, Views};
 use crate::calendar::{self, feed, Zone};
 use crate::catalog::{Catalog, Listed, SeatChange};
 use crate::clock::{Clock, IntlZone};
@@ -33,6 +33,7 @@ use crate::error::ClientError;
 use crate::protocol::When;
 use crate::session::Session;
 use crate::store;
+use crate::tickets::Tickets;
 
 /// Where a hub is: which community, its row and its zone. Replaced as a
 /// whole, never changed in part, so the three always agree.
@@ -88,6 +89,8 @@ pub struct State {
     pub deadlines: Deadlines,
     /// Keeps each user's messages (and admins' changes) in arrival order.
     pub turns: Turns,
+    /// Makes and reads tickets.
+    pub tickets: Tickets,
     /// Notices were queued by a change: send them before going idle.
     notices_due: Cell<bool>,
 }
@@ -106,6 +109,10 @@ impl State {
             commits: Commits::default(),
             deadlines: Deadlines::new(config.login_timeout_ms),
             turns: Turns::default(),
+            tickets: Tickets::new(&feed::key(
+                config.calendar_secret.as_deref(),
+                &config.bot_token,
+            )),
             notices_due: Cell::new(false),
             config,
             env,
@@ -175,7 +182,10 @@ impl State {
         if self.catalog.borrow().is_some() {
             return Ok(());
         }
-        let (loaded, profiles) = store::events::load_catalog(&self.db().await?, place.id)
+        // Check-ins of occurrences the door or a listed past event may
+        // still show (archive days, plus a day's duration and the grace).
+        let since = self.now() - self.config.archive_days * 86_400 - 3 * 86_400;
+        let (loaded, profiles) = store::events::load_catalog(&self.db().await?, place.id, since)
             .await
             .map_err(|e| internal("loading the catalog", e))?;
         self.users.remember(profiles);
@@ -223,6 +233,17 @@ impl State {
     /// connected to (a request's `Host` never changes what others see).
     pub fn base_url<'s>(&'s self, session: &'s Session) -> &'s str {
         self.config.public_url.as_deref().unwrap_or(&session.origin)
+    }
+
+    /// What people's `event` messages of one event carry besides the
+    /// shared fields (see `views.rs`), at `now`.
+    pub fn extras<'a>(&'a self, place: &'a Place, now: i64) -> Extras<'a> {
+        let app = match (&self.config.bot_username, &self.config.app_short_name) {
+            (Some(bot), Some(app)) => Some(format!("https://t.me/{bot}/{app}?startapp=")),
+            _ => None,
+        };
+        let slug = place.community.as_ref().map(|c| c.slug.as_str());
+        Extras::new(&self.tickets, app, slug, &place.zone, now)
     }
 
     /// The key of calendar feed tokens.

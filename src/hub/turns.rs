@@ -22,6 +22,8 @@ pub enum Lane {
     /// Admins' changes to events, so that D1 and memory see them in the
     /// same order.
     Admin,
+    /// Check-ins at one event's door, whichever host sends them.
+    Door(i64),
 }
 
 /// The last message in line per lane: its number, and a receiver that

@@ -179,6 +179,11 @@ impl Users {
         }
     }
 
+    /// How `user` appears, if the hub knows them.
+    pub fn profile(&self, user: i64) -> Option<Profile> {
+        self.known.borrow().get(&user).map(|k| k.profile.clone())
+    }
+
     /// The faces on event `id`'s card.
     pub fn faces(&self, catalog: &Catalog, id: i64) -> Vec<Face> {
         let known = self.known.borrow();

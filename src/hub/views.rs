@@ -11,14 +11,17 @@
 //! on the origin it connected to, so an event may have a few renderings at
 //! once (at most [`ORIGINS_KEPT`]; more only cost a render).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use worker::js_sys::JsString;
 
+use crate::calendar::Zone;
 use crate::catalog::{Event, Listed};
 use crate::protocol::{self, Face, Standing, When};
+use crate::session::SessionUser;
+use crate::tickets::Tickets;
 
 /// One event's messages: one per standing (not going; going with N
 /// guests; waiting at place P), each rendered the first time a user in
@@ -45,6 +48,91 @@ impl View {
             .borrow_mut()
             .insert(standing, Rc::clone(&text));
         text
+    }
+}
+
+impl View {
+    /// The message for the socket of `user`: the shared one, with what
+    /// is theirs alone appended (their ticket when going; for hosts the
+    /// door's count, for admins the hosts). Most sockets get the shared
+    /// string itself.
+    pub fn for_session(&self, event: &Event, user: &SessionUser, extras: &Extras) -> Rc<JsString> {
+        let shared = self.for_user(event, user.id);
+        let going = event.seats.is_going(user.id);
+        let host = event.is_hosted_by(user.id, user.is_admin);
+        if !going && !host {
+            return shared;
+        }
+        let mut tail = String::new();
+        if going {
+            extras.ticket(event.id, user.id, &mut tail);
+        }
+        if host {
+            tail.push_str(extras.host(event));
+        }
+        if user.is_admin {
+            tail.push_str(&format!(",\"hosts\":{:?}", event.hosts));
+        }
+        tail.push('}');
+        let open = shared.slice(0, shared.length().saturating_sub(1));
+        Rc::new(open.concat(&JsString::from(tail.as_str())))
+    }
+}
+
+/// What some people's `event` messages carry besides the shared fields,
+/// worked out at most once per send.
+pub struct Extras<'a> {
+    tickets: &'a Tickets,
+    /// `https://t.me/<bot>/<app>?startapp=` (empty without the bot's
+    /// names: the start parameter alone is the link).
+    app: String,
+    /// `t`, or `c<slug>_t` in a group's community.
+    start: String,
+    zone: &'a dyn Zone,
+    now: i64,
+    host: OnceCell<String>,
+}
+
+impl<'a> Extras<'a> {
+    pub fn new(
+        tickets: &'a Tickets,
+        app: Option<String>,
+        slug: Option<&str>,
+        zone: &'a dyn Zone,
+        now: i64,
+    ) -> Extras<'a> {
+        Extras {
+            tickets,
+            app: app.unwrap_or_default(),
+            start: match slug {
+                Some(slug) => format!("c{slug}_t"),
+                None => "t".to_string(),
+            },
+            zone,
+            now,
+            host: OnceCell::new(),
+        }
+    }
+
+    /// `,"ticket":...,"ticket_link":...` of `user` for `event`.
+    fn ticket(&self, event: i64, user: i64, tail: &mut String) {
+        let ticket = self.tickets.ticket(event, user);
+        let link = format!("{}{}{ticket}", self.app, self.start);
+        tail.push_str(&format!(
+            ",\"ticket\":\"{ticket}\",\"ticket_link\":{}",
+            serde_json::Value::String(link)
+        ));
+    }
+
+    /// `,"host":true,"checked_in":N`: N people and guests checked in for
+    /// the occurrence at the door.
+    fn host(&self, event: &Event) -> &str {
+        self.host.get_or_init(|| {
+            let checked = event
+                .door_occurrence(self.zone, self.now)
+                .map_or(0, |o| event.door.count(o.starts_at));
+            format!(",\"host\":true,\"checked_in\":{checked}")
+        })
     }
 }
 

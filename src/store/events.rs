@@ -29,7 +29,8 @@ const COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
      CAST(COALESCE(max_guests, 0) AS INTEGER) AS max_guests, \
      CAST(COALESCE(closed, 0) AS INTEGER) AS closed, \
      CAST(COALESCE(community_id, 0) AS INTEGER) AS community, \
-     CAST(COALESCE(image_bytes, 0) AS INTEGER) AS image_bytes";
+     CAST(COALESCE(image_bytes, 0) AS INTEGER) AS image_bytes, \
+     CAST(COALESCE(hosts, '') AS TEXT) AS hosts";
 
 /// An event from a row of [`COLUMNS`].
 fn event_of(row: &Row) -> Event {
@@ -61,8 +62,28 @@ fn event_of(row: &Row) -> Event {
             Vec::new(),
         ),
         community: row.int("community").unwrap_or(0),
+        hosts: hosts_of(&row.text("hosts").unwrap_or_default()),
+        door: Default::default(),
         revision: 0,
     }
+}
+
+/// `events.hosts`: Telegram ids separated by commas (anything else in the
+/// column is skipped).
+fn hosts_of(text: &str) -> Vec<i64> {
+    text.split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .filter(|id| *id > 0)
+        .take(crate::catalog::MAX_HOSTS)
+        .collect()
+}
+
+fn hosts_text(hosts: &[i64]) -> String {
+    hosts
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn events(rows: Vec<Row>) -> Vec<Event> {
@@ -70,10 +91,12 @@ fn events(rows: Vec<Row>) -> Vec<Event> {
 }
 
 /// Reads community `community`'s events, who is going and who waits (each
-/// in join order), and how the people listed appear, in one round trip.
+/// in join order), how the people listed appear, and the check-ins of
+/// occurrences that started after `since`, in one round trip.
 pub async fn load_catalog(
     db: &D1Database,
     community: i64,
+    since: i64,
 ) -> Result<(Catalog, Vec<(i64, Profile)>)> {
     counters::read(1);
     let read = db
@@ -81,15 +104,17 @@ pub async fn load_catalog(
             "SELECT {COLUMNS} FROM events WHERE community_id = ?1"
         ))
         .bind(&[int(community)])?;
-    let mut batch = vec![read];
+    let mut batch = vec![read, super::door::load_statement(db, community, since)?];
     batch.extend(seats::load_statements(db, community)?);
     let results = crate::store::batch(db, batch).await?;
-    let Some((rows, lists)) = results.split_first() else {
-        return Err("D1 batch returned no results".into());
+    let [rows, checked, lists @ ..] = results.as_slice() else {
+        return Err("D1 batch returned too few results".into());
     };
     let Listed { listings, profiles } = seats::read_loaded(lists)?;
     let events = events(super::rows(rows)?);
-    Ok((Catalog::with_seats(events, listings), profiles))
+    let mut catalog = Catalog::with_seats(events, listings);
+    catalog.load_check_ins(super::door::read_loaded(checked)?);
+    Ok((catalog, profiles))
 }
 
 /// One event, without attendees (for the bot and feeds, which do not go
@@ -262,7 +287,7 @@ pub fn forget_next_starts(db: &D1Database, community: i64) -> Result<worker::D1P
         .bind(&[int(community)])
 }
 
-/// An event's stored fields, bound as ?1..?13 (the community last).
+/// An event's stored fields, bound as ?1..?14 (the community last).
 fn fields(event: &Event) -> Vec<JsValue> {
     let seats = &event.seats;
     vec![
@@ -283,6 +308,7 @@ fn fields(event: &Event) -> Vec<JsValue> {
         JsValue::from_f64(f64::from(seats.max_guests)),
         JsValue::from_f64(if seats.closed { 1.0 } else { 0.0 }),
         JsValue::from_f64(event.image_bytes as f64),
+        JsValue::from_str(&hosts_text(&event.hosts)),
         int(event.community),
     ]
 }
@@ -293,8 +319,8 @@ pub async fn insert(db: &D1Database, event: &Event) -> Result<i64> {
     let row = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration, date, repeat, \
-             location, capacity, max_guests, closed, image_bytes, community_id, next_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL) \
+             location, capacity, max_guests, closed, image_bytes, hosts, community_id, next_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL) \
              RETURNING id AS n",
         )
         .bind(&fields(event))?
@@ -321,8 +347,8 @@ pub async fn update(
         .prepare(
             "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
              duration = ?5, date = ?6, repeat = ?7, location = ?8, capacity = ?9, \
-             max_guests = ?10, closed = ?11, image_bytes = ?12, next_at = NULL \
-             WHERE id = ?13 RETURNING id AS n",
+             max_guests = ?10, closed = ?11, image_bytes = ?12, hosts = ?13, next_at = NULL \
+             WHERE id = ?14 RETURNING id AS n",
         )
         .bind(&values)?;
     let mut statements = vec![update];

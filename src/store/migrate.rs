@@ -57,7 +57,28 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ),
     ("communities", "bot_update_id", "INTEGER NOT NULL DEFAULT 0"),
     ("communities", "merged_into", "INTEGER"),
+    ("events", "hosts", "TEXT NOT NULL DEFAULT ''"),
 ];
+
+/// Tables added since part two, made here too for a database whose
+/// `schema.sql` was not applied again (the same text as there: a host
+/// test compares them).
+const TABLES: &[(&str, &str)] = &[(
+    "checkins",
+    "CREATE TABLE IF NOT EXISTS checkins (
+  event_id    INTEGER NOT NULL,
+  telegram_id INTEGER NOT NULL,
+  -- When the occurrence started (Unix seconds): a series' check-ins are
+  -- per occurrence.
+  occurrence  INTEGER NOT NULL,
+  -- How many of the party's guests came.
+  guests      INTEGER NOT NULL DEFAULT 0,
+  -- When they were first checked in (Unix seconds), and by which host.
+  at          INTEGER NOT NULL,
+  host_id     INTEGER,
+  PRIMARY KEY (event_id, occurrence, telegram_id)
+)",
+)];
 
 /// Part two's side tables, and how their rows go into the columns above.
 const FOLDS: &[(&str, &[&str])] = &[
@@ -200,6 +221,13 @@ async fn probe(db: &D1Database) -> Result<()> {
             )
         })
         .collect();
+    let selects: Vec<String> =
+        selects
+            .into_iter()
+            .chain(TABLES.iter().map(|(table, _)| {
+                format!("(SELECT COUNT(*) FROM (SELECT * FROM {table} LIMIT 0))")
+            }))
+            .collect();
     let names: Vec<String> = INDEXES
         .iter()
         .map(|(name, _)| format!("'{name}'"))
@@ -240,7 +268,10 @@ async fn upgrade(db: &D1Database) -> Result<()> {
         .rows_all()
         .await
         .and_then(|found| names(&found))?;
-    let mut statements = Vec::new();
+    let mut statements: Vec<_> = TABLES
+        .iter()
+        .map(|(_, create)| db.prepare(*create))
+        .collect();
     // A table schema.sql has not made yet (it was not applied again) is
     // left to it: it makes the table whole.
     for table in tables()
@@ -272,4 +303,24 @@ async fn upgrade(db: &D1Database) -> Result<()> {
     worker::console_log!("upgrading the database: {} statements", statements.len());
     crate::store::batch(db, statements).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tables_made_here_are_those_of_schema_sql() {
+        let schema = include_str!("../../schema.sql");
+        for (_, create) in TABLES {
+            assert!(schema.contains(&format!("{create};")), "{create}");
+        }
+        for (table, column, _) in COLUMNS {
+            assert!(
+                schema.contains(&format!("  {column} "))
+                    || schema.contains(&format!("  {column}\n")),
+                "{table}.{column} is in schema.sql"
+            );
+        }
+    }
 }

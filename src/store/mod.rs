@@ -1,7 +1,8 @@
 //! D1, the system of record, and every SQL statement the Worker runs, one
 //! file per concern: events ([`events`]), who is going and waiting
 //! ([`seats`]), users and their settings ([`users`]), communities
-//! ([`communities`]) and who is a member of each ([`members`]), the bot's
+//! ([`communities`]) and who is a member of each ([`members`]), who was
+//! checked in at the door ([`door`]), the bot's
 //! outbox of reminders and notices ([`outbox`]), and bringing an older
 //! database up to date ([`migrate`]). Every accepted change is written here
 //! before the hub applies it to the catalog and broadcasts it.
@@ -13,6 +14,7 @@
 //! failing the whole load.
 
 pub mod communities;
+pub mod door;
 pub mod events;
 pub mod members;
 pub mod migrate;

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1PreparedStatement, D1Result, Result};
 
 use super::outbox::{self, Notice};
-use super::{counters, int, rows, Row};
+use super::{counters, int, rows, Counted, Row};
 use crate::catalog::{Listing, Profile};
 use crate::seats::{self, Move, Party};
 
@@ -226,7 +226,7 @@ fn promote_statements(
 
 /// The statements that empty event `id`'s lists.
 pub fn clear_statements(db: &D1Database, id: i64) -> Result<Vec<D1PreparedStatement>> {
-    ["attendance", "waitlist"]
+    ["attendance", "waitlist", "checkins"]
         .iter()
         .map(|table| {
             db.prepare(format!("DELETE FROM {table} WHERE event_id = ?1"))
@@ -253,3 +253,57 @@ pub async fn write(
     crate::store::batch(db, statements).await?;
     Ok(())
 }
+
+/// People an admin may list as hosts: in a group's community those who
+/// entered it (and may still see it), in the default community anyone who
+/// logged in; the most recently seen first, at most [`ENTRANTS`].
+pub async fn entrants(db: &D1Database, community: i64) -> Result<Vec<(i64, Profile)>> {
+    counters::read(1);
+    let statement = match community {
+        crate::communities::DEFAULT => db.prepare(format!(
+            "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} FROM users u \
+             ORDER BY u.last_seen DESC LIMIT {ENTRANTS}"
+        )),
+        _ => db
+            .prepare(format!(
+                "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} \
+                 FROM community_members m JOIN users u ON u.telegram_id = m.telegram_id \
+                 WHERE m.community_id = ?1 AND m.entered_at IS NOT NULL AND m.member = 1 \
+                 ORDER BY u.last_seen DESC LIMIT {ENTRANTS}"
+            ))
+            .bind(&[int(community)])?,
+    };
+    Ok(rows(&statement.rows_all().await?)?
+        .iter()
+        .map(person_of)
+        .collect())
+}
+
+/// Which of `ids` an admin may list as hosts (see [`entrants`]).
+pub async fn may_host(db: &D1Database, community: i64, ids: &[i64]) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    counters::read(1);
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let statement = match community {
+        crate::communities::DEFAULT => db.prepare(format!(
+            "SELECT CAST(telegram_id AS INTEGER) AS telegram_id FROM users \
+             WHERE telegram_id IN ({list})"
+        )),
+        _ => db
+            .prepare(format!(
+                "SELECT CAST(telegram_id AS INTEGER) AS telegram_id FROM community_members \
+                 WHERE community_id = ?1 AND entered_at IS NOT NULL AND member = 1 \
+                 AND telegram_id IN ({list})"
+            ))
+            .bind(&[int(community)])?,
+    };
+    Ok(rows(&statement.rows_all().await?)?
+        .iter()
+        .filter_map(|row| row.int("telegram_id"))
+        .collect())
+}
+
+/// People [`entrants`] lists at most.
+pub const ENTRANTS: usize = 500;

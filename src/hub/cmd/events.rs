@@ -70,6 +70,7 @@ impl Create {
                 config.max_media_bytes_per_community,
             )
         })?;
+        check_hosts(state, place.id, &changes).await?;
         let image = media::store(&state.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;
@@ -130,6 +131,7 @@ impl Edit {
             }
             Ok(())
         })?;
+        check_hosts(state, place.id, &changes).await?;
         let image = media::store(&state.env, changes.image.as_ref())
             .await
             .map_err(|e| internal("storing an image", e))?;
@@ -249,6 +251,26 @@ impl Delete {
             broadcast::everyone(state, &ServerMessage::DeleteEvent { id }.to_json());
         }
         Ok(())
+    }
+}
+
+/// Hosts must be people who entered the community (`store::seats::entrants`).
+async fn check_hosts(
+    state: &State,
+    community: i64,
+    changes: &EventChanges,
+) -> Result<(), ClientError> {
+    let Some(hosts) = changes.hosts.as_deref().filter(|h| !h.is_empty()) else {
+        return Ok(());
+    };
+    let allowed = store::seats::may_host(&state.db().await?, community, hosts)
+        .await
+        .map_err(|e| internal("reading who may host", e))?;
+    match hosts.iter().all(|id| allowed.contains(id)) {
+        true => Ok(()),
+        false => Err(ClientError::invalid(
+            "hosts must be people who opened the app in this community",
+        )),
     }
 }
 

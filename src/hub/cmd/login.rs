@@ -193,14 +193,19 @@ async fn enter(
                 )
             };
             let view = state.views.of(event, &listed, render, base);
-            if !sockets::send_js(ws, &view.for_user(event, user.id)) {
+            let extras = state.extras(&place, calendar_now);
+            if !sockets::send_js(ws, &view.for_session(event, &user, &extras)) {
                 break;
             }
         }
         Ok(init
             .start_param
             .as_deref()
-            .and_then(|p| communities::parse_start_param(p).event)
+            .and_then(|p| {
+                communities::parse_start_param(p)
+                    .event
+                    .or_else(|| crate::tickets::event_of_start(p))
+            })
             .filter(|id| catalog.get(*id).is_ok()))
     })?;
     send(ws, &ServerMessage::EventsLoaded { selected }.to_json());

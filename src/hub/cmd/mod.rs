@@ -9,6 +9,7 @@
 //! drive the very same rules with a handler of their own.
 
 pub mod attend;
+pub mod door;
 pub mod events;
 pub mod login;
 pub mod people;
@@ -37,6 +38,8 @@ pub enum Command {
     CreateEvent(events::Create),
     EditEvent(events::Edit),
     DeleteEvent(events::Delete),
+    CheckIn(door::CheckIn),
+    People(people::People),
 }
 
 impl Command {
@@ -52,6 +55,8 @@ impl Command {
             Kind::CreateEvent => Command::CreateEvent(events::Create::parse(fields)?),
             Kind::EditEvent => Command::EditEvent(events::Edit::parse(fields)?),
             Kind::DeleteEvent => Command::DeleteEvent(events::Delete::parse(fields)?),
+            Kind::CheckIn => Command::CheckIn(door::CheckIn::parse(fields)?),
+            Kind::People => Command::People(people::People),
             Kind::Ping | Kind::Login | Kind::Unknown => return Err(ClientError::UnknownType),
         })
     }
@@ -68,6 +73,8 @@ impl Command {
             Command::CreateEvent(create) => create.apply(state, caller.user).await,
             Command::EditEvent(edit) => edit.apply(state, caller.user).await,
             Command::DeleteEvent(delete) => delete.apply(state).await,
+            Command::CheckIn(check_in) => check_in.apply(state, caller).await,
+            Command::People(people) => people.apply(state, caller).await,
         }
     }
 }
@@ -162,6 +169,22 @@ impl Handler for Served<'_> {
         login::confirm_admin(self.state, self.caller.ws, user).await
     }
 
+    async fn confirm_host(
+        &self,
+        user: &SessionUser,
+        event: i64,
+        needs_admin: bool,
+    ) -> Result<(), ClientError> {
+        let state = self.state;
+        state.ready().await?;
+        let listed =
+            state.with_catalog(|c| Ok(c.get(event).is_ok_and(|e| e.hosts.contains(&user.id))))?;
+        if listed && !needs_admin {
+            return Ok(());
+        }
+        login::confirm_admin(state, self.caller.ws, user).await
+    }
+
     async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
         command.apply(self.state, &self.caller).await
     }
@@ -243,6 +266,16 @@ pub trait Handler {
     /// D1, so it awaits).
     async fn confirm_admin(&self, user: &SessionUser) -> Result<(), ClientError>;
 
+    /// Whether `user` hosts `event` at this moment: listed in its `hosts`
+    /// (unless `needs_admin`: the message sets what only admins may), or
+    /// an admin.
+    async fn confirm_host(
+        &self,
+        user: &SessionUser,
+        event: i64,
+        needs_admin: bool,
+    ) -> Result<(), ClientError>;
+
     /// Applies a command: stores it, changes memory, tells everyone.
     async fn apply(&self, user: &SessionUser, command: Command) -> Result<(), ClientError>;
 }
@@ -252,7 +285,10 @@ pub trait Handler {
 /// they were sent, however long an admin check takes. Admin messages then
 /// also wait for the admins' lane, so every admin's changes reach D1 and
 /// memory in one order. Admin rights are checked before any field is read,
-/// so a non-admin learns nothing from validation errors.
+/// so a non-admin learns nothing from validation errors; host rights from
+/// the event id alone. Hosts' edits take the admins' lane too; check-ins
+/// take their event's door lane, so two hosts scanning one ticket at once
+/// check it in once.
 pub async fn serve(
     turns: &Turns,
     handler: &impl Handler,
@@ -260,14 +296,29 @@ pub async fn serve(
     frame: Frame,
 ) -> Result<(), ClientError> {
     let _turn = turns.wait(Lane::User(user.id)).await;
-    let role = frame.kind.role();
-    if role == Role::Admin {
-        handler.confirm_admin(user).await?;
-    }
-    let command = Command::parse(&frame)?;
-    let _admins = match role {
-        Role::Admin => Some(turns.wait(Lane::Admin).await),
+    let kind = frame.kind;
+    let lane = match kind.role() {
+        Role::Admin => {
+            handler.confirm_admin(user).await?;
+            Some(Lane::Admin)
+        }
+        Role::Host => {
+            let field = kind.event_field();
+            let event = protocol::event_id(frame.fields().get(field), field)?;
+            let fields = frame.fields();
+            let needs_admin = kind.admin_fields().iter().any(|f| fields.contains_key(*f));
+            handler.confirm_host(user, event, needs_admin).await?;
+            match kind {
+                Kind::CheckIn => Some(Lane::Door(event)),
+                _ => Some(Lane::Admin),
+            }
+        }
         Role::Member => None,
+    };
+    let command = Command::parse(&frame)?;
+    let _lane = match lane {
+        Some(lane) => Some(turns.wait(lane).await),
+        None => None,
     };
     handler.apply(user, command).await
 }
@@ -381,6 +432,15 @@ mod tests {
                 Ok(true) => Ok(()),
                 _ => Err(ClientError::Forbidden),
             }
+        }
+
+        async fn confirm_host(
+            &self,
+            user: &SessionUser,
+            _event: i64,
+            _needs_admin: bool,
+        ) -> Result<(), ClientError> {
+            self.confirm_admin(user).await
         }
 
         async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
@@ -601,12 +661,126 @@ mod tests {
         );
         let no_id = parse(r#"{"type":"delete-event","app":"mini_event"}"#);
         assert_eq!(no_id.map_err(|e| e.code()), Err("invalid"));
-        for kind in ["create-event", "edit-event", "delete-event"] {
+        for (kind, role) in [
+            ("create-event", Role::Admin),
+            ("delete-event", Role::Admin),
+            ("people", Role::Admin),
+            ("edit-event", Role::Host),
+            ("check-in", Role::Host),
+        ] {
             let text = format!(r#"{{"type":"{kind}","app":"mini_event"}}"#);
-            assert!(Frame::parse(&text).is_ok_and(|f| f.kind.role() == Role::Admin));
+            assert!(
+                Frame::parse(&text).is_ok_and(|f| f.kind.role() == role),
+                "{kind}"
+            );
         }
         let attend = Frame::parse(r#"{"type":"attend","app":"mini_event"}"#);
         assert!(attend.is_ok_and(|f| f.kind.role() == Role::Member));
+    }
+
+    #[test]
+    fn reads_check_ins() {
+        use crate::door::Ask;
+        let check_in = |rest: &str| {
+            parse(&format!(
+                r#"{{"type":"check-in","app":"mini_event","event":3{rest}}}"#
+            ))
+        };
+        assert_eq!(
+            check_in(r#","ticket":"3-7-abc","guests":1"#),
+            Ok(Command::CheckIn(door::CheckIn {
+                event: 3,
+                who: door::Who::Ticket("3-7-abc".into()),
+                ask: Ask::In { guests: Some(1) }
+            }))
+        );
+        assert_eq!(
+            check_in(r#","user":7,"undo":true"#),
+            Ok(Command::CheckIn(door::CheckIn {
+                event: 3,
+                who: door::Who::User(7),
+                ask: Ask::Undo
+            }))
+        );
+        for bad in [
+            "",
+            r#","ticket":"x","user":7"#,
+            r#","ticket":7"#,
+            r#","user":"7""#,
+            r#","user":7,"undo":1"#,
+            r#","user":7,"guests":-1"#,
+        ] {
+            assert_eq!(check_in(bad).map_err(|e| e.code()), Err("invalid"), "{bad}");
+        }
+    }
+
+    /// A handler whose admins and event hosts are fixed.
+    struct Hosts {
+        admins: Vec<i64>,
+        /// (event, host) pairs.
+        hosts: Vec<(i64, i64)>,
+        applied: RefCell<Vec<Command>>,
+    }
+
+    impl Handler for Hosts {
+        async fn confirm_admin(&self, user: &SessionUser) -> Result<(), ClientError> {
+            match self.admins.contains(&user.id) {
+                true => Ok(()),
+                false => Err(ClientError::Forbidden),
+            }
+        }
+
+        async fn confirm_host(
+            &self,
+            user: &SessionUser,
+            event: i64,
+            needs_admin: bool,
+        ) -> Result<(), ClientError> {
+            if self.hosts.contains(&(event, user.id)) && !needs_admin {
+                return Ok(());
+            }
+            self.confirm_admin(user).await
+        }
+
+        async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
+            self.applied.borrow_mut().push(command);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn hosts_edit_and_check_in_their_event_only_and_never_set_hosts() {
+        let hub = Hosts {
+            admins: vec![1],
+            hosts: vec![(5, 2)],
+            applied: RefCell::default(),
+        };
+        let turns = Turns::default();
+        let person = |id| SessionUser {
+            id,
+            name: "P".into(),
+            ..SessionUser::default()
+        };
+        let outcome = |user: i64, text: &str| {
+            let user = person(user);
+            let mut task = Task::new(serve(&turns, &hub, &user, frame(text)));
+            run(std::slice::from_mut(&mut task));
+            task.outcome.map(|o| o.map_err(|e| e.code()))
+        };
+        let edit = r#"{"type":"edit-event","app":"mini_event","id":5,"title":"New"}"#;
+        let edit_other = r#"{"type":"edit-event","app":"mini_event","id":6,"title":"New"}"#;
+        let set_hosts = r#"{"type":"edit-event","app":"mini_event","id":5,"hosts":[2,3]}"#;
+        let check_in = r#"{"type":"check-in","app":"mini_event","event":5,"user":9}"#;
+        let delete = r#"{"type":"delete-event","app":"mini_event","id":5}"#;
+        assert_eq!(outcome(2, edit), Some(Ok(())));
+        assert_eq!(outcome(2, check_in), Some(Ok(())));
+        assert_eq!(outcome(2, edit_other), Some(Err("forbidden")));
+        assert_eq!(outcome(2, set_hosts), Some(Err("forbidden")));
+        assert_eq!(outcome(2, delete), Some(Err("forbidden")));
+        assert_eq!(outcome(3, check_in), Some(Err("forbidden")));
+        assert_eq!(outcome(1, set_hosts), Some(Ok(())));
+        assert_eq!(outcome(1, check_in), Some(Ok(())));
+        assert_eq!(hub.applied.borrow().len(), 4);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! `attendees`: who is going to an event and who waits, in the order they
 //! joined, with names, usernames, pictures and guests. People who chose to
-//! hide are left out of other non-admins' lists (and counted); admins and
-//! the people themselves see them.
+//! hide are left out of other non-hosts' lists (and counted); the event's
+//! hosts (admins, and the people listed in its `hosts`) and the people
+//! themselves see them, and hosts also see who was checked in at the door.
+//!
+//! `people`: who entered the community, for an admin choosing hosts.
 
 use serde_json::{Map, Value};
 
 use super::Caller;
+use crate::calendar::{self, Occurrence};
+use crate::door::Door;
 use crate::error::ClientError;
 use crate::hub::sockets::send;
 use crate::hub::state::{internal, State};
@@ -29,21 +34,37 @@ impl Attendees {
     pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
         let event = self.event;
         state.ready().await?;
-        state.with_catalog(|c| c.get(event).map(|_| ()))?;
+        let listed = state.with_catalog(|c| Ok(c.get(event)?.hosts.contains(&caller.user.id)))?;
         let (going, waiting) = store::seats::people(&state.db().await?, event)
             .await
             .map_err(|e| internal("reading attendees", e))?;
-        // Admins see everyone: with rights as they are now (a demoted
-        // admin's open socket sees no more than anyone).
-        let someone_hides = going.iter().chain(&waiting).any(|p| p.profile.1.hidden);
-        let admin = caller.user.is_admin
-            && someone_hides
-            && super::login::confirm_admin(state, caller.ws, caller.user)
-                .await
-                .is_ok();
+        // Hosts see everyone: admins with rights as they are now (a
+        // demoted admin's open socket sees no more than anyone).
+        let host = listed
+            || (caller.user.is_admin
+                && super::login::confirm_admin(state, caller.ws, caller.user)
+                    .await
+                    .is_ok());
+        // Who was checked in, for hosts: at the door's occurrence, or a
+        // past one-off's.
+        let place = state.place();
+        let now = state.now();
+        let door = match host {
+            true => state.with_catalog(|c| {
+                let e = c.get(event)?;
+                Ok(e.door_occurrence(&place.zone, now)
+                    .map(|o| (o, e.door.clone())))
+            })?,
+            false => None,
+        };
+        let zone = &place.zone;
+        let at = |t: i64| calendar::rfc3339(zone, t);
         let mut hidden = 0;
-        let going = shown(&going, caller.user, admin, &mut hidden);
-        let waiting = shown(&waiting, caller.user, admin, &mut hidden);
+        let mut going = shown(&going, caller.user, host, &mut hidden);
+        let waiting = shown(&waiting, caller.user, host, &mut hidden);
+        if let Some((occurrence, door)) = &door {
+            mark(&mut going, occurrence, door, &at);
+        }
         let answer = ServerMessage::Attendees {
             event,
             going,
@@ -55,18 +76,33 @@ impl Attendees {
     }
 }
 
-/// The people of a list `user` (an `admin` or not) may see; counts the
+/// Adds to each person going when they were checked in for `occurrence`
+/// and with how many guests (`null` and 0: not checked in).
+fn mark(
+    going: &mut [Person],
+    occurrence: &Occurrence,
+    door: &Door,
+    at: &impl Fn(i64) -> Option<String>,
+) {
+    for person in going {
+        let checked = door.of(person.telegram_id, occurrence.starts_at);
+        person.checked_in_at = Some(checked.and_then(|c| at(c.at)));
+        person.checked_in_guests = Some(checked.map_or(0, |c| c.guests));
+    }
+}
+
+/// The people of a list `user` (a `host` or not) may see; counts the
 /// others in `hidden`.
 fn shown<'a>(
     people: &'a [Stored],
     user: &SessionUser,
-    admin: bool,
+    host: bool,
     hidden: &mut usize,
 ) -> Vec<Person<'a>> {
     let mut seen = Vec::with_capacity(people.len());
     for person in people {
         let (id, profile) = &person.profile;
-        if profile.hidden && !admin && *id != user.id {
+        if profile.hidden && !host && *id != user.id {
             *hidden += 1;
             continue;
         }
@@ -76,7 +112,36 @@ fn shown<'a>(
             username: &profile.username,
             photo_url: &profile.photo_url,
             guests: person.guests,
+            checked_in_at: None,
+            checked_in_guests: None,
         });
     }
     seen
+}
+
+/// `{"type":"people"}`: admins only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct People;
+
+impl People {
+    pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
+        let place = state.place();
+        let found = store::seats::entrants(&state.db().await?, place.id)
+            .await
+            .map_err(|e| internal("reading who entered", e))?;
+        let people = found
+            .iter()
+            .map(|(id, profile)| Person {
+                telegram_id: *id,
+                name: &profile.name,
+                username: &profile.username,
+                photo_url: &profile.photo_url,
+                guests: 0,
+                checked_in_at: None,
+                checked_in_guests: None,
+            })
+            .collect();
+        send(caller.ws, &ServerMessage::People { people }.to_json());
+        Ok(())
+    }
 }
