@@ -24,6 +24,8 @@ const result = await build({
   format: 'esm',
   target: 'es2022',
   banner: { js: BANNER },
+  // Vendored libraries load on demand from static/vendor/, not with the page.
+  external: ['/vendor/*'],
   write: false,
   logLevel: 'warning',
 });

@@ -237,6 +237,51 @@ export function makePng(size = 8, rgb = [200, 80, 40]) {
 }
 
 /** Headless Debian Chromium, started the way this machine needs (no network). */
+/**
+ * A stand-in for telegram-web-app.js at version 8.0 that records every
+ * call in `window.calls`; `window.tap('main' | 'back')` presses a button;
+ * `window.scan(text)` is a code read by the QR scanner while it is open.
+ */
+export const FAKE_TELEGRAM = `
+  window.TelegramWebviewProxy = { postEvent() {} };
+  window.calls = [];
+  const handlers = { main: [], back: [] };
+  const button = (kind) => ({
+    isVisible: false, text: '', isProgressVisible: false, isActive: true,
+    setText(text) { this.text = text; calls.push([kind + '.setText', text]); return this; },
+    show() { this.isVisible = true; calls.push([kind + '.show']); return this; },
+    hide() { this.isVisible = false; calls.push([kind + '.hide']); return this; },
+    onClick(f) { handlers[kind].push(f); return this; },
+    offClick(f) { handlers[kind] = handlers[kind].filter((h) => h !== f); return this; },
+    showProgress() { this.isProgressVisible = true; calls.push([kind + '.showProgress']); return this; },
+    hideProgress() { this.isProgressVisible = false; return this; },
+    enable() { this.isActive = true; return this; },
+    disable() { this.isActive = false; return this; },
+  });
+  window.tap = (kind) => handlers[kind].forEach((h) => h());
+  const data = new URLSearchParams(location.hash.slice(1)).get('tgWebAppData') || '';
+  const newer = (v) => { const [a, b = 0] = String(v).split('.').map(Number); return a < 8 || (a === 8 && b <= 0); };
+  window.Telegram = { WebApp: {
+    initData: data, platform: 'android', version: '8.0', isVersionAtLeast: newer,
+    initDataUnsafe: { start_param: new URLSearchParams(data).get('start_param') || undefined },
+    ready: () => calls.push(['ready']), expand: () => calls.push(['expand']), onEvent() {},
+    MainButton: button('main'), BackButton: button('back'),
+    HapticFeedback: {
+      notificationOccurred: (kind) => calls.push(['haptic', kind]), impactOccurred() {}, selectionChanged() {},
+    },
+    openLink: (url) => calls.push(['openLink', url]),
+    downloadFile: (params) => calls.push(['downloadFile', params]),
+    shareToStory: (url, params) => calls.push(['shareToStory', url, params]),
+    showConfirm: (message, cb) => { calls.push(['showConfirm', message]); setTimeout(() => cb(true), 10); },
+    requestWriteAccess: (cb) => setTimeout(() => cb(true), 10),
+    switchInlineQuery: (query, types) => calls.push(['switchInlineQuery', query, types]),
+    showScanQrPopup: (params, cb) => {
+      calls.push(['showScanQrPopup', params.text]);
+      window.scan = (text) => { if (cb(text) === true) { calls.push(['scanClosed']); window.scan = null; } };
+    },
+    closeScanQrPopup: () => { calls.push(['closeScanQrPopup']); window.scan = null; },
+  } };`;
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

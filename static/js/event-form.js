@@ -29,6 +29,61 @@ export class EventForm {
     this.form.querySelector('.cancel').addEventListener('click', () => this.close());
     this.form.elements.image.addEventListener('change', () => this.showPreview());
     this.form.elements.capacity.addEventListener('input', () => this.warnCapacity());
+    this.isAdmin = false;
+    /** People who entered the community (`people`), to choose hosts from. */
+    this.people = [];
+    /** The hosts chosen in the form. */
+    this.hosts = [];
+    this.form.elements['add-host'].addEventListener('change', (e) => {
+      const id = Number(e.target.value);
+      if (id && !this.hosts.includes(id) && this.hosts.length < 10) this.hosts.push(id);
+      e.target.value = '';
+      this.renderHosts();
+    });
+  }
+
+  /** Only admins choose hosts (and need the people to choose from). */
+  setAdmin(isAdmin) {
+    this.isAdmin = isAdmin;
+  }
+
+  /** The server's `people` answer: who may be chosen as a host. */
+  setPeople(people) {
+    this.people = people ?? [];
+    this.renderHosts();
+  }
+
+  /** The chosen hosts, each with Remove, and the people left to add. */
+  renderHosts() {
+    const box = this.form.querySelector('.hosts');
+    box.hidden = !this.isAdmin;
+    const nameOf = (id) => this.people.find((p) => p.telegram_id === id)?.name || `User ${id}`;
+    box.querySelector('.host-list').replaceChildren(...this.hosts.map((id) => {
+      const li = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = nameOf(id);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.textContent = 'Remove';
+      remove.setAttribute('aria-label', `Remove host: ${nameOf(id)}`);
+      remove.addEventListener('click', () => {
+        this.hosts = this.hosts.filter((h) => h !== id);
+        this.renderHosts();
+      });
+      li.append(name, remove);
+      return li;
+    }));
+    const select = this.form.elements['add-host'];
+    const first = select.options[0];
+    const options = this.people.filter((p) => !this.hosts.includes(p.telegram_id)).map((p) => {
+      const option = document.createElement('option');
+      option.value = String(p.telegram_id);
+      option.textContent = p.username ? `${p.name} (@${p.username})` : p.name;
+      return option;
+    });
+    select.replaceChildren(first, ...options);
+    select.disabled = this.hosts.length >= 10;
   }
 
   /** The zone times are in (from `welcome`), said under the start time. */
@@ -90,6 +145,10 @@ export class EventForm {
       fields.closed.checked = Boolean(event.closed);
     }
     this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
+    this.hosts = [...(event?.hosts ?? [])];
+    this.startHosts = this.hosts.join(',');
+    this.renderHosts();
+    if (this.isAdmin) this.send({ type: 'people' });
     this.form.querySelector('.remove-image').hidden = !event?.image;
     const zone = event?.timezone || this.zone;
     this.form.querySelector('.zone').textContent = zone ? `Time in ${zone}` : '';
@@ -172,6 +231,7 @@ export class EventForm {
       message.repeat = fields.repeat.value;
     }
     if (this.editing) message.id = this.editing.id;
+    if (this.isAdmin && this.hosts.join(',') !== this.startHosts) message.hosts = this.hosts;
     const file = fields.image.files[0];
     if (file) {
       if (!IMAGE_TYPES.includes(file.type)) return this.showError('The picture must be a PNG, JPEG, WebP or GIF.');

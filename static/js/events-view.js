@@ -8,6 +8,7 @@
 import {
   before, describeGoing, describeSeats, describeWhen, groupOf, initials, isFull, isListed, linkParts, sortKey,
 } from './format.js';
+import { qrSvg } from './ticket.js';
 
 /** A round face: the picture, or initials. */
 export function face(person) {
@@ -30,7 +31,8 @@ export class EventList {
    * @param {HTMLElement} empty the empty-state element
    * @param {object} actions onToggle(event, button, guests), onGuests(event, guests), onPeople(event),
    *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event), onOpen(event),
-   *   onLink(url), onStory(event), onFilled(event, card) (the event's view was filled again)
+   *   onLink(url), onStory(event), onFilled(event, card) (the event's view was filled again),
+   *   onDoor(event) (a host opens the check-in screen)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -44,6 +46,8 @@ export class EventList {
     this.calendar = false;
     this.story = false;
     this.seen = null;
+    /** The user's name, for their tickets. */
+    this.me = '';
     /** The event's own view: `{ id, card }` while it is open. */
     this.detail = null;
   }
@@ -82,8 +86,14 @@ export class EventList {
 
   setAdmin(isAdmin) {
     this.isAdmin = isAdmin;
-    for (const card of this.allCards()) card.querySelector('.admin-actions').hidden = !isAdmin;
+    for (const [id, card] of this.cards) this.fill(card, this.events.get(id));
+    if (this.detail) this.fill(this.detail.card, this.events.get(this.detail.id));
     this.updateEmpty();
+  }
+
+  /** The user's name, as their tickets say it. */
+  setMe(name) {
+    this.me = name ?? '';
   }
 
   setShareable(shareable) {
@@ -209,6 +219,7 @@ export class EventList {
     card.querySelector('.add-calendar').addEventListener('click', () => this.actions.onCalendar(current()));
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
+    card.querySelector('.door-open').addEventListener('click', () => this.actions.onDoor?.(current()));
     // A picture that does not load leaves no empty frame (until another comes).
     const image = card.querySelector('img');
     image.addEventListener('error', () => {
@@ -287,7 +298,36 @@ export class EventList {
       || !(listed || card.classList.contains('detail'));
     card.querySelector('.edit').setAttribute('aria-label', `Edit: ${event.title}`);
     card.querySelector('.delete').setAttribute('aria-label', `Delete: ${event.title}`);
-    card.querySelector('.admin-actions').hidden = !this.isAdmin;
+    // Hosts (admins, and the people an admin listed) edit and check in;
+    // only admins delete.
+    card.querySelector('.admin-actions').hidden = !(this.isAdmin || event.host);
+    card.querySelector('.delete').hidden = !this.isAdmin;
+    const door = card.querySelector('.door-open');
+    door.hidden = !event.host;
+    door.textContent = event.checked_in ? `Check-in (${event.checked_in} in)` : 'Check-in';
+    door.setAttribute('aria-label', `${door.textContent}: ${event.title}`);
+    this.fillTicket(card, event);
+  }
+
+  /** The event's view shows the user's ticket while they are going. */
+  fillTicket(card, event) {
+    const section = card.querySelector('.ticket');
+    const link = card.classList.contains('detail') && event.attending ? event.ticket_link ?? '' : '';
+    section.hidden = !link;
+    if (!link) {
+      delete section.dataset.link;
+      return;
+    }
+    section.querySelector('.ticket-event').textContent = `${event.title} · ${describeWhen(event)}`;
+    const guests = event.guests ? ` +${event.guests} ${event.guests === 1 ? 'guest' : 'guests'}` : '';
+    section.querySelector('.ticket-who').textContent = `${this.me}${guests}`;
+    if (section.dataset.link === link) return;
+    section.dataset.link = link;
+    qrSvg(link, `Ticket QR code for ${event.title}`).then((svg) => {
+      if (section.dataset.link === link) section.querySelector('.ticket-qr').replaceChildren(svg);
+    }, () => {
+      section.querySelector('.ticket-qr').textContent = 'The code could not be drawn. Ask a host to find you by name.';
+    });
   }
 
   /** Puts the card where the server's order says (the end, on a login). */

@@ -2,7 +2,8 @@
 // connection (connection.js) and its banner (connection-banner.js), the
 // list of events and an event's own view (events-view.js), attending
 // (attendance.js), the admin form (event-form.js), the settings sheet
-// (settings-sheet.js), who is going (people-sheet.js), what is open over
+// (settings-sheet.js), who is going (people-sheet.js), the host's
+// check-in screen (door.js) and tickets (ticket.js), what is open over
 // the list (layers.js), readable colours (contrast.js) and notices
 // (notice.js) each live in their own module; this one routes the server's
 // messages to them.
@@ -11,6 +12,7 @@ import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
 import { showConnectionState } from './connection-banner.js';
 import { applyReadableColours } from './contrast.js';
+import { DoorScreen } from './door.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
 import { isListed } from './format.js';
@@ -22,13 +24,15 @@ import {
   applyThemeFromFragment, canShare, canShareToStory, confirmAction, downloadFile, haptic, initData, launch,
   mainButton, onThemeChanged, openLink, shareEvent, shareToStory, whenTelegramLoads,
 } from './telegram.js';
+import { ticketOf } from './ticket.js';
 
 const $ = (id) => document.getElementById(id);
 
 applyThemeFromFragment();
 applyReadableColours();
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyReadableColours);
-onThemeChanged(applyReadableColours);
+// Wrapped: a listener's argument (the media query's change) is not a root.
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => applyReadableColours());
+onThemeChanged(() => applyReadableColours());
 
 /** True until the first `events-loaded`. */
 let firstLoad = true;
@@ -63,8 +67,10 @@ const list = new EventList($('events'), $('empty'), {
   onOpen: (event) => openView(event.id),
   onLink: (url) => openLink(url),
   onFilled: syncMainButton,
+  onDoor: (event) => openDoor(event),
 });
 const people = new PeopleSheet({ dialog: $('people'), send, layers, eventOf: (id) => list.get(id) });
+const door = new DoorScreen({ dialog: $('door'), send, layers, eventOf: (id) => list.get(id) });
 
 /**
  * An event's own view over the list. Inside Telegram its main action is
@@ -215,6 +221,7 @@ function onMessage(message) {
   switch (message.type) {
     case 'welcome':
       $('greeting').textContent = `Hi, ${message.name}`;
+      list.setMe(message.name);
       // A group's community shows the group's name; the default looks as before.
       if (message.community?.title) {
         $('title').textContent = message.community.title;
@@ -233,6 +240,7 @@ function onMessage(message) {
     case 'event': {
       const previous = list.get(message.id);
       list.upsert(message);
+      door.changed(message);
       if (!firstLoad) announceChange(previous, message);
       if (attendance.answered(message.id) && lastAction?.id === message.id) {
         haptic('success');
@@ -255,12 +263,21 @@ function onMessage(message) {
         if (selected != null) {
           list.highlight(selected);
           view.open(selected);
+          // A ticket's link opened by a host: straight to checking it in.
+          const ticket = ticketOf(launch().start);
+          if (ticket && list.get(selected)?.host) openDoor(list.get(selected), ticket);
         }
       }
       firstLoad = false;
       break;
     case 'attendees':
-      people.show(message);
+      if (!door.show(message)) people.show(message);
+      break;
+    case 'checked-in':
+      door.answered(message);
+      break;
+    case 'people':
+      form.setPeople(message.people);
       break;
     case 'delete-event': {
       const gone = list.get(message.id);
@@ -278,11 +295,15 @@ function onMessage(message) {
     }
     case 'error':
       if (lastAction?.kind === 'attendance') haptic('error');
-      if (message.code === 'forbidden') {
-        // Admin rights were revoked since this page logged in.
+      if (door.isOpen && ['not_on_list', 'closed', 'forbidden', 'invalid'].includes(message.code)) {
+        door.refused(message);
+      } else if (message.code === 'forbidden') {
+        // Admin (or host) rights were revoked since this page logged in.
         form.close();
+        const wasAdmin = !$('admin').hidden;
         setAdmin(false);
-        notice.show('You are no longer an admin, so that change was not made.', { warning: true });
+        notice.show(wasAdmin ? 'You are no longer an admin, so that change was not made.'
+          : 'You are no longer a host of that event, so the change was not made.', { warning: true });
       } else if (form.isOpen && form.pending) form.showError(message.msg);
       else notice.show(describeError(message), { warning: true });
       break;
@@ -294,6 +315,7 @@ function onMessage(message) {
 function setAdmin(isAdmin) {
   $('admin').hidden = !isAdmin;
   list.setAdmin(isAdmin);
+  form.setAdmin(isAdmin);
 }
 
 function describeError(error) {
@@ -325,6 +347,11 @@ function openPeople(event) {
 
 function openView(id) {
   view.open(id);
+}
+
+function openDoor(event, ticket = null) {
+  lastAction = { kind: 'door', title: event.title, id: event.id };
+  if (!door.open(event, ticket)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
 }
 
 function syncMainButton() {

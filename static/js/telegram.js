@@ -151,6 +151,30 @@ export function downloadFile(url, fileName) {
   else openLink(url);
 }
 
+/** Whether the client can scan QR codes (Telegram's scanner). */
+export function canScanQr() {
+  return Boolean(native('6.4')?.showScanQrPopup);
+}
+
+/**
+ * Opens Telegram's QR scanner with `text` under it; `onText` gets each
+ * code read and the scanner stays open for the next one; `onClosed`
+ * runs when the user closes it.
+ */
+export function scanQr(text, onText, onClosed) {
+  const app = native('6.4');
+  if (!app?.showScanQrPopup) return false;
+  const closed = () => {
+    app.offEvent?.('scanQrPopupClosed', closed);
+    onClosed?.();
+  };
+  app.onEvent?.('scanQrPopupClosed', closed);
+  app.showScanQrPopup({ text }, (data) => {
+    onText(String(data ?? ''));
+  });
+  return true;
+}
+
 /** Whether the client can share a picture to a story. */
 export function canShareToStory() {
   return Boolean(native('7.8')?.shareToStory);

@@ -1,0 +1,247 @@
+// At the door, on the page, in headless Chromium against a real
+// `wrangler dev`: a going person's ticket is a QR code that another
+// decoder (jsQR, on a screenshot) reads as the ticket's Mini App link; a
+// host who opens that link lands on its check-in; the host's check-in
+// screen checks in tickets one after another through a stand-in for
+// Telegram's scanner (kept open, a haptic each), by name, and undoes.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+
+import {
+  Client, FAKE_TELEGRAM, Worker, d1, launchBrowser, openApp, prepareDb, removeState, tempState, user,
+  withScreenshots,
+} from './helpers.mjs';
+
+const ADMIN_ID = 5_000_000_950;
+let state;
+let worker;
+let browser;
+let admin;
+/** The event whose door is open, and the people going to it (clients with their tickets). */
+let event;
+const guests = [];
+let host;
+
+/** "HH:MM" in UTC a minute ago: a daily event that just started has its door open. */
+const justStarted = () => new Date(Date.now() - 60_000).toISOString().slice(11, 16);
+/** The UTC day of a minute ago (with `justStarted`, a one-off that just started). */
+const startedDay = () => new Date(Date.now() - 60_000).toISOString().slice(0, 10);
+
+before(async () => {
+  state = await tempState();
+  await prepareDb(state);
+  worker = await Worker.start({
+    persistTo: state,
+    vars: { ADMIN_IDS: String(ADMIN_ID), TIMEZONE: 'UTC', BOT_USERNAME: 'door_bot', APP_SHORT_NAME: 'events' },
+  });
+  browser = await launchBrowser();
+  admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  host = await Client.login(worker, user({ first: 'Hana', last: 'Host' }));
+  admin.send({ type: 'create-event', title: 'Door night', start: justStarted(), duration: 4, repeat: 'daily', max_guests: 2 });
+  event = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Door night');
+  admin.send({ type: 'edit-event', id: event.id, hosts: [host.user.id] });
+  await admin.nextWhere((m) => m.type === 'event' && m.id === event.id && m.hosts?.length === 1);
+  for (const [first, count] of [['Ann', 1], ['Bo', 0], ['Cy', 2], ['Dee', 0], ['Eli', 0]]) {
+    const client = await Client.login(worker, user({ first, last: 'Guest' }));
+    client.send({ type: 'attend', event: event.id, guests: count });
+    const own = await client.nextWhere((m) => m.type === 'event' && m.id === event.id && m.attending);
+    guests.push({ client, first, name: client.user.name, ticket: own.ticket, link: own.ticket_link, count });
+  }
+});
+
+after(async () => {
+  for (const g of guests) g.client.close();
+  host?.close();
+  admin?.close();
+  await browser?.close();
+  await worker?.stop();
+  await removeState(state);
+});
+
+/** Decodes the QR code in a PNG screenshot with jsQR. */
+function decode(png) {
+  const image = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data ?? null;
+}
+
+test('a ticket is a QR code that decodes to its Mini App link, with the event, the name and the guests', async () => {
+  const ann = guests[0];
+  const page = await openApp(browser, worker, ann.client.user);
+  await withScreenshots('ticket qr', [page], async () => {
+    await page.click(`.event[data-id="${event.id}"] .open`);
+    const ticket = page.locator('.event.detail .ticket');
+    await ticket.locator('svg').waitFor();
+    assert.match(await ticket.locator('.ticket-event').textContent(), /^Door night · /);
+    assert.equal(await ticket.locator('.ticket-who').textContent(), `${ann.name} +1 guest`);
+    assert.equal(ann.link, `https://t.me/door_bot/events?startapp=t${ann.ticket}`);
+    // Big enough for a phone at arm's length, and read by someone else's decoder.
+    const box = await ticket.locator('svg').boundingBox();
+    assert.ok(box.width >= 240, `the code is ${box.width} px wide`);
+    assert.equal(decode(await ticket.locator('.ticket-qr').screenshot()), ann.link);
+    // Dark on white in a dark theme too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(decode(await ticket.locator('.ticket-qr').screenshot()), ann.link);
+    // Someone who is not going has no ticket on the view.
+    const other = await openApp(browser, worker, user({ first: 'Nora' }));
+    await other.click(`.event[data-id="${event.id}"] .open`);
+    assert.equal(await other.locator('.event.detail .ticket').isHidden(), true);
+    await other.context().close();
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+});
+
+test('a host who opens a ticket\'s link lands on checking it in; anyone else sees the event', async () => {
+  const bo = guests[1];
+  const start = `t${bo.ticket}`;
+  const page = await openApp(browser, worker, user({ id: host.user.id, first: 'Hana', last: 'Host', startParam: start }));
+  await withScreenshots('host opens ticket', [page], async () => {
+    await page.locator('#door[open]').waitFor();
+    await page.waitForFunction((name) => document.querySelector('.door-result').textContent === `Checked in: ${name}`, bo.name);
+    assert.match(await page.locator('.door-count').textContent(), /^1 of 5 in/);
+    const rows = await d1(state, `SELECT telegram_id FROM checkins WHERE event_id = ${event.id}`);
+    assert.deepEqual(rows.map((r) => r.telegram_id), [bo.client.user.id]);
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+  const someone = await openApp(browser, worker, user({ first: 'Olga', startParam: start }));
+  await someone.locator(`.event.detail[data-view-id="${event.id}"]`).waitFor();
+  assert.equal(await someone.locator('#door').getAttribute('open'), null);
+  await someone.context().close();
+});
+
+test('the check-in screen scans tickets in a row with Telegram\'s scanner, finds people by name, and undoes', async () => {
+  const page = await openApp(browser, worker, admin.user, { telegramScript: FAKE_TELEGRAM });
+  await withScreenshots('door screen', [page], async () => {
+    await page.click(`.event[data-id="${event.id}"] .open`);
+    await page.click('.event.detail .door-open');
+    await page.locator('#door[open] .door-list li').first().waitFor();
+    await page.click('#door .door-scan');
+    const result = () => page.locator('.door-result').textContent();
+    const scanAndWait = async (text, expected) => {
+      await page.evaluate((t) => window.scan(t), text);
+      await page.waitForFunction((e) => document.querySelector('.door-result').textContent.startsWith(e), expected);
+    };
+    // Three tickets in a row, the scanner open throughout.
+    const [ann, , cy, dee] = guests;
+    await scanAndWait(ann.link, `Checked in: ${ann.name} +1`);
+    await scanAndWait(cy.link, `Checked in: ${cy.name} +2`);
+    await scanAndWait(`t${dee.ticket}`, `Checked in: ${dee.name}`);
+    await scanAndWait(ann.link, 'Already checked in at ');
+    await scanAndWait('https://example.org/not-a-ticket', 'Not on the list');
+    await scanAndWait(`t${event.id}-1-AAAAAAAAAAAAAAAA`, 'Not on the list');
+    const made = await page.evaluate(() => window.calls);
+    assert.equal(made.filter(([name]) => name === 'showScanQrPopup').length, 1, 'opened once');
+    assert.equal(made.filter(([name]) => name === 'scanClosed').length, 0, 'kept open for the next scan');
+    const haptics = made.filter(([name]) => name === 'haptic').map(([, kind]) => kind);
+    assert.deepEqual(haptics.slice(-6), ['success', 'success', 'success', 'warning', 'error', 'error']);
+    // Ann +1, Bo (by the host before), Cy +2, Dee: 4 of 5 people, 3 guests.
+    await page.waitForFunction(() => document.querySelector('.door-count').textContent === '4 of 5 in (+3 guests)');
+
+    // By name: Eli, then undo.
+    await page.fill('#door .door-search', 'eli');
+    assert.equal(await page.locator('#door .door-list li').count(), 1);
+    await page.click('#door .door-list li button');
+    await page.waitForFunction(() => document.querySelector('.door-result').textContent.startsWith('Checked in: Eli'));
+    assert.match(await result(), /^Checked in: Eli Guest$/);
+    await page.waitForFunction(() => document.querySelector('.door-count').textContent === '5 of 5 in (+3 guests)');
+    await page.locator('#door .door-list li button', { hasText: 'Undo' }).click();
+    await page.waitForFunction(() => document.querySelector('.door-result').textContent.startsWith('Check-in taken back: Eli'));
+    await page.waitForFunction(() => document.querySelector('.door-count').textContent === '4 of 5 in (+3 guests)');
+    const rows = await d1(state, `SELECT COUNT(*) AS n, SUM(guests) AS g FROM checkins WHERE event_id = ${event.id}`);
+    assert.deepEqual([rows[0].n, rows[0].g], [4, 3]);
+
+    // The other host sees the count live on the event.
+    const seen = await host.nextWhere((m) => m.type === 'event' && m.id === event.id && m.checked_in === 7, 10_000);
+    assert.equal(seen.host, true);
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+});
+
+test('outside Telegram a host finds people by name; the card says how many are in', async () => {
+  const page = await openApp(browser, worker, user({ id: host.user.id, first: 'Hana', last: 'Host' }));
+  await withScreenshots('door outside telegram', [page], async () => {
+    const open = page.locator(`.event[data-id="${event.id}"] .door-open`);
+    assert.equal(await open.textContent(), 'Check-in (7 in)');
+    assert.equal(await page.locator(`.event[data-id="${event.id}"] .delete`).isHidden(), true, 'hosts do not delete');
+    await open.click();
+    await page.locator('#door[open] .door-list li').first().waitFor();
+    const scanner = await page.evaluate(() => 'BarcodeDetector' in window && Boolean(navigator.mediaDevices?.getUserMedia));
+    assert.equal(await page.locator('#door .door-scan').isVisible(), scanner, 'scanning only with a camera API');
+    await page.fill('#door .door-search', 'Eli');
+    await page.click('#door .door-list li button');
+    await page.waitForFunction(() => document.querySelector('.door-result').textContent.startsWith('Checked in: Eli'));
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+});
+
+test('an admin picks hosts in the form from the people who entered', async () => {
+  admin.send({ type: 'create-event', title: 'Picked hosts', start: '10:00', duration: 1, repeat: 'daily' });
+  const made = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Picked hosts');
+  const page = await openApp(browser, worker, admin.user);
+  await withScreenshots('hosts picker', [page], async () => {
+    await page.click(`.event[data-id="${made.id}"] .edit`);
+    const select = page.locator('.event-form select[name="add-host"]');
+    await page.waitForFunction((id) => [...document.querySelectorAll('.event-form select[name="add-host"] option')]
+      .some((o) => o.value === String(id)), guests[3].client.user.id);
+    await select.selectOption(String(guests[3].client.user.id));
+    assert.equal(await page.locator('.event-form .host-list li span').textContent(), guests[3].name);
+    await page.click('.event-form button[type=submit]');
+    const saved = await admin.nextWhere((m) => m.type === 'event' && m.id === made.id && m.hosts?.length === 1);
+    assert.deepEqual(saved.hosts, [guests[3].client.user.id]);
+    const dee = await guests[3].client.nextWhere((m) => m.type === 'event' && m.id === made.id && m.host);
+    assert.equal(dee.checked_in, 0, 'a new host gets the door');
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+});
+
+test('after the event the hosts see who did not come (check-ins kept across a restart)', async () => {
+  admin.send({ type: 'create-event', title: 'Workshop', start: justStarted(), date: startedDay(), repeat: 'none', duration: 1 });
+  const workshop = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Workshop');
+  const [ann, bo] = guests;
+  for (const g of [ann, bo]) {
+    g.client.send({ type: 'attend', event: workshop.id });
+    await g.client.nextWhere((m) => m.type === 'event' && m.id === workshop.id && m.attending);
+  }
+  admin.send({ type: 'check-in', event: workshop.id, user: ann.client.user.id });
+  await admin.nextWhere((m) => m.type === 'checked-in');
+  // Two days later (the calendar's clock): the one-off is over and listed in the past.
+  for (const g of guests) g.client.close();
+  host.close();
+  admin.close();
+  await worker.stop();
+  worker = await Worker.start({
+    persistTo: state,
+    vars: {
+      ADMIN_IDS: String(ADMIN_ID), TIMEZONE: 'UTC', BOT_USERNAME: 'door_bot', APP_SHORT_NAME: 'events',
+      CLOCK_OFFSET_SECONDS: String(2 * 86_400),
+    },
+  });
+  admin = await Client.login(worker, admin.user);
+  const past = admin.login.events.find((e) => e.id === workshop.id);
+  assert.equal(past.past, true);
+  assert.equal(past.checked_in, 1, 'the count of a past one-off stays');
+  admin.send({ type: 'attendees', event: workshop.id });
+  const list = await admin.nextWhere((m) => m.type === 'attendees' && m.event === workshop.id);
+  assert.ok(list.going.find((p) => p.telegram_id === ann.client.user.id).checked_in_at);
+  assert.equal(list.going.find((p) => p.telegram_id === bo.client.user.id).checked_in_at, null);
+  assert.equal((await admin.error({ type: 'check-in', event: workshop.id, user: bo.client.user.id })).code, 'closed');
+  const page = await openApp(browser, worker, admin.user);
+  await withScreenshots('did not come', [page], async () => {
+    await page.click(`.event[data-id="${workshop.id}"] .door-open`);
+    await page.locator('#door .door-missing li').first().waitFor();
+    assert.equal(await page.locator('#door .door-missing-heading').textContent(), 'Did not come (1)');
+    assert.match(await page.locator('#door .door-missing li').textContent(), new RegExp(bo.name));
+    assert.match(await page.locator('#door .door-list li').textContent(), new RegExp(ann.name));
+    assert.equal(await page.locator('#door .door-count').textContent(), '1 of 2 in');
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+});
