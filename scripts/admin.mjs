@@ -291,6 +291,31 @@ async function demoCommunity(options) {
 }
 
 
+/**
+ * The door in the demo: the dev guest (10002) goes to the daily hack hour
+ * and the photo walk (so their event view shows a ticket) and hosts the
+ * hack hour and board game night (so they have the check-in screen); the
+ * first person at the hack hour is checked in already. A daily event's
+ * door is open at any time of day.
+ */
+async function demoDoor(options, admin, created) {
+  const { token } = await operator(options);
+  const [hackHour, photoWalk, boardGames] = ['Open-source hack hour', 'Photo walk', 'Board game night']
+    .map((title) => created.find((e) => e.title === title));
+  const guest = await Client.open(wsUrlOf(workerOrigin(options)));
+  await guest.login(signInitData({ token, user: { id: 10002, first_name: 'Guest', last_name: 'User', username: 'guest' } }));
+  for (const event of [hackHour, photoWalk]) {
+    await ask(guest, { type: 'attend', event: event.id }, (m) => m.type === 'event' && m.id === event.id && m.attending);
+  }
+  guest.close();
+  for (const event of [hackHour, boardGames]) {
+    await ask(admin, { type: 'edit-event', id: event.id, hosts: [10002] }, (m) => m.type === 'event' && m.id === event.id && m.hosts?.length === 1);
+  }
+  const [first] = await sql(options, `SELECT telegram_id FROM attendance WHERE event_id = ${hackHour.id} ORDER BY rowid LIMIT 1;`);
+  await ask(admin, { type: 'check-in', event: hackHour.id, user: first.telegram_id }, (m) => m.type === 'checked-in');
+  console.log('The dev guest (10002) has tickets and hosts two events; one person is checked in at the hack hour.');
+}
+
 /** Creates `events` one after the other; each answer is the first event the login did not list. */
 async function createEvents(client, login, events) {
   const known = new Set(login.events.map((e) => e.id));
@@ -406,6 +431,7 @@ const commands = {
         }
       }
       console.log(`Added ${created.length} demo events, with ${joined} demo people going or waiting.`);
+      await demoDoor(options, client, created);
     });
     // After the login above showed we are an admin of that Worker.
     await demoCommunity(options);

@@ -52,7 +52,7 @@ mod reminders;
 mod seats;
 mod session;
 mod store;
-mod tickets;
+pub mod tickets;
 mod validate;
 
 use worker::{

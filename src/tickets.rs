@@ -37,6 +37,12 @@ impl Tickets {
         Tickets { mac }
     }
 
+    /// The ticket key of a deployment with these secrets (the feed key's
+    /// rule: `CALENDAR_SECRET`, else derived from `BOT_TOKEN`).
+    pub fn from_secrets(calendar_secret: Option<&str>, bot_token: &str) -> Tickets {
+        Tickets::new(&crate::calendar::feed::key(calendar_secret, bot_token))
+    }
+
     fn mac(&self, event: i64, user: i64) -> String {
         let mut mac = self.mac.clone();
         mac.update(format!("ticket:{event}:{user}").as_bytes());

@@ -8,6 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
@@ -16,6 +19,8 @@ import {
   withScreenshots,
 } from './helpers.mjs';
 
+const require = createRequire(import.meta.url);
+const AXE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN_ID = 5_000_000_950;
 let state;
 let worker;
@@ -181,6 +186,35 @@ test('outside Telegram a host finds people by name; the card says how many are i
   await page.context().close();
 });
 
+for (const colorScheme of ['light', 'dark']) {
+  test(`axe-core finds no serious or critical WCAG 2.1 A/AA violation on a ticket and the check-in screen (${colorScheme})`, async (t) => {
+    const pages = [];
+    await withScreenshots(t.name, pages, async () => {
+      const audit = async (page, where) => {
+        await page.evaluate(AXE);
+        const result = await page.evaluate(() => window.axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        }));
+        const bad = result.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+        assert.deepEqual(bad, [], `${where} (${colorScheme})`);
+      };
+      const ann = await openApp(browser, worker, guests[0].client.user, { colorScheme });
+      pages.push(ann);
+      await ann.click(`.event[data-id="${event.id}"] .open`);
+      await ann.locator('.event.detail .ticket svg').waitFor();
+      await audit(ann, 'a ticket');
+      const hostPage = await openApp(browser, worker, admin.user, { colorScheme });
+      pages.push(hostPage);
+      await hostPage.click(`.event[data-id="${event.id}"] .door-open`);
+      await hostPage.locator('#door[open] .door-list li').first().waitFor();
+      await audit(hostPage, 'the check-in screen');
+    });
+    for (const page of pages) await page.context().close();
+  });
+}
+
 test('an admin picks hosts in the form from the people who entered', async () => {
   admin.send({ type: 'create-event', title: 'Picked hosts', start: '10:00', duration: 1, repeat: 'daily' });
   const made = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Picked hosts');
@@ -188,6 +222,7 @@ test('an admin picks hosts in the form from the people who entered', async () =>
   await withScreenshots('hosts picker', [page], async () => {
     await page.click(`.event[data-id="${made.id}"] .edit`);
     const select = page.locator('.event-form select[name="add-host"]');
+    await select.focus();
     await page.waitForFunction((id) => [...document.querySelectorAll('.event-form select[name="add-host"] option')]
       .some((o) => o.value === String(id)), guests[3].client.user.id);
     await select.selectOption(String(guests[3].client.user.id));

@@ -150,6 +150,10 @@ test('check-in by ticket and by person: twice, guests, undo, counts live to ever
   const bo = await person('Bo');
   const ticket = (await attend(ann, event.id, 2)).ticket;
   await attend(bo, event.id);
+  const shy = await person('Shy');
+  shy.send({ type: 'set-privacy', hidden: true });
+  await shy.drain(200);
+  await attend(shy, event.id);
 
   const first = await checkIn(host, { event: event.id, ticket, guests: 1 });
   assert.equal(first.type, 'checked-in', JSON.stringify(first));
@@ -191,16 +195,19 @@ test('check-in by ticket and by person: twice, guests, undo, counts live to ever
   assert.equal(annRow.checked_in_guests, 2);
   const boRow = list.going.find((p) => p.telegram_id === bo.user.id);
   assert.equal(boRow.checked_in_at, null);
+  assert.ok(list.going.some((p) => p.telegram_id === shy.user.id), 'hosts see people who hide');
+  assert.equal(list.hidden, 0);
   bo.send({ type: 'attendees', event: event.id });
   const plain = await bo.nextWhere((m) => m.type === 'attendees' && m.event === event.id);
   assert.equal(plain.going[0].checked_in_at, undefined);
+  assert.equal(plain.hidden, 1, 'others do not');
 
   // Members do not see the count; the check-in is stored.
   const forMember = await Client.login(worker, bo.user);
   assert.equal(forMember.login.events.find((e) => e.id === event.id).checked_in, undefined);
   const rows = await d1(state, `SELECT telegram_id, guests FROM checkins WHERE event_id = ${event.id}`);
   assert.deepEqual(rows.map((r) => [r.telegram_id, r.guests]), [[ann.user.id, 2]]);
-  for (const c of [host, ann, bo, forMember]) c.close();
+  for (const c of [host, ann, bo, shy, forMember]) c.close();
 });
 
 test('not on the list, not a host, not open yet', async () => {

@@ -10,10 +10,12 @@
 //!   cargo run --release -p mini-events-bench -- storm 1000 20 5 10
 //!   cargo run --release -p mini-events-bench -- communities 20 100 [seconds [interval_ms]]
 //!   cargo run --release -p mini-events-bench -- scale
+//!   cargo run --release -p mini-events-bench -- door
 
 mod client;
 mod communities;
 mod dev;
+mod door;
 mod fanout;
 mod scale;
 mod storm;
@@ -67,13 +69,14 @@ async fn main() {
             .await
         }
         Some("scale") => scale::table(&root()).await,
+        Some("door") => door_table().await,
         Some("size") => {
             size();
             Ok(())
         }
         _ => Err(
             "usage: bench suite | fanout N [seconds] | fanout-direct N [seconds] | login E | size \
-             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds [interval_ms]] | scale"
+             | storm VIEWERS TAPPERS TAPS_PER_S SECONDS | communities C SOCKETS [seconds [interval_ms]] | scale | door"
                 .into(),
         ),
     };
@@ -180,6 +183,22 @@ fn size() {
             gz(file) as f64 / 1000.0
         );
     }
+}
+
+async fn door_table() -> Result<(), String> {
+    println!("\n### At the door: 200 check-ins by ticket from 4 hosts at once, warm hub\n");
+    println!("| answered p50 | p99 | max | every host's count at 200 after | D1 statements per check-in |");
+    println!("|---|---|---|---|---|");
+    let r = door::run(&root()).await?;
+    println!(
+        "| {} | {} | {} | {} | {:.2} |",
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.max),
+        ms(r.all_in),
+        r.statements_per_check_in
+    );
+    Ok(())
 }
 
 fn ms(d: Duration) -> String {

@@ -109,10 +109,7 @@ impl State {
             commits: Commits::default(),
             deadlines: Deadlines::new(config.login_timeout_ms),
             turns: Turns::default(),
-            tickets: Tickets::new(&feed::key(
-                config.calendar_secret.as_deref(),
-                &config.bot_token,
-            )),
+            tickets: Tickets::from_secrets(config.calendar_secret.as_deref(), &config.bot_token),
             notices_due: Cell::new(false),
             config,
             env,

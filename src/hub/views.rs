@@ -71,7 +71,8 @@ impl View {
             tail.push_str(extras.host(event));
         }
         if user.is_admin {
-            tail.push_str(&format!(",\"hosts\":{:?}", event.hosts));
+            let hosts: Vec<String> = event.hosts.iter().map(i64::to_string).collect();
+            tail.push_str(&format!(",\"hosts\":[{}]", hosts.join(",")));
         }
         tail.push('}');
         let open = shared.slice(0, shared.length().saturating_sub(1));

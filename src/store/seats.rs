@@ -255,53 +255,41 @@ pub async fn write(
 }
 
 /// People an admin may list as hosts: in a group's community those who
-/// entered it (and may still see it), in the default community anyone who
-/// logged in; the most recently seen first, at most [`ENTRANTS`].
-pub async fn entrants(db: &D1Database, community: i64) -> Result<Vec<(i64, Profile)>> {
+/// entered it (and are still members), in the default community anyone
+/// who logged in; the most recently seen first, at most [`ENTRANTS`]. With
+/// `among`, only those of these ids.
+pub async fn entrants(
+    db: &D1Database,
+    community: i64,
+    among: Option<&[i64]>,
+) -> Result<Vec<(i64, Profile)>> {
     counters::read(1);
-    let statement = match community {
-        crate::communities::DEFAULT => db.prepare(format!(
-            "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} FROM users u \
-             ORDER BY u.last_seen DESC LIMIT {ENTRANTS}"
-        )),
-        _ => db
-            .prepare(format!(
-                "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} \
-                 FROM community_members m JOIN users u ON u.telegram_id = m.telegram_id \
-                 WHERE m.community_id = ?1 AND m.entered_at IS NOT NULL AND m.member = 1 \
-                 ORDER BY u.last_seen DESC LIMIT {ENTRANTS}"
-            ))
-            .bind(&[int(community)])?,
+    let only = match among {
+        Some(ids) => format!(
+            "AND u.telegram_id IN ({})",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+        None => String::new(),
+    };
+    let (from, bind) = match community {
+        crate::communities::DEFAULT => ("users u WHERE 1", None),
+        _ => (
+            "community_members m JOIN users u ON u.telegram_id = m.telegram_id \
+             WHERE m.community_id = ?1 AND m.entered_at IS NOT NULL AND m.member = 1",
+            Some(community),
+        ),
+    };
+    let statement = db.prepare(format!(
+        "SELECT CAST(u.telegram_id AS INTEGER) AS telegram_id, {PERSON} FROM {from} {only} \
+         ORDER BY u.last_seen DESC LIMIT {ENTRANTS}"
+    ));
+    let statement = match bind {
+        Some(community) => statement.bind(&[int(community)])?,
+        None => statement,
     };
     Ok(rows(&statement.rows_all().await?)?
         .iter()
         .map(person_of)
-        .collect())
-}
-
-/// Which of `ids` an admin may list as hosts (see [`entrants`]).
-pub async fn may_host(db: &D1Database, community: i64, ids: &[i64]) -> Result<Vec<i64>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    counters::read(1);
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let statement = match community {
-        crate::communities::DEFAULT => db.prepare(format!(
-            "SELECT CAST(telegram_id AS INTEGER) AS telegram_id FROM users \
-             WHERE telegram_id IN ({list})"
-        )),
-        _ => db
-            .prepare(format!(
-                "SELECT CAST(telegram_id AS INTEGER) AS telegram_id FROM community_members \
-                 WHERE community_id = ?1 AND entered_at IS NOT NULL AND member = 1 \
-                 AND telegram_id IN ({list})"
-            ))
-            .bind(&[int(community)])?,
-    };
-    Ok(rows(&statement.rows_all().await?)?
-        .iter()
-        .filter_map(|row| row.int("telegram_id"))
         .collect())
 }
 

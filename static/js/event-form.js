@@ -34,12 +34,21 @@ export class EventForm {
     this.people = [];
     /** The hosts chosen in the form. */
     this.hosts = [];
+    // Who may be a host is asked for when the picker is first used.
+    this.form.elements['add-host'].addEventListener('focus', () => this.askPeople());
+    this.form.elements['add-host'].addEventListener('pointerdown', () => this.askPeople());
     this.form.elements['add-host'].addEventListener('change', (e) => {
       const id = Number(e.target.value);
       if (id && !this.hosts.includes(id) && this.hosts.length < 10) this.hosts.push(id);
       e.target.value = '';
       this.renderHosts();
     });
+  }
+
+  /** Asks once per opening who may be a host (admins only). */
+  askPeople() {
+    if (this.peopleAsked || !this.isAdmin) return;
+    this.peopleAsked = this.send({ type: 'people' });
   }
 
   /** Only admins choose hosts (and need the people to choose from). */
@@ -147,8 +156,10 @@ export class EventForm {
     this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
     this.hosts = [...(event?.hosts ?? [])];
     this.startHosts = this.hosts.join(',');
+    this.peopleAsked = false;
     this.renderHosts();
-    if (this.isAdmin) this.send({ type: 'people' });
+    // The names of the hosts listed already.
+    if (this.hosts.length) this.askPeople();
     this.form.querySelector('.remove-image').hidden = !event?.image;
     const zone = event?.timezone || this.zone;
     this.form.querySelector('.zone').textContent = zone ? `Time in ${zone}` : '';

@@ -91,6 +91,20 @@ export class EventList {
     this.updateEmpty();
   }
 
+  /**
+   * Rights were revoked: the events as this page has them say the user
+   * hosts them (as an admin); the server's next message of each says
+   * again where they are still a listed host.
+   */
+  forgetHosting() {
+    for (const event of this.events.values()) {
+      delete event.host;
+      delete event.hosts;
+      delete event.checked_in;
+    }
+    this.setAdmin(false);
+  }
+
   /** The user's name, as their tickets say it. */
   setMe(name) {
     this.me = name ?? '';

@@ -302,6 +302,7 @@ function onMessage(message) {
         form.close();
         const wasAdmin = !$('admin').hidden;
         setAdmin(false);
+        list.forgetHosting();
         notice.show(wasAdmin ? 'You are no longer an admin, so that change was not made.'
           : 'You are no longer a host of that event, so the change was not made.', { warning: true });
       } else if (form.isOpen && form.pending) form.showError(message.msg);

@@ -263,10 +263,10 @@ async fn check_hosts(
     let Some(hosts) = changes.hosts.as_deref().filter(|h| !h.is_empty()) else {
         return Ok(());
     };
-    let allowed = store::seats::may_host(&state.db().await?, community, hosts)
+    let allowed = store::seats::entrants(&state.db().await?, community, Some(hosts))
         .await
         .map_err(|e| internal("reading who may host", e))?;
-    match hosts.iter().all(|id| allowed.contains(id)) {
+    match hosts.iter().all(|id| allowed.iter().any(|(a, _)| a == id)) {
         true => Ok(()),
         false => Err(ClientError::invalid(
             "hosts must be people who opened the app in this community",

@@ -126,7 +126,7 @@ pub struct People;
 impl People {
     pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
         let place = state.place();
-        let found = store::seats::entrants(&state.db().await?, place.id)
+        let found = store::seats::entrants(&state.db().await?, place.id, None)
             .await
             .map_err(|e| internal("reading who entered", e))?;
         let people = found
