@@ -210,6 +210,22 @@ test('check-in by ticket and by person: twice, guests, undo, counts live to ever
   for (const c of [host, ann, bo, shy, forMember]) c.close();
 });
 
+test('two hosts scanning one ticket at the same instant check it in once', async () => {
+  const event = await create({});
+  const host = await person('Hal');
+  admin.send({ type: 'edit-event', id: event.id, hosts: [host.user.id] });
+  await host.nextWhere((m) => m.type === 'event' && m.id === event.id && m.host === true);
+  const ann = await person('Ann');
+  const { ticket } = await attend(ann, event.id, 1);
+  const [a, b] = await Promise.all([checkIn(admin, { event: event.id, ticket }), checkIn(host, { event: event.id, ticket })]);
+  assert.deepEqual([a.type, b.type], ['checked-in', 'checked-in']);
+  assert.deepEqual([a.already, b.already].sort(), [false, true]);
+  assert.equal(a.at, b.at, 'both say the one time');
+  const rows = await d1(state, `SELECT COUNT(*) AS n FROM checkins WHERE event_id = ${event.id}`);
+  assert.equal(rows[0].n, 1);
+  for (const c of [host, ann]) c.close();
+});
+
 test('not on the list, not a host, not open yet', async () => {
   const event = await create({});
   const other = await create({});

@@ -103,3 +103,23 @@ test('readable colours: a theme colour kept where it passes 4.5:1, moved just en
   assert.deepEqual(parseColor('#abc'), [170, 187, 204]);
   assert.equal(parseColor('var(--x)'), null);
 });
+
+test('a check-in time is written in the event zone', () => {
+  assert.equal(format.clockTime('2026-12-05T19:04:12+01:00', 'Europe/Berlin'), '19:04');
+  assert.equal(format.clockTime('2026-12-05T19:04:12+01:00', 'UTC'), '18:04');
+  assert.match(format.clockTime('2026-12-05T19:04:12+01:00', 'Not/AZone'), /^\d\d:\d\d$/);
+});
+
+test('a scanned ticket is read from the Mini App link or the start parameter alone', async () => {
+  const { ticketOf, eventOfTicket } = await import('../static/js/ticket.js');
+  const ticket = '12-5000000001-AbCd_EfGh-IjKlMn';
+  assert.equal(ticketOf(`https://t.me/bot/app?startapp=t${ticket}`), ticket);
+  assert.equal(ticketOf(`https://t.me/bot/app?startapp=cAbCdEfGh12_t${ticket}&x=1`), ticket);
+  assert.equal(ticketOf(`t${ticket}`), ticket);
+  assert.equal(ticketOf(` t${ticket}\n`), ticket);
+  for (const other of ['', 'hello', 'https://t.me/bot/app?startapp=12', 't-short', `x${ticket}`, 'cAbC_t12-1-abcdefghijklmnop']) {
+    assert.equal(ticketOf(other), null, other);
+  }
+  assert.equal(eventOfTicket(ticket), 12);
+  assert.equal(eventOfTicket('x'), null);
+});

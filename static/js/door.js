@@ -5,19 +5,11 @@
 // Telegram, with a haptic. After the event the list says who did not come.
 
 import { face } from './events-view.js';
+import { clockTime } from './format.js';
 import { sheetLayer } from './layers.js';
 import { canScanQr, haptic, scanQr } from './telegram.js';
 import { ticketOf } from './ticket.js';
 
-/** "19:04": a check-in's time, in the event's zone. */
-function timeOf(at, zone) {
-  try {
-    return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: zone || undefined })
-      .format(new Date(at));
-  } catch {
-    return new Date(at).toTimeString().slice(0, 5);
-  }
-}
 
 /** Whether the browser can read QR codes from a camera by itself. */
 function hasCameraScanner() {
@@ -99,7 +91,7 @@ export class DoorScreen {
       line = reply.already ? `${name} was not checked in.` : `Check-in taken back: ${name}`;
       haptic('warning');
     } else if (reply.already) {
-      line = `Already checked in at ${timeOf(reply.at, zone)}: ${name}${guests}`;
+      line = `Already checked in at ${clockTime(reply.at, zone)}: ${name}${guests}`;
       haptic('warning');
     } else {
       line = `Checked in: ${name}${guests}`;
@@ -234,7 +226,7 @@ export class DoorScreen {
       const status = document.createElement('span');
       status.className = 'door-in';
       const extra = person.checked_in_guests ? ` +${person.checked_in_guests}` : '';
-      status.textContent = `In ${timeOf(person.checked_in_at, zone)}${extra}`;
+      status.textContent = `In ${clockTime(person.checked_in_at, zone)}${extra}`;
       li.append(status);
       button.classList.add('secondary');
       button.textContent = 'Undo';

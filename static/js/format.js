@@ -33,6 +33,16 @@ function timeIn(zone, ms) {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
 }
 
+/** "19:04": the time of an RFC 3339 instant in `zone` (the viewer's when unknown). */
+export function clockTime(at, zone) {
+  const ms = Date.parse(at);
+  try {
+    return timeIn(zone || viewerZone, ms);
+  } catch {
+    return timeIn(viewerZone, ms);
+  }
+}
+
 /** "Fri 5 Dec" for "2026-12-05". */
 export function dayLabel(date) {
   const at = new Date(`${date}T12:00:00Z`);

@@ -3,6 +3,7 @@
 // each time it opens; people who hide are only counted.
 
 import { face } from './events-view.js';
+import { clockTime } from './format.js';
 import { sheetLayer } from './layers.js';
 
 export class PeopleSheet {
@@ -47,6 +48,11 @@ export class PeopleSheet {
       const going = Math.max(seats, this.eventOf?.(answer.event)?.attendees ?? 0);
       q(heading).textContent = list === '.people-going' ? `Going (${going})` : `Waiting (${seats})`;
     };
+    // Hosts get who was checked in: said on each row, and after the event
+    // who did not come.
+    const event = this.eventOf?.(answer.event);
+    const over = Boolean(event?.past) || (event?.ends_at && Date.parse(event.ends_at) < Date.now());
+    for (const person of answer.going) person.door = doorLine(person, over, event?.timezone);
     fill('.people-going', '.people-going-heading', answer.going);
     fill('.people-waiting', '.people-waiting-heading', answer.waiting);
     const hidden = q('.people-hidden');
@@ -78,5 +84,18 @@ function row(person) {
     guests.textContent = `+${person.guests}`;
     li.append(guests);
   }
+  if (person.door) {
+    const door = document.createElement('span');
+    door.className = 'person-door';
+    door.textContent = person.door;
+    li.append(door);
+  }
   return li;
+}
+
+/** For hosts: "In 19:04", or after the event "Did not come"; '' for others. */
+function doorLine(person, over, zone) {
+  if (person.checked_in_at === undefined) return '';
+  if (person.checked_in_at) return `In ${clockTime(person.checked_in_at, zone)}`;
+  return over ? 'Did not come' : '';
 }
