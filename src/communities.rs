@@ -79,7 +79,9 @@ pub struct StartParam {
     pub event: Option<i64>,
 }
 
-/// `<event>` (default community), `c<slug>` or `c<slug>_<event>`.
+/// `<event>` (default community), `c<slug>` or `c<slug>_<event>`; a
+/// ticket's (`t<ticket>`, `c<slug>_t<ticket>`) names its community here
+/// and its event in `tickets::event_of_start`.
 pub fn parse_start_param(param: &str) -> StartParam {
     let event_of = |text: &str| {
         text.bytes()
@@ -176,6 +178,15 @@ mod tests {
                 event: Some(7)
             }
         );
+        assert_eq!(
+            p("cAbCdEfGh12_t7-42-AbCdEfGhIjKlMnOp"),
+            StartParam {
+                community: Some("AbCdEfGh12".into()),
+                event: None
+            },
+            "a ticket in a group's community opens that community"
+        );
+        assert_eq!(p("t7-42-AbCdEfGhIjKlMnOp").community, None);
         assert_eq!(p("cshort").community, None, "not a slug");
         assert_eq!(p("x").event, None);
         assert_eq!(start_param("AbCdEfGh12", Some(7)), "cAbCdEfGh12_7");

@@ -126,6 +126,11 @@ impl Door {
             .copied()
     }
 
+    /// Nobody checked in at any recent occurrence.
+    pub fn is_empty(&self) -> bool {
+        self.checked.is_empty()
+    }
+
     /// People and their guests checked in for `occurrence`.
     pub fn count(&self, occurrence: i64) -> u64 {
         self.checked

@@ -350,21 +350,12 @@ impl Handler for ModelHub {
         }
     }
 
-    async fn confirm_host(
-        &self,
-        user: &SessionUser,
-        event: i64,
-        needs_admin: bool,
-    ) -> Result<(), ClientError> {
-        let listed = self
+    async fn listed_host(&self, user: &SessionUser, event: i64) -> Result<bool, ClientError> {
+        Ok(self
             .catalog
             .borrow()
             .get(event)
-            .is_ok_and(|e| e.hosts.contains(&user.id));
-        match (listed && !needs_admin) || user.is_admin {
-            true => Ok(()),
-            false => Err(ClientError::Forbidden),
-        }
+            .is_ok_and(|e| e.hosts.contains(&user.id)))
     }
 
     async fn apply(&self, user: &SessionUser, command: Command) -> Result<(), ClientError> {

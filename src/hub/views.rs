@@ -129,9 +129,14 @@ impl<'a> Extras<'a> {
     /// the occurrence at the door.
     fn host(&self, event: &Event) -> &str {
         self.host.get_or_init(|| {
-            let checked = event
-                .door_occurrence(self.zone, self.now)
-                .map_or(0, |o| event.door.count(o.starts_at));
+            // Most events have no check-ins: then no occurrence need be
+            // worked out (that asks the zone).
+            let checked = match event.door.is_empty() {
+                true => 0,
+                false => event
+                    .door_occurrence(self.zone, self.now)
+                    .map_or(0, |o| event.door.count(o.starts_at)),
+            };
             format!(",\"host\":true,\"checked_in\":{checked}")
         })
     }

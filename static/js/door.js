@@ -4,9 +4,9 @@
 // by name and tap, and undo. Every answer is said in one line and, inside
 // Telegram, with a haptic. After the event the list says who did not come.
 
-import { face } from './events-view.js';
-import { clockTime } from './format.js';
+import { clockTime, isOver } from './format.js';
 import { sheetLayer } from './layers.js';
+import { personRow } from './people-sheet.js';
 import { canScanQr, haptic, scanQr } from './telegram.js';
 import { ticketOf } from './ticket.js';
 
@@ -194,7 +194,7 @@ export class DoorScreen {
     const zone = event?.timezone;
     const query = this.q('.door-search').value.trim().toLowerCase();
     const matches = (p) => !query || `${p.name} ${p.username ?? ''}`.toLowerCase().includes(query);
-    const over = Boolean(event?.past) || (event?.ends_at && Date.parse(event.ends_at) < Date.now());
+    const over = isOver(event);
     const shown = this.going.filter(matches);
     const missing = over ? shown.filter((p) => !p.checked_in_at) : [];
     const rows = over ? shown.filter((p) => p.checked_in_at) : shown;
@@ -206,19 +206,9 @@ export class DoorScreen {
     this.q('.door-nobody').hidden = shown.length > 0 || this.q('.door-loading').hidden === false;
   }
 
-  /** One person: face, name, guests, and Check in or (once in) the time and Undo. */
+  /** One person (as the who-is-going sheet shows them), and Check in or (once in) the time and Undo. */
   row(person, zone) {
-    const li = document.createElement('li');
-    const name = document.createElement('span');
-    name.className = 'person-name';
-    name.textContent = person.name || 'Someone';
-    li.append(face(person), name);
-    if (person.guests) {
-      const guests = document.createElement('span');
-      guests.className = 'person-guests';
-      guests.textContent = `+${person.guests}`;
-      li.append(guests);
-    }
+    const li = personRow(person);
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'small';

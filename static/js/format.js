@@ -33,6 +33,11 @@ function timeIn(zone, ms) {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
 }
 
+/** Whether an event's occurrence has ended (a past one-off, or the listed one over). */
+export function isOver(event, now = Date.now()) {
+  return Boolean(event?.past) || Boolean(event?.ends_at && Date.parse(event.ends_at) < now);
+}
+
 /** "19:04": the time of an RFC 3339 instant in `zone` (the viewer's when unknown). */
 export function clockTime(at, zone) {
   const ms = Date.parse(at);

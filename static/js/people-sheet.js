@@ -3,7 +3,7 @@
 // each time it opens; people who hide are only counted.
 
 import { face } from './events-view.js';
-import { clockTime } from './format.js';
+import { clockTime, isOver } from './format.js';
 import { sheetLayer } from './layers.js';
 
 export class PeopleSheet {
@@ -41,7 +41,7 @@ export class PeopleSheet {
     const q = (s) => this.dialog.querySelector(s);
     q('.people-loading').hidden = true;
     const fill = (list, heading, people) => {
-      q(list).replaceChildren(...people.map(row));
+      q(list).replaceChildren(...people.map(personRow));
       q(heading).hidden = people.length === 0 && list === '.people-waiting';
       // Seats, as the card counts them: people and their guests.
       const seats = people.reduce((sum, person) => sum + 1 + (person.guests ?? 0), 0);
@@ -51,8 +51,7 @@ export class PeopleSheet {
     // Hosts get who was checked in: said on each row, and after the event
     // who did not come.
     const event = this.eventOf?.(answer.event);
-    const over = Boolean(event?.past) || (event?.ends_at && Date.parse(event.ends_at) < Date.now());
-    for (const person of answer.going) person.door = doorLine(person, over, event?.timezone);
+    for (const person of answer.going) person.door = doorLine(person, isOver(event), event?.timezone);
     fill('.people-going', '.people-going-heading', answer.going);
     fill('.people-waiting', '.people-waiting-heading', answer.waiting);
     const hidden = q('.people-hidden');
@@ -65,8 +64,8 @@ export class PeopleSheet {
   }
 }
 
-/** One person: face, name, @username, and +guests. */
-function row(person) {
+/** One person: face, name, @username, +guests, and for hosts whether they came. */
+export function personRow(person) {
   const li = document.createElement('li');
   const name = document.createElement('span');
   name.className = 'person-name';

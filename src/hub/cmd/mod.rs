@@ -169,20 +169,10 @@ impl Handler for Served<'_> {
         login::confirm_admin(self.state, self.caller.ws, user).await
     }
 
-    async fn confirm_host(
-        &self,
-        user: &SessionUser,
-        event: i64,
-        needs_admin: bool,
-    ) -> Result<(), ClientError> {
-        let state = self.state;
-        state.ready().await?;
-        let listed =
-            state.with_catalog(|c| Ok(c.get(event).is_ok_and(|e| e.hosts.contains(&user.id))))?;
-        if listed && !needs_admin {
-            return Ok(());
-        }
-        login::confirm_admin(state, self.caller.ws, user).await
+    async fn listed_host(&self, user: &SessionUser, event: i64) -> Result<bool, ClientError> {
+        self.state.ready().await?;
+        self.state
+            .with_catalog(|c| Ok(c.get(event).is_ok_and(|e| e.hosts.contains(&user.id))))
     }
 
     async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
@@ -266,15 +256,9 @@ pub trait Handler {
     /// D1, so it awaits).
     async fn confirm_admin(&self, user: &SessionUser) -> Result<(), ClientError>;
 
-    /// Whether `user` hosts `event` at this moment: listed in its `hosts`
-    /// (unless `needs_admin`: the message sets what only admins may), or
-    /// an admin.
-    async fn confirm_host(
-        &self,
-        user: &SessionUser,
-        event: i64,
-        needs_admin: bool,
-    ) -> Result<(), ClientError>;
+    /// Whether `user` is listed in `event`'s `hosts` (admins host every
+    /// event without being listed).
+    async fn listed_host(&self, user: &SessionUser, event: i64) -> Result<bool, ClientError>;
 
     /// Applies a command: stores it, changes memory, tells everyone.
     async fn apply(&self, user: &SessionUser, command: Command) -> Result<(), ClientError>;
@@ -307,7 +291,11 @@ pub async fn serve(
             let event = protocol::event_id(frame.fields().get(field), field)?;
             let fields = frame.fields();
             let needs_admin = kind.admin_fields().iter().any(|f| fields.contains_key(*f));
-            handler.confirm_host(user, event, needs_admin).await?;
+            // A listed host, unless the message sets what only admins
+            // may; otherwise an admin (`access::is_host`).
+            if needs_admin || !handler.listed_host(user, event).await? {
+                handler.confirm_admin(user).await?;
+            }
             match kind {
                 Kind::CheckIn => Some(Lane::Door(event)),
                 _ => Some(Lane::Admin),
@@ -434,13 +422,8 @@ mod tests {
             }
         }
 
-        async fn confirm_host(
-            &self,
-            user: &SessionUser,
-            _event: i64,
-            _needs_admin: bool,
-        ) -> Result<(), ClientError> {
-            self.confirm_admin(user).await
+        async fn listed_host(&self, _user: &SessionUser, _event: i64) -> Result<bool, ClientError> {
+            Ok(false)
         }
 
         async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
@@ -730,16 +713,8 @@ mod tests {
             }
         }
 
-        async fn confirm_host(
-            &self,
-            user: &SessionUser,
-            event: i64,
-            needs_admin: bool,
-        ) -> Result<(), ClientError> {
-            if self.hosts.contains(&(event, user.id)) && !needs_admin {
-                return Ok(());
-            }
-            self.confirm_admin(user).await
+        async fn listed_host(&self, user: &SessionUser, event: i64) -> Result<bool, ClientError> {
+            Ok(self.hosts.contains(&(event, user.id)))
         }
 
         async fn apply(&self, _user: &SessionUser, command: Command) -> Result<(), ClientError> {
