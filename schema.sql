@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS attendance (
   -- Telegram user ids need more than 32 bits.
   telegram_id INTEGER NOT NULL,
   guests      INTEGER NOT NULL DEFAULT 0,
+  -- Part three: when they joined the list (Unix seconds; NULL for rows
+  -- from before it), for the export.
+  joined_at   INTEGER,
   PRIMARY KEY (event_id, telegram_id)
 );
 
@@ -66,6 +69,7 @@ CREATE TABLE IF NOT EXISTS waitlist (
   event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
   telegram_id INTEGER NOT NULL,
   guests      INTEGER NOT NULL DEFAULT 0,
+  joined_at   INTEGER,
   PRIMARY KEY (event_id, telegram_id)
 );
 

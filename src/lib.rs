@@ -40,6 +40,7 @@ mod communities;
 mod config;
 mod door;
 mod error;
+mod export;
 mod feeds;
 mod hub;
 mod limits;
@@ -91,6 +92,14 @@ async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
                 // Boxed, like the webhook below: each is a large future of
                 // its own, not inlined into the router's (see BENCHMARKS.md).
                 Box::pin(feeds::serve(&env, &config_from_env(&env), rest, &origin)).await
+            }
+            _ => Response::error("Method not allowed", 405),
+        };
+    }
+    if let Some(rest) = path.strip_prefix(export::PREFIX) {
+        return match req.method() {
+            Method::Get | Method::Head => {
+                Box::pin(export::serve(&env, &config_from_env(&env), rest)).await
             }
             _ => Response::error("Method not allowed", 405),
         };

@@ -41,6 +41,8 @@ pub enum Kind {
     DeleteEvent,
     CheckIn,
     People,
+    RemoveAttendee,
+    Export,
     /// A `type` nobody knows: answered `unknown_type` once logged in.
     Unknown,
 }
@@ -63,7 +65,7 @@ pub enum Role {
 
 impl Kind {
     /// Each kind with its `type` on the wire.
-    const ALL: [(Kind, &'static str); 12] = [
+    const ALL: [(Kind, &'static str); 14] = [
         (Kind::Ping, "ping"),
         (Kind::Login, "login"),
         (Kind::Attend, "attend"),
@@ -76,6 +78,8 @@ impl Kind {
         (Kind::DeleteEvent, "delete-event"),
         (Kind::CheckIn, "check-in"),
         (Kind::People, "people"),
+        (Kind::RemoveAttendee, "remove-attendee"),
+        (Kind::Export, "export"),
     ];
 
     pub fn parse(name: &str) -> Kind {
@@ -88,7 +92,7 @@ impl Kind {
     pub fn role(self) -> Role {
         match self {
             Kind::CreateEvent | Kind::DeleteEvent | Kind::People => Role::Admin,
-            Kind::EditEvent | Kind::CheckIn => Role::Host,
+            Kind::EditEvent | Kind::CheckIn | Kind::RemoveAttendee | Kind::Export => Role::Host,
             _ => Role::Member,
         }
     }
@@ -240,6 +244,14 @@ pub enum ServerMessage<'a> {
     /// The people who entered the community, for an admin choosing hosts.
     People {
         people: Vec<Person<'a>>,
+    },
+    /// An event's list as CSV, and a link serving the same file for
+    /// [`crate::export::LINK_SECONDS`].
+    Export {
+        event: i64,
+        filename: &'a str,
+        csv: &'a str,
+        url: &'a str,
     },
     Error {
         msg: &'a str,

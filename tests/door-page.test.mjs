@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
+import { parse as parseCsv } from 'csv-parse/sync';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
@@ -235,6 +236,59 @@ test('an admin picks hosts in the form from the people who entered', async () =>
     assert.deepEqual(page.errors, []);
   });
   await page.context().close();
+});
+
+test('a host removes someone from the who-is-going sheet, after a confirmation', async () => {
+  admin.send({ type: 'create-event', title: 'Remove one', start: '11:00', duration: 1, repeat: 'daily' });
+  const made = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Remove one');
+  const eli = guests[4];
+  eli.client.send({ type: 'attend', event: made.id });
+  await eli.client.nextWhere((m) => m.type === 'event' && m.id === made.id && m.attending);
+  const page = await openApp(browser, worker, admin.user);
+  await withScreenshots('remove attendee', [page], async () => {
+    page.on('dialog', (dialog) => dialog.accept());
+    await page.click(`.event[data-id="${made.id}"] .people`);
+    const remove = page.locator('#people .people-going li .person-remove');
+    await remove.waitFor();
+    assert.equal(await remove.getAttribute('aria-label'), `Remove: ${eli.name}`);
+    await remove.click();
+    await page.locator('#people .people-going li.nobody').waitFor();
+    const gone = await eli.client.nextWhere((m) => m.type === 'event' && m.id === made.id && !m.attending);
+    assert.equal(gone.attendees, 0);
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+  // Someone who hosts nothing has no Remove.
+  const other = await openApp(browser, worker, guests[1].client.user);
+  await other.click(`.event[data-id="${made.id}"] .people`);
+  await other.locator('#people .people-going li').first().waitFor();
+  assert.equal(await other.locator('#people .person-remove').count(), 0);
+  await other.context().close();
+});
+
+test('a host saves the list: a file download in a browser, Telegram\'s downloadFile inside Telegram', async () => {
+  const page = await openApp(browser, worker, user({ id: host.user.id, first: 'Hana', last: 'Host' }));
+  await withScreenshots('export', [page], async () => {
+    await page.click(`.event[data-id="${event.id}"] .open`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.event.detail .export')]);
+    assert.match(download.suggestedFilename(), /^door-night-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { readFile: read } = await import('node:fs/promises');
+    const rows = parseCsv(await read(await download.path(), 'utf8'), { columns: true });
+    assert.deepEqual(rows.map((r) => r.name).sort(), guests.map((g) => g.name).sort());
+    assert.equal(rows.filter((r) => r.checked_in_at).length, 5, 'everyone checked in so far');
+    assert.deepEqual(page.errors, []);
+  });
+  await page.context().close();
+  const inside = await openApp(browser, worker, user({ id: host.user.id, first: 'Hana', last: 'Host' }), { telegramScript: FAKE_TELEGRAM });
+  await inside.click(`.event[data-id="${event.id}"] .open`);
+  await inside.click('.event.detail .export');
+  await inside.waitForFunction(() => window.calls.some(([name]) => name === 'downloadFile'));
+  const [, params] = (await inside.evaluate(() => window.calls)).find(([name]) => name === 'downloadFile');
+  assert.match(params.file_name, /^door-night-.*\.csv$/);
+  const served = await fetch(params.url);
+  assert.equal(served.status, 200);
+  assert.equal(parseCsv(await served.text(), { columns: true }).length, 5);
+  await inside.context().close();
 });
 
 test('after the event the hosts see who did not come (check-ins kept across a restart)', async () => {

@@ -7,6 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { parse as parseCsv } from 'csv-parse/sync';
+
 import { Client, Worker, d1, prepareDb, removeState, tempState, user } from './helpers.mjs';
 
 const ADMIN_ID = 5_000_000_800;
@@ -255,4 +257,50 @@ test('not on the list, not a host, not open yet', async () => {
   assert.equal((await checkIn(admin, { event: event.id })).code, 'invalid');
   assert.equal((await checkIn(admin, { event: 999_999, user: ann.user.id })).code, 'no_such_event');
   for (const c of [ann, bo]) c.close();
+});
+
+test('export: hosts get the list as CSV (and a link to the same file for 10 minutes); formulas are defused', async () => {
+  const event = await create({ capacity: 2, title: 'Export night' });
+  const host = await person('Hal');
+  admin.send({ type: 'edit-event', id: event.id, hosts: [host.user.id] });
+  await host.nextWhere((m) => m.type === 'event' && m.id === event.id && m.host === true);
+  const evil = await Client.login(worker, user({ first: "=cmd|' /C calc'!A0", last: '', username: 'evil' }));
+  const shy = await person('Shy, "Quiet"');
+  shy.send({ type: 'set-privacy', hidden: true });
+  await shy.drain(200);
+  const late = await person('Late');
+  await attend(evil, event.id, 1);
+  await attend(shy, event.id);
+  assert.equal((await attend(late, event.id)).waitlisted, true);
+  await checkIn(host, { event: event.id, user: evil.user.id });
+
+  assert.equal((await late.error({ type: 'export', event: event.id })).code, 'forbidden');
+  host.send({ type: 'export', event: event.id });
+  const answer = await host.nextWhere((m) => m.type === 'export');
+  assert.equal(answer.event, event.id);
+  assert.match(answer.filename, /^export-night-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.ok(answer.csv.endsWith('\r\n'));
+  const rows = parseCsv(answer.csv, { columns: true });
+  assert.deepEqual(Object.keys(rows[0]), ['name', 'username', 'telegram_id', 'status', 'guests', 'joined_at', 'checked_in_at']);
+  assert.deepEqual(rows.map((r) => [r.telegram_id, r.status, r.guests]), [
+    [String(evil.user.id), 'going', '1'],
+    [String(shy.user.id), 'waiting', '0'],
+    [String(late.user.id), 'waiting', '0'],
+  ]);
+  assert.equal(rows[0].name, "'=cmd|' /C calc'!A0", 'a formula is text');
+  assert.equal(rows[0].username, 'evil');
+  assert.ok(Math.abs(Date.parse(rows[0].joined_at) - Date.now()) < 120_000, rows[0].joined_at);
+  assert.ok(Math.abs(Date.parse(rows[0].checked_in_at) - Date.now()) < 120_000, rows[0].checked_in_at);
+  assert.equal(rows[1].name, 'Shy, "Quiet" User' + shy.user.id, 'people who hide are listed; commas and quotes survive');
+  assert.equal(rows[1].checked_in_at, '');
+
+  const response = await fetch(answer.url);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/csv; charset=utf-8/);
+  assert.equal(response.headers.get('content-disposition'), `attachment; filename="${answer.filename}"`);
+  assert.equal(await response.text(), answer.csv, 'the link serves the same file');
+  const forged = answer.url.replace(/-(\d+)-/, (_, expires) => `-${Number(expires) + 600}-`);
+  assert.equal((await fetch(forged)).status, 404);
+  assert.equal((await fetch(`${worker.url}/export/1-1-AAAAAAAAAAAAAAAAAAAAAA.csv`)).status, 404);
+  for (const c of [host, evil, shy, late]) c.close();
 });

@@ -95,6 +95,35 @@ test('capacity 2: the third waits, a leave promotes them, and the bot tells them
   for (const c of [ann, ben, cat]) c.close();
 });
 
+test('a host removes someone: off the list, the waitlist moves up, the bot tells them once; others may not', async () => {
+  const event = await create({ title: 'Tight table', capacity: 1 });
+  const [ann, ben, hal] = await Promise.all(['Ann', 'Ben', 'Hal'].map((first) => Client.login(worker, user({ first }))));
+  admin.send({ type: 'edit-event', id: event.id, hosts: [hal.user.id] });
+  await hal.nextWhere((m) => m.type === 'event' && m.id === event.id && m.host === true);
+  ann.send({ type: 'attend', event: event.id });
+  await ann.nextWhere((m) => m.type === 'event' && m.id === event.id && m.attending);
+  ben.send({ type: 'attend', event: event.id });
+  await ben.nextWhere((m) => m.type === 'event' && m.id === event.id && m.waitlisted);
+
+  assert.equal((await ben.error({ type: 'remove-attendee', event: event.id, user: ann.user.id })).code, 'forbidden');
+  hal.send({ type: 'remove-attendee', event: event.id, user: ann.user.id });
+  const lists_ = await hal.nextWhere((m) => m.type === 'attendees' && m.event === event.id);
+  assert.deepEqual([lists_.going.map((p) => p.telegram_id), lists_.waiting], [[ben.user.id], []]);
+  const gone = await ann.nextWhere((m) => m.type === 'event' && m.id === event.id && !m.attending);
+  assert.equal(gone.attendees, 1);
+  await ben.nextWhere((m) => m.type === 'event' && m.id === event.id && m.attending);
+  assert.deepEqual(await lists(event.id), { going: [ben.user.id], waiting: [] });
+  await fake.waitFor(() => textsTo(ann.user.id).length >= 1 && textsTo(ben.user.id).length >= 1, 5000);
+  assert.deepEqual(textsTo(ann.user.id), ['The organisers took you off the list for Tight table.']);
+  assert.match(textsTo(ben.user.id)[0], /^A spot opened: you are going to Tight table/);
+  await hal.drain(300);
+  assert.equal((await hal.error({ type: 'remove-attendee', event: event.id, user: ann.user.id })).code, 'not_on_list');
+  assert.equal((await hal.error({ type: 'remove-attendee', event: event.id })).code, 'invalid');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(textsTo(ann.user.id).length, 1, 'told once');
+  for (const c of [ann, ben, hal]) c.close();
+});
+
 test('30 users attending a capacity-5 event at the same instant: 5 going, 25 waiting, everywhere', async () => {
   const event = await create({ title: 'Rush', capacity: 5 });
   const clients = await Promise.all(Array.from({ length: 30 }, () => Client.login(worker, user())));

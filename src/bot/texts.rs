@@ -152,6 +152,11 @@ pub fn spot_opened(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zo
     }
 }
 
+/// To someone a host took off an event's lists.
+pub fn removed(title: &str) -> String {
+    format!("The organisers took you off the list for {title}.")
+}
+
 /// To everyone listed, when an edit moved `before` in time or place;
 /// `None` when nothing they care about changed (a new title or picture).
 pub fn changed(

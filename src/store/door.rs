@@ -79,3 +79,18 @@ pub async fn write(db: &D1Database, event: i64, host: i64, change: Change) -> Re
     statement.write().await?;
     Ok(())
 }
+
+/// The check-ins of event `event`'s occurrence starting at `occurrence`.
+pub async fn of_occurrence(db: &D1Database, event: i64, occurrence: i64) -> Result<Vec<CheckIn>> {
+    counters::read(1);
+    let result = db
+        .prepare(
+            "SELECT CAST(event_id AS INTEGER) AS event_id, CAST(telegram_id AS INTEGER) AS telegram_id, \
+             CAST(occurrence AS INTEGER) AS occurrence, CAST(COALESCE(guests, 0) AS INTEGER) AS guests, \
+             CAST(at AS INTEGER) AS at FROM checkins WHERE event_id = ?1 AND occurrence = ?2",
+        )
+        .bind(&[int(event), int(occurrence)])?
+        .rows_all()
+        .await?;
+    Ok(read_loaded(&result)?.into_iter().map(|(_, c)| c).collect())
+}

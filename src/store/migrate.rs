@@ -58,6 +58,8 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("communities", "bot_update_id", "INTEGER NOT NULL DEFAULT 0"),
     ("communities", "merged_into", "INTEGER"),
     ("events", "hosts", "TEXT NOT NULL DEFAULT ''"),
+    ("attendance", "joined_at", "INTEGER"),
+    ("waitlist", "joined_at", "INTEGER"),
 ];
 
 /// Tables added since part two, made here too for a database whose

@@ -38,6 +38,13 @@ pub enum Notice {
         baseline: String,
         due_at: i64,
     },
+    /// A host took `user` off the event's lists (sent at once).
+    Removed {
+        user: i64,
+        event: i64,
+        community: i64,
+        text: String,
+    },
     /// The event was deleted: to everyone listed (sent at once); their
     /// unsent notices of it are dropped.
     Cancelled {
@@ -112,6 +119,27 @@ pub fn notice_statements(
                     ])?,
                 );
             }
+            Notice::Removed {
+                user,
+                event,
+                community,
+                text,
+            } => statements.push(
+                db.prepare(format!(
+                    "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
+                     community_id, event_id, kind, due_at) \
+                     SELECT ?1, ?2, 'pending', ?3, ?3, ?4, ?5, 'removed', ?3 \
+                     WHERE ?1 NOT IN (SELECT telegram_id FROM bot_blocked) \
+                     {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at"
+                ))
+                .bind(&[
+                    int(*user),
+                    JsValue::from_str(text),
+                    int(now),
+                    int(*community),
+                    int(*event),
+                ])?,
+            ),
             Notice::Changed {
                 event,
                 community,

@@ -94,10 +94,12 @@ pub fn read_loaded(results: &[D1Result]) -> Result<Listed> {
     Ok(Listed { listings, profiles })
 }
 
-/// One person in a list: who, how they appear, their guests.
+/// One person in a list: who, how they appear, their guests, and when
+/// they joined it (Unix seconds; `None` for rows from before the column).
 pub struct Person {
     pub profile: (i64, Profile),
     pub guests: u32,
+    pub joined_at: Option<i64>,
 }
 
 /// The people going to and waiting for `event`, in join order, with their
@@ -107,7 +109,8 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
     let list = |table: &str| -> Result<_> {
         db.prepare(format!(
             "SELECT CAST(l.telegram_id AS INTEGER) AS telegram_id, {PERSON}, \
-             CAST(COALESCE(l.guests, 0) AS INTEGER) AS guests \
+             CAST(COALESCE(l.guests, 0) AS INTEGER) AS guests, \
+             CAST(l.joined_at AS INTEGER) AS joined_at \
              FROM {table} l LEFT JOIN users u ON u.telegram_id = l.telegram_id \
              WHERE l.event_id = ?1 ORDER BY l.rowid"
         ))
@@ -121,6 +124,7 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
         rows.iter()
             .map(|row| Person {
                 guests: guests_of(row.int("guests").unwrap_or(0)),
+                joined_at: row.int("joined_at"),
                 profile: person_of(row),
             })
             .collect()
@@ -166,8 +170,8 @@ pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1P
                 let table = if going { "attendance" } else { "waitlist" };
                 statements.push(
                     db.prepare(format!(
-                        "INSERT OR IGNORE INTO {table} (event_id, telegram_id, guests) \
-                         SELECT ?1, ?2, ?3 {EXISTS}"
+                        "INSERT OR IGNORE INTO {table} (event_id, telegram_id, guests, joined_at) \
+                         SELECT ?1, ?2, ?3, unixepoch() {EXISTS}"
                     ))
                     .bind(&party(event, who))?,
                 );
@@ -212,8 +216,8 @@ fn promote_statements(
     let users = users.join(", ");
     Ok([
         db.prepare(format!(
-            "INSERT OR IGNORE INTO attendance (event_id, telegram_id, guests) \
-             SELECT event_id, telegram_id, guests FROM waitlist \
+            "INSERT OR IGNORE INTO attendance (event_id, telegram_id, guests, joined_at) \
+             SELECT event_id, telegram_id, guests, joined_at FROM waitlist \
              WHERE event_id = ?1 AND telegram_id IN ({users}) ORDER BY rowid"
         ))
         .bind(&[int(event)])?,

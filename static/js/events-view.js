@@ -32,7 +32,7 @@ export class EventList {
    * @param {object} actions onToggle(event, button, guests), onGuests(event, guests), onPeople(event),
    *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event), onOpen(event),
    *   onLink(url), onStory(event), onFilled(event, card) (the event's view was filled again),
-   *   onDoor(event) (a host opens the check-in screen)
+   *   onDoor(event) (a host opens the check-in screen), onExport(event) (a host saves the list)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -234,6 +234,7 @@ export class EventList {
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
     card.querySelector('.door-open').addEventListener('click', () => this.actions.onDoor?.(current()));
+    card.querySelector('.export').addEventListener('click', () => this.actions.onExport?.(current()));
     // A picture that does not load leaves no empty frame (until another comes).
     const image = card.querySelector('img');
     image.addEventListener('error', () => {
@@ -320,6 +321,10 @@ export class EventList {
     door.hidden = !event.host;
     door.textContent = event.checked_in ? `Check-in (${event.checked_in} in)` : 'Check-in';
     door.setAttribute('aria-label', `${door.textContent}: ${event.title}`);
+    // The list as a spreadsheet, from the event's view.
+    const exporting = card.querySelector('.export');
+    exporting.hidden = !(event.host && card.classList.contains('detail'));
+    exporting.setAttribute('aria-label', `Export list: ${event.title}`);
     this.fillTicket(card, event);
   }
 

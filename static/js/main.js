@@ -22,7 +22,7 @@ import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
   applyThemeFromFragment, canShare, canShareToStory, confirmAction, downloadFile, haptic, initData, launch,
-  mainButton, onThemeChanged, openLink, shareEvent, shareToStory, whenTelegramLoads,
+  mainButton, onThemeChanged, openLink, saveFile, shareEvent, shareToStory, whenTelegramLoads,
 } from './telegram.js';
 import { ticketOf } from './ticket.js';
 
@@ -68,6 +68,12 @@ const list = new EventList($('events'), $('empty'), {
   onLink: (url) => openLink(url),
   onFilled: syncMainButton,
   onDoor: (event) => openDoor(event),
+  onExport(event) {
+    lastAction = { kind: 'export', title: event.title, id: event.id };
+    if (!send({ type: 'export', event: event.id })) {
+      notice.show('Not connected. Try again when the app is back online.', { warning: true });
+    }
+  },
 });
 const people = new PeopleSheet({ dialog: $('people'), send, layers, eventOf: (id) => list.get(id) });
 const door = new DoorScreen({ dialog: $('door'), send, layers, eventOf: (id) => list.get(id) });
@@ -278,6 +284,10 @@ function onMessage(message) {
       break;
     case 'people':
       form.setPeople(message.people);
+      break;
+    case 'export':
+      saveFile(message.url, message.filename, message.csv, 'text/csv;charset=utf-8');
+      notice.show(`Saved the list as ${message.filename}.`);
       break;
     case 'delete-event': {
       const gone = list.get(message.id);

@@ -5,6 +5,7 @@
 import { face } from './events-view.js';
 import { clockTime, isOver } from './format.js';
 import { sheetLayer } from './layers.js';
+import { confirmAction } from './telegram.js';
 
 export class PeopleSheet {
   /**
@@ -40,8 +41,15 @@ export class PeopleSheet {
     if (answer.event !== this.event || !this.dialog.open) return;
     const q = (s) => this.dialog.querySelector(s);
     q('.people-loading').hidden = true;
+    const event = this.eventOf?.(answer.event);
+    // Hosts may take someone off the lists (the bot tells them).
+    const row = (person) => {
+      const li = personRow(person);
+      if (event?.host) li.append(this.removeButton(answer.event, person));
+      return li;
+    };
     const fill = (list, heading, people) => {
-      q(list).replaceChildren(...people.map(personRow));
+      q(list).replaceChildren(...people.map(row));
       q(heading).hidden = people.length === 0 && list === '.people-waiting';
       // Seats, as the card counts them: people and their guests.
       const seats = people.reduce((sum, person) => sum + 1 + (person.guests ?? 0), 0);
@@ -50,7 +58,6 @@ export class PeopleSheet {
     };
     // Hosts get who was checked in: said on each row, and after the event
     // who did not come.
-    const event = this.eventOf?.(answer.event);
     for (const person of answer.going) person.door = doorLine(person, isOver(event), event?.timezone);
     fill('.people-going', '.people-going-heading', answer.going);
     fill('.people-waiting', '.people-waiting-heading', answer.waiting);
@@ -61,6 +68,21 @@ export class PeopleSheet {
     if (!answer.going.length && !answer.waiting.length && !answer.hidden) {
       q('.people-going').replaceChildren(Object.assign(document.createElement('li'), { className: 'nobody', textContent: 'Nobody yet.' }));
     }
+  }
+
+  /** A host's Remove for one person, asked first; the answer is the lists again. */
+  removeButton(event, person) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary small danger person-remove';
+    button.textContent = 'Remove';
+    const name = person.name || 'Someone';
+    button.setAttribute('aria-label', `Remove: ${name}`);
+    button.addEventListener('click', async () => {
+      if (!await confirmAction(`Take ${name} off the list? The bot tells them.`)) return;
+      this.send({ type: 'remove-attendee', event, user: person.telegram_id });
+    });
+    return button;
   }
 }
 

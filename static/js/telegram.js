@@ -175,6 +175,25 @@ export function scanQr(text, onText, onClosed) {
   return true;
 }
 
+/**
+ * Saves a text file: Telegram's downloadFile (8.0) from `url` (https,
+ * served by us), else a download of the text itself.
+ */
+export function saveFile(url, fileName, text, type) {
+  const app = native('8.0');
+  if (app?.downloadFile) {
+    app.downloadFile({ url, file_name: fileName });
+    return;
+  }
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 /** Whether the client can share a picture to a story. */
 export function canShareToStory() {
   return Boolean(native('7.8')?.shareToStory);

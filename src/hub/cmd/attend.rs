@@ -1,6 +1,7 @@
 //! `attend` and `leave`: idempotent, decided and written to D1 together
 //! with the other seat changes that arrive meanwhile (`commit.rs`), then
-//! broadcast.
+//! broadcast. `remove-attendee`: a host makes someone leave, and the bot
+//! tells them.
 //!
 //! Where a seat is taken, and why no event ever has more seats taken than
 //! its capacity however messages interleave: the decision (going or
@@ -15,12 +16,14 @@
 
 use serde_json::{Map, Value};
 
+use super::Caller;
 use crate::bot::texts;
 use crate::catalog::{Seat, SeatChange};
 use crate::error::ClientError;
 use crate::hub::broadcast;
 use crate::hub::state::{internal, State};
 use crate::protocol::event_id;
+use crate::seats::Place;
 use crate::session::SessionUser;
 use crate::store::{self, outbox::Notice};
 use crate::validate;
@@ -52,6 +55,62 @@ impl Attend {
             guests: self.guests,
         };
         change(state, user.id, self.event, seat).await
+    }
+}
+
+/// `{"type":"remove-attendee","event":id,"user":id}`: hosts only; as if
+/// `user` had left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remove {
+    pub event: i64,
+    pub user: i64,
+}
+
+impl Remove {
+    pub fn parse(fields: &Map<String, Value>) -> Result<Remove, ClientError> {
+        Ok(Remove {
+            event: event_id(fields.get("event"), "event")?,
+            user: fields
+                .get("user")
+                .and_then(Value::as_i64)
+                .filter(|id| *id > 0)
+                .ok_or(ClientError::invalid("user must be a Telegram user id"))?,
+        })
+    }
+
+    /// Takes the person off the going list or the waitlist (promotions
+    /// follow as for a leave), queues the bot's message to them, and
+    /// answers the host with the lists as they are now.
+    pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
+        let Remove { event, user } = self;
+        state.ready().await?;
+        let title = state.with_catalog(|c| {
+            let found = c.get(event)?;
+            match found.seats.place(user) {
+                Place::Out => Err(ClientError::NotOnList),
+                _ => Ok(found.title.clone()),
+            }
+        })?;
+        change(state, user, event, Seat::Leave).await?;
+        let told = Notice::Removed {
+            user,
+            event,
+            community: state.place().id,
+            text: texts::removed(&title),
+        };
+        // Off the list already: a message that cannot be queued is logged,
+        // and the host still gets the lists.
+        if let Ok(db) = state.db().await {
+            match store::seats::write(&db, &[], &[told], state.now()).await {
+                Ok(()) => state.owe_notices(),
+                Err(error) => {
+                    internal("queueing a removal notice", error);
+                }
+            }
+        }
+        super::people::Attendees { event }
+            .apply(state, caller)
+            .await
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Command {
     DeleteEvent(events::Delete),
     CheckIn(door::CheckIn),
     People(people::People),
+    RemoveAttendee(attend::Remove),
+    Export(people::Export),
 }
 
 impl Command {
@@ -57,6 +59,8 @@ impl Command {
             Kind::DeleteEvent => Command::DeleteEvent(events::Delete::parse(fields)?),
             Kind::CheckIn => Command::CheckIn(door::CheckIn::parse(fields)?),
             Kind::People => Command::People(people::People),
+            Kind::RemoveAttendee => Command::RemoveAttendee(attend::Remove::parse(fields)?),
+            Kind::Export => Command::Export(people::Export::parse(fields)?),
             Kind::Ping | Kind::Login | Kind::Unknown => return Err(ClientError::UnknownType),
         })
     }
@@ -75,6 +79,8 @@ impl Command {
             Command::DeleteEvent(delete) => delete.apply(state).await,
             Command::CheckIn(check_in) => check_in.apply(state, caller).await,
             Command::People(people) => people.apply(state, caller).await,
+            Command::RemoveAttendee(remove) => remove.apply(state, caller).await,
+            Command::Export(export) => export.apply(state, caller).await,
         }
     }
 }

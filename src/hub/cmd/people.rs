@@ -5,6 +5,8 @@
 //! themselves see them, and hosts also see who was checked in at the door.
 //!
 //! `people`: who entered the community, for an admin choosing hosts.
+//!
+//! `export`: an event's list as CSV, for hosts (`crate::export`).
 
 use serde_json::{Map, Value};
 
@@ -142,6 +144,47 @@ impl People {
             })
             .collect();
         send(caller.ws, &ServerMessage::People { people }.to_json());
+        Ok(())
+    }
+}
+
+/// `{"type":"export","event":id}`: hosts only (also for past events still
+/// listed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Export {
+    pub event: i64,
+}
+
+impl Export {
+    pub fn parse(fields: &Map<String, Value>) -> Result<Export, ClientError> {
+        Ok(Export {
+            event: event_id(fields.get("event"), "event")?,
+        })
+    }
+
+    pub async fn apply(self, state: &State, caller: &Caller<'_>) -> Result<(), ClientError> {
+        state.ready().await?;
+        let event = state.with_catalog(|c| Ok(c.get(self.event)?.clone()))?;
+        let place = state.place();
+        let db = state.db().await?;
+        let (filename, csv) = crate::export::build(&db, &event, &place.zone, state.now())
+            .await
+            .map_err(|e| internal("making an export", e))?;
+        let session = state.sockets.session(caller.ws);
+        let expires = state.clock.seconds() + crate::export::LINK_SECONDS;
+        let url = format!(
+            "{}{}{}.csv",
+            state.base_url(&session).trim_end_matches('/'),
+            crate::export::PREFIX,
+            crate::export::token(&state.feed_key(), event.id, expires)
+        );
+        let answer = ServerMessage::Export {
+            event: event.id,
+            filename: &filename,
+            csv: &csv,
+            url: &url,
+        };
+        send(caller.ws, &answer.to_json());
         Ok(())
     }
 }
