@@ -115,10 +115,23 @@ CREATE TABLE IF NOT EXISTS notices (
   -- before its first unsent change, to tell what changed (or nothing).
   baseline    TEXT,
   -- When the run holding the claim last said it is still working on it.
-  claimed_at  INTEGER
+  claimed_at  INTEGER,
+  -- Part three: a host's message (kind 'message-...'): the rest of its
+  -- sendMessage body as JSON (the signature's link, the button).
+  body        TEXT
 );
 
 CREATE INDEX IF NOT EXISTS notices_by_status ON notices (status, created_at);
+
+-- Part three: hosts' messages to an event's attendees (at most 3 per
+-- event a day; the messages themselves go through notices).
+CREATE TABLE IF NOT EXISTS event_messages (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    INTEGER NOT NULL,
+  host_id     INTEGER NOT NULL,
+  recipients  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL
+);
 
 -- Part two: communities. Each Telegram group the bot is in is one, with
 -- its own events, hub and zone. The seed's single app is the default

@@ -228,7 +228,9 @@ impl<'a> Run<'a> {
                 return Status::Pending;
             }
         }
-        let status = self.deliver(table, row.telegram_id, &text).await;
+        let status = self
+            .deliver(table, row.telegram_id, &text, row.body.as_deref())
+            .await;
         if status == Status::Sent {
             match sent_to
                 .iter_mut()
@@ -300,8 +302,15 @@ impl<'a> Run<'a> {
 
     /// Sends `text` to `chat`, waiting out a short 429 as Telegram asks
     /// (saying meanwhile that the run is still working on its rows).
-    async fn deliver(&mut self, table: Table, chat: i64, text: &str) -> Status {
-        let body = json!({"chat_id": chat, "text": text});
+    async fn deliver(&mut self, table: Table, chat: i64, text: &str, rest: Option<&str>) -> Status {
+        // A host's message carries the rest of its body (entities, a
+        // button); anything else is its text alone.
+        let mut body = rest
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            .filter(serde_json::Value::is_object)
+            .unwrap_or_else(|| json!({}));
+        body["chat_id"] = json!(chat);
+        body["text"] = json!(text);
         loop {
             if self.sends_left == 0 || self.calls_left == 0 {
                 return Status::Pending;

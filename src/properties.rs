@@ -437,7 +437,8 @@ impl Handler for ModelHub {
             | Command::CheckIn(_)
             | Command::People(_)
             | Command::RemoveAttendee(_)
-            | Command::Export(_) => Ok(()),
+            | Command::Export(_)
+            | Command::MessageAttendees(_) => Ok(()),
             Command::DeleteEvent(delete) => {
                 assert!(user.is_admin, "only admins delete");
                 assert_eq!(

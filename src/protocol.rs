@@ -43,6 +43,7 @@ pub enum Kind {
     People,
     RemoveAttendee,
     Export,
+    MessageAttendees,
     /// A `type` nobody knows: answered `unknown_type` once logged in.
     Unknown,
 }
@@ -65,7 +66,7 @@ pub enum Role {
 
 impl Kind {
     /// Each kind with its `type` on the wire.
-    const ALL: [(Kind, &'static str); 14] = [
+    const ALL: [(Kind, &'static str); 15] = [
         (Kind::Ping, "ping"),
         (Kind::Login, "login"),
         (Kind::Attend, "attend"),
@@ -80,6 +81,7 @@ impl Kind {
         (Kind::People, "people"),
         (Kind::RemoveAttendee, "remove-attendee"),
         (Kind::Export, "export"),
+        (Kind::MessageAttendees, "message-attendees"),
     ];
 
     pub fn parse(name: &str) -> Kind {
@@ -92,7 +94,11 @@ impl Kind {
     pub fn role(self) -> Role {
         match self {
             Kind::CreateEvent | Kind::DeleteEvent | Kind::People => Role::Admin,
-            Kind::EditEvent | Kind::CheckIn | Kind::RemoveAttendee | Kind::Export => Role::Host,
+            Kind::EditEvent
+            | Kind::CheckIn
+            | Kind::RemoveAttendee
+            | Kind::Export
+            | Kind::MessageAttendees => Role::Host,
             _ => Role::Member,
         }
     }
@@ -244,6 +250,11 @@ pub enum ServerMessage<'a> {
     /// The people who entered the community, for an admin choosing hosts.
     People {
         people: Vec<Person<'a>>,
+    },
+    /// A host's message is queued for this many people.
+    MessageQueued {
+        event: i64,
+        recipients: usize,
     },
     /// An event's list as CSV, and a link serving the same file for
     /// [`crate::export::LINK_SECONDS`].

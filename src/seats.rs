@@ -135,7 +135,6 @@ impl Seats {
         &self.going
     }
 
-    #[cfg(test)]
     pub fn waiting(&self) -> &[Party] {
         &self.waiting
     }

@@ -124,6 +124,47 @@ test('a host removes someone: off the list, the waitlist moves up, the bot tells
   for (const c of [ann, ben, hal]) c.close();
 });
 
+test('a host messages the people going or waiting: signed with a link to them, a button to the event, 3 a day', async () => {
+  const event = await create({ title: 'Door code', capacity: 1 });
+  const [ann, ben, hal] = await Promise.all(['Ann', 'Ben', 'Hal'].map((first) => Client.login(worker, user({ first }))));
+  admin.send({ type: 'edit-event', id: event.id, hosts: [hal.user.id] });
+  await hal.nextWhere((m) => m.type === 'event' && m.id === event.id && m.host === true);
+  ann.send({ type: 'attend', event: event.id });
+  await ann.nextWhere((m) => m.type === 'event' && m.id === event.id && m.attending);
+  ben.send({ type: 'attend', event: event.id });
+  await ben.nextWhere((m) => m.type === 'event' && m.id === event.id && m.waitlisted);
+  await hal.drain(300);
+
+  assert.equal((await ben.error({ type: 'message-attendees', event: event.id, to: 'all', text: 'hi' })).code, 'forbidden');
+  for (const bad of [{ to: 'everyone', text: 'x' }, { to: 'all', text: '  ' }, { to: 'all', text: 'x'.repeat(1001) }]) {
+    assert.equal((await hal.error({ type: 'message-attendees', event: event.id, ...bad })).code, 'invalid', JSON.stringify(bad).slice(0, 40));
+  }
+  hal.send({ type: 'message-attendees', event: event.id, to: 'going', text: 'The door code is 4711.' });
+  assert.deepEqual(await hal.nextWhere((m) => m.type === 'message-queued'), { type: 'message-queued', event: event.id, recipients: 1 });
+  await fake.waitFor(() => textsTo(ann.user.id).length >= 1, 5000);
+  const sent = fake.callsTo('sendMessage').find((c) => c.body.chat_id === ann.user.id).body;
+  assert.equal(sent.text, `Door code\n\nThe door code is 4711.\n\n— ${hal.user.name}`);
+  const [link] = sent.entities;
+  assert.deepEqual([link.type, link.url], ['text_link', `tg://user?id=${hal.user.id}`]);
+  assert.equal(sent.text.slice(link.offset, link.offset + link.length), hal.user.name);
+  assert.equal(sent.reply_markup.inline_keyboard[0][0].text, 'Open in Mini Events');
+  assert.match(sent.reply_markup.inline_keyboard[0][0].url, new RegExp(`event=${event.id}$`));
+  assert.deepEqual(textsTo(ben.user.id), [], 'only the list chosen');
+
+  hal.send({ type: 'message-attendees', event: event.id, to: 'waiting', text: 'A seat may open.' });
+  assert.equal((await hal.nextWhere((m) => m.type === 'message-queued')).recipients, 1);
+  await fake.waitFor(() => textsTo(ben.user.id).length >= 1, 5000);
+  assert.match(textsTo(ben.user.id)[0], /A seat may open\./);
+  hal.send({ type: 'message-attendees', event: event.id, to: 'all', text: 'See you.' });
+  assert.equal((await hal.nextWhere((m) => m.type === 'message-queued')).recipients, 2);
+  const fourth = await hal.error({ type: 'message-attendees', event: event.id, to: 'all', text: 'One more.' });
+  assert.equal(fourth.code, 'limit');
+  await fake.waitFor(() => textsTo(ann.user.id).length >= 2 && textsTo(ben.user.id).length >= 2, 5000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(textsTo(ann.user.id).length, 2, 'the going message and the one to all');
+  for (const c of [ann, ben, hal]) c.close();
+});
+
 test('30 users attending a capacity-5 event at the same instant: 5 going, 25 waiting, everywhere', async () => {
   const event = await create({ title: 'Rush', capacity: 5 });
   const clients = await Promise.all(Array.from({ length: 30 }, () => Client.login(worker, user())));

@@ -152,6 +152,20 @@ pub fn spot_opened(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zo
     }
 }
 
+/// A host's message to an event's attendees: the event's title, the text,
+/// and the host's name, signed (the caller links the name to the host's
+/// account: see [`signature_at`]).
+pub fn host_message(title: &str, text: &str, host: &str) -> String {
+    format!("{title}\n\n{text}\n\n— {host}")
+}
+
+/// Where the host's name starts in [`host_message`], and its length, in
+/// UTF-16 code units (how Telegram counts entity offsets).
+pub fn signature_at(message: &str, host: &str) -> (usize, usize) {
+    let length = host.encode_utf16().count();
+    (message.encode_utf16().count() - length, length)
+}
+
 /// To someone a host took off an event's lists.
 pub fn removed(title: &str) -> String {
     format!("The organisers took you off the list for {title}.")
@@ -217,6 +231,17 @@ pub fn reminder(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Z
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_message_is_signed_where_its_entity_says() {
+        let text = host_message("Café 🎲", "Door code 4711", "Zoë Ng");
+        let (offset, length) = signature_at(&text, "Zoë Ng");
+        let units: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(
+            String::from_utf16_lossy(&units[offset..offset + length]),
+            "Zoë Ng"
+        );
+    }
     use crate::calendar::tests::Tz;
     use crate::calendar::{Day, Schedule};
 

@@ -60,14 +60,26 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("events", "hosts", "TEXT NOT NULL DEFAULT ''"),
     ("attendance", "joined_at", "INTEGER"),
     ("waitlist", "joined_at", "INTEGER"),
+    ("notices", "body", "TEXT"),
 ];
 
 /// Tables added since part two, made here too for a database whose
 /// `schema.sql` was not applied again (the same text as there: a host
 /// test compares them).
-const TABLES: &[(&str, &str)] = &[(
-    "checkins",
-    "CREATE TABLE IF NOT EXISTS checkins (
+const TABLES: &[(&str, &str)] = &[
+    (
+        "event_messages",
+        "CREATE TABLE IF NOT EXISTS event_messages (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    INTEGER NOT NULL,
+  host_id     INTEGER NOT NULL,
+  recipients  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL
+)",
+    ),
+    (
+        "checkins",
+        "CREATE TABLE IF NOT EXISTS checkins (
   event_id    INTEGER NOT NULL,
   telegram_id INTEGER NOT NULL,
   -- When the occurrence started (Unix seconds): a series' check-ins are
@@ -80,7 +92,8 @@ const TABLES: &[(&str, &str)] = &[(
   host_id     INTEGER,
   PRIMARY KEY (event_id, occurrence, telegram_id)
 )",
-)];
+    ),
+];
 
 /// Part two's side tables, and how their rows go into the columns above.
 const FOLDS: &[(&str, &[&str])] = &[

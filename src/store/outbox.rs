@@ -45,6 +45,18 @@ pub enum Notice {
         community: i64,
         text: String,
     },
+    /// A host's message to `users` (sent at once): `text`, and the rest of
+    /// the sendMessage body (`body`, JSON: the signature's link, the
+    /// button). `kind` is the message's own (`message-...`), so two
+    /// messages to one person never merge.
+    Message {
+        users: Vec<i64>,
+        event: i64,
+        community: i64,
+        kind: String,
+        text: String,
+        body: String,
+    },
     /// The event was deleted: to everyone listed (sent at once); their
     /// unsent notices of it are dropped.
     Cancelled {
@@ -140,6 +152,38 @@ pub fn notice_statements(
                     int(*event),
                 ])?,
             ),
+            Notice::Message {
+                users,
+                event,
+                community,
+                kind,
+                text,
+                body,
+            } => {
+                if users.is_empty() {
+                    continue;
+                }
+                // Ids from memory (numbers): safe to write into the SQL.
+                let values: Vec<String> = users.iter().map(|u| format!("({u})")).collect();
+                statements.push(
+                    db.prepare(format!(
+                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
+                         community_id, event_id, kind, due_at, body) \
+                         SELECT column1, ?2, 'pending', ?3, ?3, ?4, ?1, ?5, ?3, ?6 \
+                         FROM (VALUES {}) \
+                         WHERE column1 NOT IN (SELECT telegram_id FROM bot_blocked)",
+                        values.join(", ")
+                    ))
+                    .bind(&[
+                        int(*event),
+                        JsValue::from_str(text),
+                        int(now),
+                        int(*community),
+                        JsValue::from_str(kind),
+                        JsValue::from_str(body),
+                    ])?,
+                );
+            }
             Notice::Changed {
                 event,
                 community,
@@ -192,6 +236,57 @@ pub fn notice_statements(
         }
     }
     Ok(statements)
+}
+
+/// Host messages sent about `event` since `since` (Unix seconds).
+pub async fn messages_since(db: &D1Database, event: i64, since: i64) -> Result<i64> {
+    counters::read(1);
+    let row = db
+        .prepare("SELECT COUNT(*) AS n FROM event_messages WHERE event_id = ?1 AND created_at > ?2")
+        .bind(&[int(event), int(since)])?
+        .first_row()
+        .await?;
+    Ok(row.and_then(|r| r.int("n")).unwrap_or(0))
+}
+
+/// Records a host's message and queues it (one transaction); returns how
+/// many people it was queued for (not those who blocked the bot).
+pub async fn queue_message(
+    db: &D1Database,
+    event: i64,
+    host: i64,
+    notice: &Notice,
+    now: i64,
+) -> Result<usize> {
+    let mut statements = notice_statements(db, std::slice::from_ref(notice), now)?;
+    let queued = statements.len();
+    statements.push(
+        db.prepare(
+            "INSERT INTO event_messages (event_id, host_id, recipients, created_at) \
+             VALUES (?1, ?2, (SELECT COUNT(*) FROM notices WHERE event_id = ?1 AND kind = ?3), ?4)",
+        )
+        .bind(&[
+            int(event),
+            int(host),
+            JsValue::from_str(match notice {
+                Notice::Message { kind, .. } => kind,
+                _ => "",
+            }),
+            int(now),
+        ])?,
+    );
+    counters::write(statements.len() as u64);
+    crate::store::batch(db, statements).await?;
+    if queued == 0 {
+        return Ok(0);
+    }
+    let row = db
+        .prepare("SELECT recipients AS n FROM event_messages WHERE event_id = ?1 ORDER BY id DESC LIMIT 1")
+        .bind(&[int(event)])?
+        .first_row()
+        .await?;
+    counters::read(1);
+    Ok(row.and_then(|r| r.int("n")).unwrap_or(0).max(0) as usize)
 }
 
 /// The statements that drop what the outbox still owes `user` about
@@ -325,6 +420,8 @@ pub struct Due {
     pub kind: String,
     pub text: String,
     pub baseline: Option<String>,
+    /// A host's message: the rest of its sendMessage body (JSON).
+    pub body: Option<String>,
     /// The event now (`None`: deleted).
     pub event: Option<EventNow>,
     /// The community's zone, slug and chat, and whether it is closed
@@ -400,16 +497,17 @@ pub async fn claim(
             JsValue::from_f64(f64::from(limit)),
             JsValue::from_f64(f64::from(per_hour)),
         ])?;
-    let (day, kind, text, baseline) = match table {
-        Table::Reminders => ("n.day", "'reminder'", "''", "NULL"),
-        Table::Notices => ("''", "n.kind", "n.text", "n.baseline"),
+    let (day, kind, text, baseline, body) = match table {
+        Table::Reminders => ("n.day", "'reminder'", "''", "NULL", "NULL"),
+        Table::Notices => ("''", "n.kind", "n.text", "n.baseline", "n.body"),
     };
     let read = db
         .prepare(format!(
             "SELECT n.rowid AS rowid, CAST(n.telegram_id AS INTEGER) AS telegram_id, \
              CAST(n.community_id AS INTEGER) AS community, CAST(n.event_id AS INTEGER) AS event_id, \
              CAST({day} AS TEXT) AS day, CAST({kind} AS TEXT) AS kind, CAST({text} AS TEXT) AS text, \
-             CAST({baseline} AS TEXT) AS baseline, (e.id IS NOT NULL) AS exists_, \
+             CAST({baseline} AS TEXT) AS baseline, CAST({body} AS TEXT) AS body, \
+             (e.id IS NOT NULL) AS exists_, \
              CAST(e.title AS TEXT) AS title, CAST(e.start AS TEXT) AS start, \
              CAST(COALESCE(e.duration, 1) AS REAL) AS duration, CAST(e.date AS TEXT) AS date, \
              CAST(COALESCE(e.repeat, 'daily') AS TEXT) AS repeat, \
@@ -449,6 +547,7 @@ fn due_of(row: &Row) -> Due {
         kind: text("kind"),
         text: text("text"),
         baseline: row.text("baseline"),
+        body: row.text("body"),
         event: row.flag("exists_").then(|| EventNow {
             title: text("title"),
             start: text("start"),

@@ -32,7 +32,8 @@ export class EventList {
    * @param {object} actions onToggle(event, button, guests), onGuests(event, guests), onPeople(event),
    *   onShare(event), onCalendar(event), onEdit(event, card), onDelete(event), onOpen(event),
    *   onLink(url), onStory(event), onFilled(event, card) (the event's view was filled again),
-   *   onDoor(event) (a host opens the check-in screen), onExport(event) (a host saves the list)
+   *   onDoor(event) (a host opens the check-in screen), onExport(event) (a host saves the list),
+   *   onMessage(event) (a host writes to the people)
    */
   constructor(root, empty, actions) {
     this.root = root;
@@ -235,6 +236,7 @@ export class EventList {
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
     card.querySelector('.door-open').addEventListener('click', () => this.actions.onDoor?.(current()));
     card.querySelector('.export').addEventListener('click', () => this.actions.onExport?.(current()));
+    card.querySelector('.message').addEventListener('click', () => this.actions.onMessage?.(current()));
     // A picture that does not load leaves no empty frame (until another comes).
     const image = card.querySelector('img');
     image.addEventListener('error', () => {
@@ -325,6 +327,9 @@ export class EventList {
     const exporting = card.querySelector('.export');
     exporting.hidden = !(event.host && card.classList.contains('detail'));
     exporting.setAttribute('aria-label', `Export list: ${event.title}`);
+    const message = card.querySelector('.message');
+    message.hidden = exporting.hidden;
+    message.setAttribute('aria-label', `Message people: ${event.title}`);
     this.fillTicket(card, event);
   }
 

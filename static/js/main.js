@@ -11,6 +11,7 @@
 import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
 import { showConnectionState } from './connection-banner.js';
+import { ComposeSheet } from './compose.js';
 import { applyReadableColours } from './contrast.js';
 import { DoorScreen } from './door.js';
 import { EventForm } from './event-form.js';
@@ -68,6 +69,7 @@ const list = new EventList($('events'), $('empty'), {
   onLink: (url) => openLink(url),
   onFilled: syncMainButton,
   onDoor: (event) => openDoor(event),
+  onMessage: (event) => openCompose(event),
   onExport(event) {
     lastAction = { kind: 'export', title: event.title, id: event.id };
     if (!send({ type: 'export', event: event.id })) {
@@ -76,6 +78,9 @@ const list = new EventList($('events'), $('empty'), {
   },
 });
 const people = new PeopleSheet({ dialog: $('people'), send, layers, eventOf: (id) => list.get(id) });
+/** The user's Telegram id, from `welcome`. */
+let myId = null;
+const compose = new ComposeSheet({ dialog: $('compose'), send, layers, me: () => myId });
 const door = new DoorScreen({ dialog: $('door'), send, layers, eventOf: (id) => list.get(id) });
 
 /**
@@ -228,6 +233,7 @@ function onMessage(message) {
     case 'welcome':
       $('greeting').textContent = `Hi, ${message.name}`;
       list.setMe(message.name);
+      myId = message.telegram_id;
       // A group's community shows the group's name; the default looks as before.
       if (message.community?.title) {
         $('title').textContent = message.community.title;
@@ -277,13 +283,19 @@ function onMessage(message) {
       firstLoad = false;
       break;
     case 'attendees':
-      if (!door.show(message)) people.show(message);
+      if (!door.show(message) && !compose.show(message)) people.show(message);
       break;
     case 'checked-in':
       door.answered(message);
       break;
     case 'people':
       form.setPeople(message.people);
+      break;
+    case 'message-queued':
+      if (compose.queued(message)) {
+        const n = message.recipients;
+        notice.show(`Sent: the bot is messaging ${n} ${n === 1 ? 'person' : 'people'}.`);
+      }
       break;
     case 'export':
       saveFile(message.url, message.filename, message.csv, 'text/csv;charset=utf-8');
@@ -307,6 +319,8 @@ function onMessage(message) {
       if (lastAction?.kind === 'attendance') haptic('error');
       if (door.isOpen && ['not_on_list', 'closed', 'forbidden', 'invalid'].includes(message.code)) {
         door.refused(message);
+      } else if (compose.isOpen && ['limit', 'invalid', 'forbidden'].includes(message.code)) {
+        compose.refused(message);
       } else if (message.code === 'forbidden') {
         // Admin (or host) rights were revoked since this page logged in.
         form.close();
@@ -358,6 +372,11 @@ function openPeople(event) {
 
 function openView(id) {
   view.open(id);
+}
+
+function openCompose(event) {
+  lastAction = { kind: 'message', title: event.title, id: event.id };
+  if (!compose.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
 }
 
 function openDoor(event, ticket = null) {

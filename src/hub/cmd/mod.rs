@@ -12,6 +12,7 @@ pub mod attend;
 pub mod door;
 pub mod events;
 pub mod login;
+pub mod messages;
 pub mod people;
 pub mod settings;
 
@@ -42,6 +43,7 @@ pub enum Command {
     People(people::People),
     RemoveAttendee(attend::Remove),
     Export(people::Export),
+    MessageAttendees(messages::MessageAttendees),
 }
 
 impl Command {
@@ -61,6 +63,9 @@ impl Command {
             Kind::People => Command::People(people::People),
             Kind::RemoveAttendee => Command::RemoveAttendee(attend::Remove::parse(fields)?),
             Kind::Export => Command::Export(people::Export::parse(fields)?),
+            Kind::MessageAttendees => {
+                Command::MessageAttendees(messages::MessageAttendees::parse(fields)?)
+            }
             Kind::Ping | Kind::Login | Kind::Unknown => return Err(ClientError::UnknownType),
         })
     }
@@ -81,6 +86,7 @@ impl Command {
             Command::People(people) => people.apply(state, caller).await,
             Command::RemoveAttendee(remove) => remove.apply(state, caller).await,
             Command::Export(export) => export.apply(state, caller).await,
+            Command::MessageAttendees(message) => message.apply(state, caller).await,
         }
     }
 }
@@ -656,6 +662,9 @@ mod tests {
             ("people", Role::Admin),
             ("edit-event", Role::Host),
             ("check-in", Role::Host),
+            ("remove-attendee", Role::Host),
+            ("export", Role::Host),
+            ("message-attendees", Role::Host),
         ] {
             let text = format!(r#"{{"type":"{kind}","app":"mini_event"}}"#);
             assert!(
@@ -701,6 +710,46 @@ mod tests {
         ] {
             assert_eq!(check_in(bad).map_err(|e| e.code()), Err("invalid"), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_host_messages() {
+        let message = |rest: &str| {
+            parse(&format!(
+                r#"{{"type":"message-attendees","app":"mini_event","event":3{rest}}}"#
+            ))
+        };
+        assert_eq!(
+            message(r#","to":"waiting","text":"  Room 2  ""#),
+            Ok(Command::MessageAttendees(messages::MessageAttendees {
+                event: 3,
+                to: messages::To::Waiting,
+                text: "Room 2".into()
+            }))
+        );
+        let long = "é".repeat(1000);
+        assert!(
+            message(&format!(r#","to":"all","text":"{long}""#)).is_ok(),
+            "1000 characters, not bytes"
+        );
+        for bad in [
+            r#","to":"all""#,
+            r#","to":"some","text":"x""#,
+            r#","to":"all","text":" ""#,
+            r#","to":"all","text":5"#,
+        ] {
+            assert_eq!(message(bad).map_err(|e| e.code()), Err("invalid"), "{bad}");
+        }
+        let remove = parse(r#"{"type":"remove-attendee","app":"mini_event","event":3,"user":7}"#);
+        assert_eq!(
+            remove,
+            Ok(Command::RemoveAttendee(attend::Remove {
+                event: 3,
+                user: 7
+            }))
+        );
+        let export = parse(r#"{"type":"export","app":"mini_event","event":"3"}"#);
+        assert_eq!(export, Ok(Command::Export(people::Export { event: 3 })));
     }
 
     /// A handler whose admins and event hosts are fixed.
