@@ -252,6 +252,8 @@ test('clear states: a cancelled event, a promotion, fewer seats than people, the
       goer.send({ type: 'attend', event: ids.tight });
       await goer.nextWhere((m) => m.type === 'event' && m.id === ids.tight && m.attending);
     }
+    // The admin's page has the three (a merged broadcast may come a window later).
+    await admin.waitForFunction((sel) => document.querySelector(sel).textContent === '3 of 3 going', `${card(ids.tight)} .attendees`);
     await admin.click(`${card(ids.tight)} .edit`);
     await admin.fill(`${card(ids.tight)} input[name=capacity]`, '2');
     assert.match(await text(admin, `${card(ids.tight)} .capacity-warning`), /^3 seats are taken already/);

@@ -100,6 +100,13 @@ export class EventForm {
     this.zone = zone ?? '';
   }
 
+  /** The event being edited changed meanwhile (someone attended): warn from the new seats. */
+  refresh(event) {
+    if (this.editing?.id !== event.id) return;
+    this.editing = event;
+    this.warnCapacity();
+  }
+
   /** Says so when fewer seats are asked for than are taken. */
   warnCapacity() {
     const warning = this.form.querySelector('.capacity-warning');

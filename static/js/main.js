@@ -253,6 +253,7 @@ function onMessage(message) {
       const previous = list.get(message.id);
       list.upsert(message);
       door.changed(message);
+      form.refresh(message);
       if (!firstLoad) announceChange(previous, message);
       if (attendance.answered(message.id) && lastAction?.id === message.id) {
         haptic('success');
