@@ -125,12 +125,7 @@ pub fn token(key: &[u8], event: i64, expires: i64) -> String {
 pub fn event_of(key: &[u8], token: &str, now: i64) -> Option<i64> {
     let (event, rest) = token.split_once('-')?;
     let (expires, given) = rest.split_once('-')?;
-    let number = |text: &str| {
-        (!text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse::<i64>().ok())
-            .flatten()
-    };
-    let (event, expires) = (number(event)?, number(expires)?);
+    let (event, expires) = (feed::decimal(event)?, feed::decimal(expires)?);
     let ours = bool::from(mac(key, event, expires).as_bytes().ct_eq(given.as_bytes()));
     (ours && now <= expires).then_some(event)
 }

@@ -59,12 +59,7 @@ impl Tickets {
     pub fn read(&self, ticket: &str) -> Option<(i64, i64)> {
         let (event, rest) = ticket.split_once('-')?;
         let (user, given) = rest.split_once('-')?;
-        let id = |text: &str| {
-            (!text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| text.parse::<i64>().ok())
-                .flatten()
-                .filter(|id| *id > 0)
-        };
+        let id = |text: &str| crate::calendar::feed::decimal(text).filter(|id| *id > 0);
         let (event, user) = (id(event)?, id(user)?);
         if given.len() != MAC_CHARS {
             return None;
@@ -83,9 +78,7 @@ pub fn event_of_start(param: &str) -> Option<i64> {
         None => param.strip_prefix('t')?,
     };
     let (event, _) = ticket.split_once('-')?;
-    (!event.is_empty() && event.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| event.parse().ok())
-        .flatten()
+    crate::calendar::feed::decimal(event)
 }
 
 #[cfg(test)]

@@ -56,6 +56,14 @@ pub fn base64url(bytes: &[u8], chars: usize) -> String {
     text
 }
 
+/// A whole number written in decimal digits only (no sign, at most 19
+/// digits), as the ids in tokens, tickets and export links are.
+pub fn decimal(text: &str) -> Option<i64> {
+    (!text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
 /// The token of `user`'s feed: `<id>-<mac>`, all `[A-Za-z0-9_-]`.
 pub fn token(key: &[u8], user: i64) -> String {
     format!("{user}-{}", mac(key, user))

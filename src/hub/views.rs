@@ -11,7 +11,7 @@
 //! on the origin it connected to, so an event may have a few renderings at
 //! once (at most [`ORIGINS_KEPT`]; more only cost a render).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -68,7 +68,7 @@ impl View {
             extras.ticket(event.id, user.id, &mut tail);
         }
         if host {
-            tail.push_str(extras.host(event));
+            extras.host(event, &mut tail);
         }
         if user.is_admin {
             let hosts: Vec<String> = event.hosts.iter().map(i64::to_string).collect();
@@ -91,7 +91,9 @@ pub struct Extras<'a> {
     start: String,
     zone: &'a dyn Zone,
     now: i64,
-    host: OnceCell<String>,
+    /// The hosts' part of the last event asked for (a send is of one
+    /// event; a login goes through them one after the other).
+    host: RefCell<Option<(i64, String)>>,
 }
 
 impl<'a> Extras<'a> {
@@ -111,7 +113,7 @@ impl<'a> Extras<'a> {
             },
             zone,
             now,
-            host: OnceCell::new(),
+            host: RefCell::new(None),
         }
     }
 
@@ -127,8 +129,9 @@ impl<'a> Extras<'a> {
 
     /// `,"host":true,"checked_in":N`: N people and guests checked in for
     /// the occurrence at the door.
-    fn host(&self, event: &Event) -> &str {
-        self.host.get_or_init(|| {
+    fn host(&self, event: &Event, tail: &mut String) {
+        let mut cached = self.host.borrow_mut();
+        if cached.as_ref().is_none_or(|(id, _)| *id != event.id) {
             // Most events have no check-ins: then no occurrence need be
             // worked out (that asks the zone).
             let checked = match event.door.is_empty() {
@@ -137,8 +140,11 @@ impl<'a> Extras<'a> {
                     .door_occurrence(self.zone, self.now)
                     .map_or(0, |o| event.door.count(o.starts_at)),
             };
-            format!(",\"host\":true,\"checked_in\":{checked}")
-        })
+            *cached = Some((event.id, format!(",\"host\":true,\"checked_in\":{checked}")));
+        }
+        if let Some((_, text)) = cached.as_ref() {
+            tail.push_str(text);
+        }
     }
 }
 

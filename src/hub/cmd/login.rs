@@ -183,6 +183,7 @@ async fn enter(
     );
     let calendar_now = state.now();
     let archive = state.config.archive_days * 86_400;
+    let extras = state.extras(&place, calendar_now);
     let selected = state.with_catalog(|catalog| {
         for listed in catalog.listing(&place.zone, calendar_now, archive) {
             let event = catalog.get(listed.id)?;
@@ -193,7 +194,6 @@ async fn enter(
                 )
             };
             let view = state.views.of(event, &listed, render, base);
-            let extras = state.extras(&place, calendar_now);
             if !sockets::send_js(ws, &view.for_session(event, &user, &extras)) {
                 break;
             }
