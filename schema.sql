@@ -46,7 +46,12 @@ CREATE TABLE IF NOT EXISTS events (
   image_bytes INTEGER NOT NULL DEFAULT 0,
   -- Part three: Telegram ids of the people who host it besides the
   -- community's admins, separated by commas (at most 10).
-  hosts       TEXT    NOT NULL DEFAULT ''
+  hosts       TEXT    NOT NULL DEFAULT '',
+  -- 1: people ask to come and a host lets them in (requests).
+  approval    INTEGER NOT NULL DEFAULT 0,
+  -- What people are asked when they attend: a JSON array of at most 3
+  -- texts ('' or '[]': none). Fixed once someone answered (answers).
+  questions   TEXT    NOT NULL DEFAULT ''
 );
 
 -- Who is going, in rowid order (the order people joined), with the guests
@@ -70,6 +75,30 @@ CREATE TABLE IF NOT EXISTS waitlist (
   telegram_id INTEGER NOT NULL,
   guests      INTEGER NOT NULL DEFAULT 0,
   joined_at   INTEGER,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+-- Part three: who asked to come to an event with approval and waits for
+-- a host's answer, oldest first (rowid). The Worker makes this table and
+-- the next on a database where this file was not applied again
+-- (src/store/migrate.rs, the same text).
+CREATE TABLE IF NOT EXISTS requests (
+  event_id     INTEGER NOT NULL,
+  telegram_id  INTEGER NOT NULL,
+  guests       INTEGER NOT NULL DEFAULT 0,
+  requested_at INTEGER NOT NULL,
+  -- When the request lapses (Unix seconds): its occurrence's start.
+  lapses_at    INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+);
+
+-- Part three: people's answers to an event's questions (a JSON array of
+-- texts, one per question), kept while they are listed or asking.
+CREATE TABLE IF NOT EXISTS answers (
+  event_id    INTEGER NOT NULL,
+  telegram_id INTEGER NOT NULL,
+  answers     TEXT    NOT NULL,
+  answered_at INTEGER NOT NULL,
   PRIMARY KEY (event_id, telegram_id)
 );
 

@@ -23,12 +23,13 @@
 //! for events whose next occurrence is still ahead.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::calendar::{self, Day, Occurrence, Repeat, Schedule, Zone};
 use crate::door::{self, Door};
 use crate::error::ClientError;
 use crate::protocol::{Face, FACES};
-use crate::seats::{Move, Party, Refusal, Seats};
+use crate::seats::{Move, Party, Place, Refusal, Request, Seats};
 use crate::validate::EventChanges;
 
 /// People an admin may list as an event's hosts.
@@ -68,6 +69,11 @@ pub struct Event {
     /// People besides the community's admins who host it (at most
     /// [`MAX_HOSTS`]).
     pub hosts: Vec<i64>,
+    /// What people are asked when they attend (at most
+    /// [`crate::validate::MAX_QUESTIONS`]).
+    pub questions: Vec<String>,
+    /// Someone has answered the questions: they cannot change any more.
+    pub answered: bool,
     /// Who was checked in at its recent occurrences. A check-in changes
     /// what hosts see, not the revision (`hub/door.rs` tells the hosts).
     pub door: Door,
@@ -127,9 +133,15 @@ impl Event {
                 changes.closed.unwrap_or(self.seats.closed),
                 Vec::new(),
                 Vec::new(),
-            ),
+            )
+            .with_approval(changes.approval.unwrap_or(self.seats.approval)),
             community: self.community,
             hosts: changes.hosts.clone().unwrap_or_else(|| self.hosts.clone()),
+            questions: changes
+                .questions
+                .clone()
+                .unwrap_or_else(|| self.questions.clone()),
+            answered: self.answered,
             door: Door::default(),
             revision: self.revision,
         }
@@ -143,6 +155,18 @@ impl Event {
             Repeat::None => schedule.next(zone, now).filter(|o| o.ends_at <= now),
             _ => None,
         })
+    }
+
+    /// When a request made at `now` lapses: the start of the next
+    /// occurrence; while one is on, the start of the one after it (or a
+    /// one-off's end).
+    pub fn lapses_at(&self, zone: &dyn Zone, now: i64) -> i64 {
+        let schedule = self.schedule();
+        match schedule.next(zone, now) {
+            Some(o) if o.starts_at > now => o.starts_at,
+            Some(o) => schedule.upcoming(zone, now)[0].map_or(o.ends_at, |n| n.starts_at),
+            None => now,
+        }
     }
 
     /// Whether `user` hosts this event (`admin`: they are one of the
@@ -373,12 +397,14 @@ impl Catalog {
             kept.capacity = edited.seats.capacity;
             kept.max_guests = edited.seats.max_guests;
             kept.closed = edited.seats.closed;
+            kept.approval = edited.seats.approval;
             kept
         });
         *event = Event {
             seats,
             door: std::mem::take(&mut event.door),
             revision: event.revision,
+            answered: event.answered || edited.answered,
             ..edited
         };
         self.moves += 1;
@@ -390,6 +416,7 @@ impl Catalog {
     pub fn plan_limits(&self, edited: &Event) -> Result<(Seats, Vec<Move>), ClientError> {
         let mut seats = self.get(edited.id)?.seats.clone();
         let limits = &edited.seats;
+        seats.approval = limits.approval;
         let moves = seats.configure(limits.capacity, limits.max_guests, limits.closed);
         Ok((seats, moves))
     }
@@ -399,16 +426,23 @@ impl Catalog {
     /// store, and each touched event's seats after them. Nothing here
     /// awaits, so no other change can come between the plan and the state
     /// it was made from; [`Catalog::commit`] applies it once stored.
-    pub fn plan(&self, changes: &[SeatChange]) -> Plan {
+    /// A request made now lapses as [`Event::lapses_at`] says, in `zone`.
+    pub fn plan(&self, changes: &[SeatChange], zone: &dyn Zone, now: i64) -> Plan {
         let mut plan = Plan::default();
         for change in changes {
-            let outcome = self.plan_one(change, &mut plan);
+            let outcome = self.plan_one(change, &mut plan, zone, now);
             plan.outcomes.push(outcome);
         }
         plan
     }
 
-    fn plan_one(&self, change: &SeatChange, plan: &mut Plan) -> Result<bool, ClientError> {
+    fn plan_one(
+        &self,
+        change: &SeatChange,
+        plan: &mut Plan,
+        zone: &dyn Zone,
+        now: i64,
+    ) -> Result<bool, ClientError> {
         let event = self.get(change.event)?;
         let seats = match plan.seats.iter_mut().find(|(id, _)| *id == change.event) {
             Some((_, seats)) => seats,
@@ -420,14 +454,52 @@ impl Catalog {
                 }
             }
         };
-        let moves = match change.seat {
-            Seat::Attend { guests } => seats.attend(change.user, guests).map_err(|r| match r {
-                Refusal::Closed => ClientError::RsvpsClosed,
-                Refusal::TooManyGuests => {
-                    ClientError::invalid("guests must be at most the event's max_guests")
+        let refused = |r| match r {
+            Refusal::Closed => ClientError::RsvpsClosed,
+            Refusal::TooManyGuests => {
+                ClientError::invalid("guests must be at most the event's max_guests")
+            }
+            Refusal::NotAsking => ClientError::NotAsking,
+        };
+        let user = change.user;
+        let moves = match &change.seat {
+            Seat::Attend { guests, answers } => {
+                let newcomer = matches!(seats.place(user), Place::Out);
+                let answers = match (newcomer, event.questions.len()) {
+                    (_, 0) | (false, _) => None,
+                    (true, asked) => Some(check_answers(answers.as_deref(), asked)?),
+                };
+                let moves = match seats.approval {
+                    true => seats.ask(user, *guests, event.lapses_at(zone, now)),
+                    false => seats.attend(user, *guests),
                 }
-            })?,
-            Seat::Leave => seats.leave(change.user),
+                .map_err(refused)?;
+                if let Some(answers) = answers.filter(|_| !moves.is_empty()) {
+                    plan.answers.push((change.event, user, answers));
+                }
+                moves
+            }
+            Seat::Leave | Seat::Removed => seats.leave(user),
+            Seat::Answer { approve } => {
+                let lapsed = seats
+                    .pending()
+                    .iter()
+                    .any(|r| r.party.user == user && r.lapses_at <= now);
+                if lapsed {
+                    return Err(ClientError::NotAsking);
+                }
+                seats.answer(user, *approve).map_err(refused)?
+            }
+            Seat::Lapse => {
+                let lapsed = seats
+                    .pending()
+                    .iter()
+                    .any(|r| r.party.user == user && r.lapses_at <= now);
+                match lapsed {
+                    true => seats.leave(user),
+                    false => Vec::new(),
+                }
+            }
         };
         let changed = !moves.is_empty();
         plan.moves
@@ -443,11 +515,37 @@ impl Catalog {
             if plan.moves.iter().any(|(event, _)| *event == id) && self.events.contains_key(&id) {
                 if let Ok(event) = self.change(id) {
                     event.seats = seats;
+                    event.answered |= plan.answers.iter().any(|(e, _, _)| *e == id);
                     changed.push(id);
                 }
             }
         }
         changed
+    }
+
+    /// Adds stored requests, `(event, request)`, oldest first (loading).
+    pub fn load_requests(&mut self, requests: impl IntoIterator<Item = (i64, Request)>) {
+        for (id, request) in requests {
+            if let Some(slot) = self.events.get_mut(&id) {
+                slot.event.seats.load_request(request);
+            }
+        }
+    }
+
+    /// The requests that lapsed by `now`, `(event, user)`.
+    pub fn lapsed(&self, now: i64) -> Vec<(i64, i64)> {
+        self.events
+            .values()
+            .flat_map(|slot| {
+                let id = slot.event.id;
+                slot.event
+                    .seats
+                    .pending()
+                    .iter()
+                    .filter(move |r| r.lapses_at <= now)
+                    .map(move |r| (id, r.party.user))
+            })
+            .collect()
     }
 
     /// Applies a stored check-in change to event `id`'s door (no new
@@ -553,7 +651,10 @@ impl Catalog {
         self.apply_now(SeatChange {
             event,
             user,
-            seat: Seat::Attend { guests: None },
+            seat: Seat::Attend {
+                guests: None,
+                answers: None,
+            },
         })
     }
 
@@ -569,7 +670,8 @@ impl Catalog {
 
     #[cfg(test)]
     fn apply_now(&mut self, change: SeatChange) -> Result<bool, ClientError> {
-        let mut plan = self.plan(&[change]);
+        let utc = crate::calendar::tests::Tz::new("UTC");
+        let mut plan = self.plan(&[change], &utc, 0);
         let outcome = plan.outcomes.pop().unwrap_or(Err(ClientError::Internal));
         self.commit(plan);
         outcome
@@ -589,17 +691,43 @@ pub struct Listing {
 }
 
 /// What a user asks of an event's seats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seat {
-    /// Attend with `guests` (`None`: the party's size as it is, 0 when new).
+    /// Attend with `guests` (`None`: the party's size as it is, 0 when new)
+    /// and the answers to the event's questions (needed from a newcomer
+    /// when it has questions).
     Attend {
         guests: Option<u32>,
+        answers: Option<Rc<[String]>>,
     },
+    /// Leave, or withdraw a request.
     Leave,
+    /// A host takes the user off the lists (as [`Seat::Leave`]; the bot
+    /// tells them).
+    Removed,
+    /// A host lets the user in (`approve`) or declines their request.
+    Answer { approve: bool },
+    /// The user's request lapsed (its occurrence started).
+    Lapse,
+}
+
+/// `answers` as the event's `asked` questions need them: one each, each
+/// at most [`crate::validate::MAX_ANSWER_CHARS`]; stored as a JSON array.
+fn check_answers(answers: Option<&[String]>, asked: usize) -> Result<Rc<str>, ClientError> {
+    let answers = answers.ok_or(ClientError::invalid(
+        "answers are required: one for each of the event's questions",
+    ))?;
+    if answers.len() != asked {
+        return Err(ClientError::invalid(
+            "answers must have one answer for each of the event's questions",
+        ));
+    }
+    let json = serde_json::to_string(answers).map_err(|_| ClientError::Internal)?;
+    Ok(Rc::from(json))
 }
 
 /// One user's [`Seat`] change of one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatChange {
     pub event: i64,
     pub user: i64,
@@ -613,11 +741,22 @@ pub struct Plan {
     pub outcomes: Vec<Result<bool, ClientError>>,
     /// The moves to store, in order, by event.
     pub moves: Vec<(i64, Move)>,
+    /// Answers to store, `(event, user, JSON array)`: a newcomer's to the
+    /// event's questions.
+    pub answers: Vec<(i64, i64, Rc<str>)>,
     /// Each touched event's seats after the changes.
     seats: Vec<(i64, Seats)>,
 }
 
 impl Plan {
+    /// Requests event `id` has after the plan (`None`: untouched).
+    pub fn requests(&self, id: i64) -> Option<usize> {
+        self.seats
+            .iter()
+            .find(|(event, _)| *event == id)
+            .map(|(_, seats)| seats.pending().len())
+    }
+
     /// Users the plan promotes from a waitlist, with their event.
     pub fn promoted(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
         self.moves.iter().filter_map(|(event, m)| match m {

@@ -40,6 +40,9 @@ pub enum ClientError {
     /// A check-in of a ticket or person not on the event's going list (or
     /// a ticket that is not ours).
     NotOnList,
+    /// `approve` of someone who is not asking to come (answered already,
+    /// withdrawn or lapsed).
+    NotAsking,
     /// A check-in while no occurrence is at the door.
     DoorClosed,
     /// The store failed; the change was not made.
@@ -62,7 +65,7 @@ impl ClientError {
             Self::TooLarge => "too_large",
             Self::RateLimited => "rate_limited",
             Self::EventOver | Self::RsvpsClosed | Self::DoorClosed => "closed",
-            Self::NotOnList => "not_on_list",
+            Self::NotOnList | Self::NotAsking => "not_on_list",
             Self::Limit(_) => "limit",
             Self::Internal => "internal",
         }
@@ -86,6 +89,7 @@ impl ClientError {
             Self::EventOver => "This event is over",
             Self::RsvpsClosed => "RSVPs are closed",
             Self::NotOnList => "Not on the list",
+            Self::NotAsking => "Not asking to come (answered, withdrawn or lapsed)",
             Self::DoorClosed => {
                 "Check-in opens 12 hours before the event and closes 12 hours after it"
             }

@@ -46,6 +46,8 @@ pub struct Line {
     pub joined_at: String,
     /// RFC 3339, or empty when not checked in.
     pub checked_in_at: String,
+    /// One per question (empty when not answered).
+    pub answers: Vec<String>,
 }
 
 /// A cell as RFC 4180 writes it: quoted when it holds a comma, a quote or
@@ -62,25 +64,33 @@ fn cell(text: &str) -> String {
     }
 }
 
-/// The CSV of `lines`, each line ending in CRLF.
-pub fn csv(lines: &[Line]) -> String {
+/// The CSV of `lines`, with a column for each of `questions`, each line
+/// ending in CRLF.
+pub fn csv(questions: &[String], lines: &[Line]) -> String {
     let mut text = String::new();
-    let mut row = |cells: &[&str]| {
+    let mut row = |cells: Vec<&str>| {
         let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
         text.push_str(&cells.join(","));
         text.push_str("\r\n");
     };
-    row(&HEADER);
+    let mut header = HEADER.to_vec();
+    header.extend(questions.iter().map(String::as_str));
+    row(header);
     for line in lines {
-        row(&[
-            &line.name,
+        let (id, guests) = (line.telegram_id.to_string(), line.guests.to_string());
+        let mut cells = vec![
+            line.name.as_str(),
             &line.username,
-            &line.telegram_id.to_string(),
+            &id,
             line.status,
-            &line.guests.to_string(),
+            &guests,
             &line.joined_at,
             &line.checked_in_at,
-        ]);
+        ];
+        for at in 0..questions.len() {
+            cells.push(line.answers.get(at).map_or("", String::as_str));
+        }
+        row(cells);
     }
     text
 }
@@ -131,23 +141,28 @@ pub fn event_of(key: &[u8], token: &str, now: i64) -> Option<i64> {
 }
 
 /// An event's export as D1 has it at `now`, times in `zone`: going, then
-/// waiting, each in join order, people who hide included (hosts see
-/// everyone); `checked_in_at` for the occurrence at the door, or a
-/// one-off's own once it is over.
+/// waiting, then asking, each in join order, people who hide included
+/// (hosts see everyone); `checked_in_at` for the occurrence at the door,
+/// or a one-off's own once it is over.
 pub async fn build(
     db: &D1Database,
     event: &Event,
     zone: &dyn Zone,
     now: i64,
 ) -> Result<(String, String)> {
-    let (going, waiting) = store::seats::people(db, event.id).await?;
+    let people = store::seats::people(db, event.id).await?;
     let occurrence = event.door_occurrence(zone, now);
     let checked = match occurrence {
         Some(o) => store::door::of_occurrence(db, event.id, o.starts_at).await?,
         None => Vec::new(),
     };
     let time = |t: i64| calendar::rfc3339(zone, t).unwrap_or_default();
-    let lines: Vec<Line> = [("going", &going), ("waiting", &waiting)]
+    let lists = [
+        ("going", &people.going),
+        ("waiting", &people.waiting),
+        ("pending", &people.pending),
+    ];
+    let lines: Vec<Line> = lists
         .into_iter()
         .flat_map(|(status, people)| people.iter().map(move |p| (status, p)))
         .map(|(status, person)| {
@@ -167,13 +182,14 @@ pub async fn build(
                         .unwrap_or_default(),
                     _ => String::new(),
                 },
+                answers: person.answers.clone(),
             }
         })
         .collect();
     let day = occurrence
         .or_else(|| event.schedule().next(zone, now))
         .map_or_else(|| "list".to_string(), |o| o.day.to_string());
-    Ok((filename(&event.title, &day), csv(&lines)))
+    Ok((filename(&event.title, &day), csv(&event.questions, &lines)))
 }
 
 /// `GET /export/<token>.csv`: the file, as an attachment, while the link
@@ -233,11 +249,23 @@ mod tests {
             guests: 2,
             joined_at: "2026-12-05T18:00:00+01:00".into(),
             checked_in_at: String::new(),
+            answers: vec![],
         };
         assert_eq!(
-            csv(&[line]),
+            csv(&[], std::slice::from_ref(&line)),
             "name,username,telegram_id,status,guests,joined_at,checked_in_at\r\n\
              Zoë Lee,zoe,5000000001,going,2,2026-12-05T18:00:00+01:00,\r\n"
+        );
+        let asked = ["Why, really?".to_string(), "Diet".to_string()];
+        let answered = Line {
+            status: "pending",
+            answers: vec!["=1+1".into()],
+            ..line
+        };
+        assert_eq!(
+            csv(&asked, &[answered]),
+            "name,username,telegram_id,status,guests,joined_at,checked_in_at,\"Why, really?\",Diet\r\n\
+             Zoë Lee,zoe,5000000001,pending,2,2026-12-05T18:00:00+01:00,,'=1+1,\r\n"
         );
     }
 

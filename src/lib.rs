@@ -195,5 +195,10 @@ pub(crate) fn query_param<'u>(url: &'u str, key: &str) -> Option<&'u str> {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
-    store::counters::invocation(notify::run(&env)).await;
+    let now = config_from_env(&env).clock.now();
+    store::counters::invocation(async {
+        hub::client::lapse_due(&env, now).await;
+        notify::run(&env).await;
+    })
+    .await;
 }

@@ -322,7 +322,8 @@ fn assert_consistent(catalog: &mut Catalog, model: &HashMap<i64, ModelEvent>, st
 /// The hub's seat path, as `hub/cmd/attend.rs` takes it after its D1
 /// write: plan the change against memory, then commit the plan.
 fn change_seats(catalog: &mut Catalog, change: SeatChange) -> Result<bool, ClientError> {
-    let mut plan = catalog.plan(&[change]);
+    let utc = crate::calendar::tests::Tz::new("UTC");
+    let mut plan = catalog.plan(&[change], &utc, 0);
     let outcome = plan.outcomes.pop().unwrap_or(Err(ClientError::Internal));
     plan.outcomes.push(outcome.clone());
     catalog.commit(plan);
@@ -368,6 +369,7 @@ impl Handler for ModelHub {
                     user: user.id,
                     seat: Seat::Attend {
                         guests: attend.guests,
+                        answers: None,
                     },
                 };
                 let got = change_seats(&mut catalog, change);
@@ -438,7 +440,8 @@ impl Handler for ModelHub {
             | Command::People(_)
             | Command::RemoveAttendee(_)
             | Command::Export(_)
-            | Command::MessageAttendees(_) => Ok(()),
+            | Command::MessageAttendees(_)
+            | Command::Approve(_) => Ok(()),
             Command::DeleteEvent(delete) => {
                 assert!(user.is_admin, "only admins delete");
                 assert_eq!(

@@ -44,6 +44,7 @@ pub enum Kind {
     RemoveAttendee,
     Export,
     MessageAttendees,
+    Approve,
     /// A `type` nobody knows: answered `unknown_type` once logged in.
     Unknown,
 }
@@ -66,7 +67,7 @@ pub enum Role {
 
 impl Kind {
     /// Each kind with its `type` on the wire.
-    const ALL: [(Kind, &'static str); 15] = [
+    const ALL: [(Kind, &'static str); 16] = [
         (Kind::Ping, "ping"),
         (Kind::Login, "login"),
         (Kind::Attend, "attend"),
@@ -82,6 +83,7 @@ impl Kind {
         (Kind::RemoveAttendee, "remove-attendee"),
         (Kind::Export, "export"),
         (Kind::MessageAttendees, "message-attendees"),
+        (Kind::Approve, "approve"),
     ];
 
     pub fn parse(name: &str) -> Kind {
@@ -98,7 +100,8 @@ impl Kind {
             | Kind::CheckIn
             | Kind::RemoveAttendee
             | Kind::Export
-            | Kind::MessageAttendees => Role::Host,
+            | Kind::MessageAttendees
+            | Kind::Approve => Role::Host,
             _ => Role::Member,
         }
     }
@@ -227,6 +230,9 @@ pub enum ServerMessage<'a> {
         waiting: Vec<Person<'a>>,
         /// People left out because they chose to be hidden.
         hidden: usize,
+        /// For hosts: who asks to come, oldest first, with their answers.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pending: Option<Vec<Person<'a>>>,
     },
     Event(EventView<'a>),
     EventsLoaded {
@@ -328,6 +334,9 @@ pub struct Person<'a> {
     /// For hosts: how many of their guests were checked in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checked_in_guests: Option<u32>,
+    /// For hosts, of an event with questions: the person's answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<&'a [String]>,
 }
 
 /// A face on an event's card: one of the first people going.
@@ -346,6 +355,8 @@ pub struct Standing {
     pub guests: u32,
     /// 1 for the head of the waitlist; 0 when not waiting.
     pub position: usize,
+    /// Asked to come; a host has not answered.
+    pub pending: bool,
 }
 
 impl Standing {
@@ -361,6 +372,11 @@ impl Standing {
                 waitlisted: true,
                 guests,
                 position,
+                ..Standing::default()
+            },
+            Place::Pending { guests } => Standing {
+                pending: true,
+                guests,
                 ..Standing::default()
             },
         }
@@ -399,6 +415,12 @@ pub struct EventView<'a> {
     pub waitlist_position: Option<usize>,
     /// Up to [`FACES`] of the first people going, for the card.
     pub faces: &'a [Face],
+    /// Newcomers ask to come and a host answers.
+    pub approval: bool,
+    /// What people are asked when they attend.
+    pub questions: &'a [String],
+    /// The receiving user asked to come and waits for a host's answer.
+    pub pending: bool,
 }
 
 /// Faces shown on a card.
@@ -450,6 +472,9 @@ impl<'a> EventView<'a> {
             guests: standing.guests,
             waitlist_position: (standing.position > 0).then_some(standing.position),
             faces,
+            approval: seats.approval,
+            questions: &event.questions,
+            pending: standing.pending,
         }
     }
 }
@@ -612,7 +637,8 @@ mod tests {
                 "waitlist_position": null, "faces": [],
                 "date": "2027-03-28", "repeat": "none", "timezone": "Europe/Berlin",
                 "starts_at": "2027-03-28T09:30:00+02:00", "ends_at": "2027-03-28T11:30:00+02:00",
-                "location": "Park", "past": false
+                "location": "Park", "past": false,
+                "approval": false, "questions": [], "pending": false
             })
         );
         let out = Standing::default();

@@ -10,6 +10,11 @@
 //! party that grows (going and no longer fitting, or waiting) goes to the
 //! tail of the waitlist.
 //!
+//! An event with `approval` puts newcomers in its requests instead: they
+//! wait for a host, who lets them in (by the rules above, as if they had
+//! attended then) or declines. A request lapses when the occurrence it was
+//! made for starts.
+//!
 //! Every change returns the [`Move`]s it made, in order. The store writes
 //! the same moves in the same order (one D1 batch), so the lists in D1 and
 //! here stay equal, order included.
@@ -33,10 +38,23 @@ impl Party {
     }
 }
 
+/// Someone asking to come to an event with `approval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub party: Party,
+    /// When it lapses (Unix seconds): the start of the occurrence it was
+    /// made for.
+    pub lapses_at: i64,
+}
+
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Out,
+    /// Asked to come; a host has not answered yet.
+    Pending {
+        guests: u32,
+    },
     Going {
         guests: u32,
     },
@@ -58,6 +76,10 @@ pub enum Move {
     Remove { user: i64 },
     /// From the head of the waitlist to the tail of the going list.
     Promote { user: i64 },
+    /// Joins the requests (or stays there with these guests).
+    Ask { party: Party, lapses_at: i64 },
+    /// Leaves the requests (let in, declined, withdrawn or lapsed).
+    Withdraw { user: i64 },
 }
 
 /// Why an attend is refused.
@@ -67,6 +89,8 @@ pub enum Refusal {
     Closed,
     /// More guests than the event allows.
     TooManyGuests,
+    /// A host answered someone who is not asking (any more).
+    NotAsking,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,12 +99,16 @@ pub struct Seats {
     pub capacity: Option<u32>,
     pub max_guests: u32,
     pub closed: bool,
+    /// Newcomers ask first and a host lets them in.
+    pub approval: bool,
     going: Vec<Party>,
     waiting: Vec<Party>,
     /// Seats the going parties take.
     taken: u64,
     /// Each listed user: whether going, and their guests.
     index: HashMap<i64, (bool, u32)>,
+    /// The requests, oldest first (not listed: nobody is both).
+    pending: Vec<Request>,
 }
 
 impl Seats {
@@ -105,6 +133,11 @@ impl Seats {
             seats.push(party, false);
         }
         seats
+    }
+
+    /// The same seats, with or without approval.
+    pub fn with_approval(self, approval: bool) -> Self {
+        Seats { approval, ..self }
     }
 
     /// Seats taken: people going and their guests.
@@ -139,13 +172,27 @@ impl Seats {
         &self.waiting
     }
 
+    /// The requests, oldest first.
+    pub fn pending(&self) -> &[Request] {
+        &self.pending
+    }
+
+    fn asking(&self, user: i64) -> Option<usize> {
+        self.pending.iter().position(|r| r.party.user == user)
+    }
+
     pub fn is_going(&self, user: i64) -> bool {
         matches!(self.index.get(&user), Some((true, _)))
     }
 
     pub fn place(&self, user: i64) -> Place {
         match self.index.get(&user) {
-            None => Place::Out,
+            None => match self.asking(user) {
+                Some(at) => Place::Pending {
+                    guests: self.pending[at].party.guests,
+                },
+                None => Place::Out,
+            },
             Some(&(true, guests)) => Place::Going { guests },
             Some(&(false, guests)) => {
                 let position = self
@@ -169,6 +216,15 @@ impl Seats {
     /// Adds a stored party at the tail of its list (the catalog's load).
     pub fn load(&mut self, party: Party, going: bool) {
         self.push(party, going);
+    }
+
+    /// Adds a stored request at the tail (the catalog's load).
+    pub fn load_request(&mut self, request: Request) {
+        if !self.index.contains_key(&request.party.user)
+            && self.asking(request.party.user).is_none()
+        {
+            self.pending.push(request);
+        }
     }
 
     fn push(&mut self, party: Party, going: bool) {
@@ -227,6 +283,12 @@ impl Seats {
         let mut moves = Vec::new();
         match now {
             None => {
+                // Asking still, after the event stopped wanting approval:
+                // in now, by the rules.
+                if let Some(at) = self.asking(user) {
+                    self.pending.remove(at);
+                    moves.push(Move::Withdraw { user });
+                }
                 let going = self.waiting.is_empty() && self.fits(party);
                 self.push(party, going);
                 moves.push(Move::Join { party, going });
@@ -273,9 +335,73 @@ impl Seats {
         self.index.insert(user, (going, guests));
     }
 
-    /// `user` leaves whichever list they are on; freed seats go to the
-    /// waitlist's head. No moves when they were on neither.
+    /// `user` asks to come (an event with `approval`), with `guests`
+    /// (`None`: as many as before, 0 when new); the request lapses at
+    /// `lapses_at`. Someone listed already just changes their guests, as
+    /// with [`Seats::attend`].
+    pub fn ask(
+        &mut self,
+        user: i64,
+        guests: Option<u32>,
+        lapses_at: i64,
+    ) -> Result<Vec<Move>, Refusal> {
+        if self.index.contains_key(&user) {
+            return self.attend(user, guests);
+        }
+        if self.closed {
+            return Err(Refusal::Closed);
+        }
+        let at = self.asking(user);
+        let before = at.map(|i| self.pending[i].party.guests);
+        let guests = guests.or(before).unwrap_or(0);
+        if before != Some(guests) && guests > self.max_guests {
+            return Err(Refusal::TooManyGuests);
+        }
+        let party = Party { user, guests };
+        match at {
+            Some(_) if before == Some(guests) => Ok(Vec::new()),
+            Some(i) => {
+                self.pending[i].party = party;
+                let lapses_at = self.pending[i].lapses_at;
+                Ok(vec![Move::Ask { party, lapses_at }])
+            }
+            None => {
+                self.pending.push(Request { party, lapses_at });
+                Ok(vec![Move::Ask { party, lapses_at }])
+            }
+        }
+    }
+
+    /// A host's answer to `user`'s request: let in (going, or the
+    /// waitlist's tail when full, whatever the limits say now: the host
+    /// chose) or declined.
+    pub fn answer(&mut self, user: i64, approve: bool) -> Result<Vec<Move>, Refusal> {
+        let at = self.asking(user).ok_or(Refusal::NotAsking)?;
+        let Request { party, .. } = self.pending.remove(at);
+        let mut moves = vec![Move::Withdraw { user }];
+        if approve {
+            let going = self.waiting.is_empty() && self.fits(party);
+            self.push(party, going);
+            moves.push(Move::Join { party, going });
+        }
+        Ok(moves)
+    }
+
+    /// The event moved: every request now lapses at `lapses_at`.
+    pub fn relapse(&mut self, lapses_at: i64) {
+        for request in &mut self.pending {
+            request.lapses_at = lapses_at;
+        }
+    }
+
+    /// `user` leaves whichever list they are on (or withdraws their
+    /// request); freed seats go to the waitlist's head. No moves when
+    /// they were on none.
     pub fn leave(&mut self, user: i64) -> Vec<Move> {
+        if let Some(at) = self.asking(user) {
+            self.pending.remove(at);
+            return vec![Move::Withdraw { user }];
+        }
         let mut moves = Vec::new();
         if self.remove(user).is_some() {
             moves.push(Move::Remove { user });
@@ -396,11 +522,74 @@ mod tests {
         assert_eq!(seats.leave(2), vec![Move::Remove { user: 2 }]);
     }
 
+    #[test]
+    fn with_approval_newcomers_ask_and_a_host_lets_them_in_by_the_seat_rules() {
+        let mut seats = Seats::new(Some(1), 1, false, vec![], vec![]);
+        seats.approval = true;
+        let party = |user, guests| Party { user, guests };
+        assert_eq!(
+            seats.ask(1, None, 50),
+            Ok(vec![Move::Ask {
+                party: party(1, 0),
+                lapses_at: 50
+            }])
+        );
+        assert_eq!(
+            seats.ask(1, None, 60),
+            Ok(vec![]),
+            "asking again changes nothing"
+        );
+        assert_eq!(seats.place(1), Place::Pending { guests: 0 });
+        assert!(seats.ask(2, Some(1), 50).is_ok());
+        assert_eq!(seats.ask(3, Some(2), 50), Err(Refusal::TooManyGuests));
+        assert_eq!(seats.taken(), 0, "asking takes no seat");
+        // Let in: going while a seat is left, then the waitlist.
+        assert_eq!(
+            seats.answer(1, true),
+            Ok(vec![
+                Move::Withdraw { user: 1 },
+                Move::Join {
+                    party: party(1, 0),
+                    going: true
+                }
+            ])
+        );
+        assert_eq!(
+            seats.answer(2, true),
+            Ok(vec![
+                Move::Withdraw { user: 2 },
+                Move::Join {
+                    party: party(2, 1),
+                    going: false
+                }
+            ])
+        );
+        assert_eq!(seats.answer(2, false), Err(Refusal::NotAsking));
+        // Declined, withdrawn, lapsed.
+        assert!(seats.ask(4, None, 50).is_ok());
+        assert_eq!(seats.answer(4, false), Ok(vec![Move::Withdraw { user: 4 }]));
+        assert_eq!(seats.place(4), Place::Out);
+        assert!(seats.ask(5, None, 50).is_ok());
+        assert_eq!(seats.leave(5), vec![Move::Withdraw { user: 5 }]);
+        assert!(seats.ask(7, None, 80).is_ok());
+        seats.relapse(90);
+        assert_eq!(seats.pending()[0].lapses_at, 90, "the event moved");
+        // Someone in already changes their guests without asking again.
+        assert_eq!(
+            seats.ask(1, Some(0), 50),
+            Ok(vec![]),
+            "going already, same guests"
+        );
+        seats.closed = true;
+        assert_eq!(seats.ask(8, None, 50), Err(Refusal::Closed));
+    }
+
     /// A simple model: the lists as plain vectors, replayed from the moves.
     #[derive(Default)]
     struct Model {
         going: Vec<Party>,
         waiting: Vec<Party>,
+        pending: Vec<Party>,
     }
 
     impl Model {
@@ -431,6 +620,17 @@ mod tests {
                         assert_eq!(self.waiting.first().map(|p| p.user), Some(user), "the head");
                         let head = self.waiting.remove(0);
                         self.going.push(head);
+                    }
+                    Move::Ask { party, .. } => {
+                        assert!(!self.listed(party.user), "asks only when not listed");
+                        match self.pending.iter_mut().find(|p| p.user == party.user) {
+                            Some(p) => p.guests = party.guests,
+                            None => self.pending.push(party),
+                        }
+                    }
+                    Move::Withdraw { user } => {
+                        assert!(self.pending.iter().any(|p| p.user == user), "was asking");
+                        self.pending.retain(|p| p.user != user);
                     }
                 }
             }
@@ -465,17 +665,18 @@ mod tests {
             for _ in 0..200 {
                 let user = next(12) as i64;
                 let taken_before = seats.taken();
-                let op = next(10);
-                let configured = op >= 8;
+                let op = next(13);
+                let configured = (8..10).contains(&op);
+                let guests = match next(3) {
+                    0 => None,
+                    _ => Some(next(4) as u32),
+                };
                 let moves = match op {
-                    0..=4 => {
-                        let guests = match next(3) {
-                            0 => None,
-                            _ => Some(next(4) as u32),
-                        };
-                        seats.attend(user, guests).unwrap_or_default()
-                    }
+                    0..=4 => seats.attend(user, guests).unwrap_or_default(),
                     5..=7 => seats.leave(user),
+                    10 => seats.ask(user, guests, 100).unwrap_or_default(),
+                    11 => seats.answer(user, next(2) == 0).unwrap_or_default(),
+                    12 => seats.answer(user, false).unwrap_or_default(),
                     _ => {
                         let capacity = (next(4) != 0).then(|| next(10) as u32 + 1);
                         let (max, closed) = (next(3) as u32, next(6) == 0);
@@ -485,6 +686,8 @@ mod tests {
                 model.apply(&moves);
                 assert_eq!(ids(seats.going()), ids(&model.going));
                 assert_eq!(ids(seats.waiting()), ids(&model.waiting));
+                let asking: Vec<Party> = seats.pending().iter().map(|r| r.party).collect();
+                assert_eq!(asking, model.pending);
                 let taken: u64 = model.going.iter().map(|p| p.seats()).sum();
                 assert_eq!(seats.taken(), taken);
                 // No attend or leave raises the seats taken above the

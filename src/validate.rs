@@ -18,6 +18,10 @@ pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_LOCATION_CHARS: usize = 200;
 pub const MAX_DURATION_HOURS: f64 = 24.0;
+/// Questions an event may ask people who attend.
+pub const MAX_QUESTIONS: usize = 3;
+pub const MAX_QUESTION_CHARS: usize = 200;
+pub const MAX_ANSWER_CHARS: usize = 500;
 
 /// Fields of an event to set; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,6 +42,10 @@ pub struct EventChanges {
     /// Telegram ids of the people who host it besides the admins (admins
     /// only; whether each entered the community is the hub's check).
     pub hosts: Option<Vec<i64>>,
+    /// Newcomers ask and a host lets them in.
+    pub approval: Option<bool>,
+    /// `Some(vec![])`: no questions.
+    pub questions: Option<Vec<String>>,
 }
 
 impl EventChanges {
@@ -76,7 +84,7 @@ pub fn edit_event(fields: &Map<String, Value>) -> Result<EventChanges, ClientErr
     let changes = event_changes(fields)?;
     if changes == EventChanges::default() {
         return Err(ClientError::invalid(
-            "nothing to change: send title, description, start, duration, date, repeat, location, image, capacity, max_guests, closed or hosts",
+            "nothing to change: send title, description, start, duration, date, repeat, location, image, capacity, max_guests, closed, hosts, approval or questions",
         ));
     }
     Ok(changes)
@@ -114,7 +122,61 @@ fn event_changes(fields: &Map<String, Value>) -> Result<EventChanges, ClientErro
             })
             .transpose()?,
         hosts: fields.get("hosts").map(hosts).transpose()?,
+        approval: fields
+            .get("approval")
+            .map(|v| {
+                v.as_bool()
+                    .ok_or(ClientError::invalid("approval must be true or false"))
+            })
+            .transpose()?,
+        questions: fields.get("questions").map(questions).transpose()?,
     })
+}
+
+/// `questions`: at most [`MAX_QUESTIONS`], each 1..=[`MAX_QUESTION_CHARS`]
+/// characters (`null` or `[]`: none).
+fn questions(value: &Value) -> Result<Vec<String>, ClientError> {
+    const WRONG: &str = "questions must be a list of at most 3 questions, each 1 to 200 characters";
+    texts(value, MAX_QUESTIONS, 1, MAX_QUESTION_CHARS, WRONG)
+}
+
+/// `answers` of an `attend`: one text each, at most
+/// [`MAX_ANSWER_CHARS`] characters (whether there is one per question is
+/// the catalog's check).
+pub fn answers(value: Option<&Value>) -> Result<Option<Vec<String>>, ClientError> {
+    const WRONG: &str = "answers must be a list of texts, each at most 500 characters";
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => texts(v, MAX_QUESTIONS, 0, MAX_ANSWER_CHARS, WRONG).map(Some),
+    }
+}
+
+/// A list of at most `most` plain texts of `min..=max` characters each.
+fn texts(
+    value: &Value,
+    most: usize,
+    min: usize,
+    max: usize,
+    wrong: &'static str,
+) -> Result<Vec<String>, ClientError> {
+    let items = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) if items.len() <= most => items,
+        _ => return Err(ClientError::invalid(wrong)),
+    };
+    items
+        .iter()
+        .map(|item| {
+            let text = item.as_str().ok_or(ClientError::invalid(wrong))?;
+            let text = plain_text(text, true);
+            let text = text.trim();
+            let chars = text.chars().count();
+            match chars >= min && chars <= max {
+                true => Ok(text.to_string()),
+                false => Err(ClientError::invalid(wrong)),
+            }
+        })
+        .collect()
 }
 
 /// `hosts`: at most [`MAX_HOSTS`] Telegram user ids, each once.

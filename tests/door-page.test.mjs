@@ -318,6 +318,65 @@ test('a host saves the list: a file download in a browser, Telegram\'s downloadF
   await inside.context().close();
 });
 
+test('approval on the page: the questions sheet, "Waiting for the organiser\'s answer", the host\'s requests list', async () => {
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  admin.send({
+    type: 'create-event', title: 'Supper club', start: '19:00', duration: 2, date: tomorrow,
+    approval: true, questions: ['Why do you want to join?'],
+  });
+  const made = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Supper club');
+  admin.send({ type: 'edit-event', id: made.id, hosts: [host.user.id] });
+  await admin.nextWhere((m) => m.type === 'event' && m.id === made.id && m.hosts?.length === 1);
+  const pia = user({ first: 'Pia', last: 'Asker' });
+  const page = await openApp(browser, worker, pia);
+  const hostPage = await openApp(browser, worker, user({ id: host.user.id, first: 'Hana', last: 'Host' }));
+  await withScreenshots('approval', [page, hostPage], async () => {
+    const card = page.locator(`.event[data-id="${made.id}"]`);
+    assert.equal(await card.locator('.request-state').textContent(), 'The organisers approve each request.');
+    await card.locator('.toggle').click();
+    await page.locator('#questions[open]').waitFor();
+    assert.equal(await page.locator('#questions .questions-field').first().textContent(), 'Why do you want to join?');
+    assert.equal(await page.locator('#questions .questions-send').textContent(), 'Ask to join');
+    await page.fill('#questions textarea', 'I cook a mean curry.');
+    await page.click('#questions .questions-send');
+    await page.waitForFunction((id) => document.querySelector(`.event[data-id="${id}"] .request-state`)
+      .textContent === "Waiting for the organiser's answer", made.id);
+    assert.equal(await card.locator('.toggle').textContent(), 'Withdraw request');
+    assert.equal(await page.locator('#questions').getAttribute('open'), null);
+
+    // The host: Requests (1) on the card, the answers in the sheet, Approve.
+    const requests = hostPage.locator(`.event[data-id="${made.id}"] .requests-open`);
+    await hostPage.waitForFunction((id) => document.querySelector(`.event[data-id="${id}"] .requests-open`)
+      ?.textContent === 'Requests (1)', made.id);
+    await requests.click();
+    const row = hostPage.locator('#people .people-pending li.request');
+    await row.waitFor();
+    assert.equal(await hostPage.locator('#people .people-pending-heading').textContent(), 'Requests (1)');
+    assert.equal(await row.locator('.person-name').textContent(), 'Pia Asker');
+    assert.equal(await row.locator('dt').textContent(), 'Why do you want to join?');
+    assert.equal(await row.locator('dd').textContent(), 'I cook a mean curry.');
+    assert.equal(await row.locator('.request-approve').getAttribute('aria-label'), 'Approve: Pia Asker');
+    await hostPage.evaluate(AXE);
+    const audit = await hostPage.evaluate(() => window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }));
+    const bad = audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    assert.deepEqual(bad, [], 'the requests sheet');
+    await row.locator('.request-approve').click();
+    await hostPage.locator('#people .people-going li .person-name', { hasText: 'Pia Asker' }).waitFor();
+    assert.equal(await hostPage.locator('#people .people-pending-heading').isHidden(), true);
+
+    // Pia is in, and the page says so.
+    await page.waitForFunction((id) => document.querySelector(`.event[data-id="${id}"] .toggle`).textContent === 'Leave', made.id);
+    assert.match(await page.locator('#notice').textContent(), /^You're in: you are going to "Supper club"/);
+    assert.equal(await card.locator('.request-state').isHidden(), true);
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(hostPage.errors, []);
+  });
+  await page.context().close();
+  await hostPage.context().close();
+});
+
 test('after the event the hosts see who did not come (check-ins kept across a restart)', async () => {
   admin.send({ type: 'create-event', title: 'Workshop', start: justStarted(), date: startedDay(), repeat: 'none', duration: 1 });
   const workshop = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Workshop');

@@ -347,6 +347,37 @@ test('a run waiting out a 429 keeps its claim: a second run never sends the same
   assert.deepEqual(fake.calls.filter((c) => c.body?.chat_id === ivy).map((c) => c.status), [429, 200]);
 });
 
+test("a host's message reaches only the chosen list, and never someone who left the group (Telegram says so at send)", async () => {
+  const [ann, bob, cid, dee] = [user({ first: 'Ann' }), user({ first: 'Bob' }), user({ first: 'Cid' }), user({ first: 'Dee' })];
+  const g = await newGroup('Messages', ann, [bob, cid, dee]);
+  const admin = await tg.enter(ann, g.slug);
+  const supper = await create(admin, { title: 'Supper', capacity: 2 });
+  const clients = [];
+  for (const who of [bob, cid, dee]) {
+    const client = await tg.enter(who, g.slug);
+    client.send({ type: 'attend', event: supper.id });
+    await client.nextWhere((m) => m.id === supper.id && (m.attending || m.waitlisted));
+    clients.push(client);
+  }
+  // Cid leaves the group and no update says so: the outbox asks Telegram
+  // once the stored answer is old.
+  fake.setMember(g.chat, cid.id, 'left');
+  await sleep(3500); // MEMBER_CACHE_SECONDS
+  fake.reset();
+  admin.send({ type: 'message-attendees', event: supper.id, to: 'going', text: 'Bring a dish.' });
+  const queued = await admin.nextWhere((m) => m.type === 'message-queued');
+  assert.equal(queued.recipients, 2, 'Bob and Cid are going, Dee waits');
+  await tg.messageTo(bob.id, (b) => /Bring a dish\./.test(b.text));
+  await cron();
+  await sleep(500);
+  const dish = (id) => textsTo(id).filter((t) => /Bring a dish/.test(t));
+  assert.deepEqual(dish(cid.id), [], 'Cid left the group');
+  assert.deepEqual(dish(dee.id), [], 'Dee waited: not on the chosen list');
+  const going = await d1(state, `SELECT telegram_id FROM attendance WHERE event_id = ${supper.id}`);
+  assert.ok(!going.some((r) => r.telegram_id === cid.id), 'and is off the list');
+  for (const c of [admin, ...clients]) c.close();
+});
+
 test('smaller rules: zone names only, no date 366 days back, a growing waiting party to the tail, privacy in every hub, rights as they are now, demo data local only', async () => {
   const [ann, jo, kim, lee] = [user({ first: 'Ann' }), user({ first: 'Jo' }), user({ first: 'Kim' }), user({ first: 'Lee' })];
   const g = await newGroup('Rules', ann, [jo, kim, lee]);

@@ -166,6 +166,36 @@ pub fn signature_at(message: &str, host: &str) -> (usize, usize) {
     (message.encode_utf16().count() - length, length)
 }
 
+/// To someone a host let in: going (`true`) or on the waitlist.
+pub fn approved(
+    event: &Event,
+    going: bool,
+    occurrence: Option<&Occurrence>,
+    zone: &dyn Zone,
+) -> String {
+    let when = occurrence.map_or(String::new(), |o| format!(" ({})", starts(o, zone)));
+    match going {
+        true => format!("You're in: the organisers said yes, you are going to {}{when}.", event.title),
+        false => format!(
+            "The organisers said yes to {}{when}, but it is full: you are on the waitlist and hear from me when a spot opens.",
+            event.title
+        ),
+    }
+}
+
+/// To someone whose request a host declined.
+pub fn declined(title: &str) -> String {
+    format!("The organisers could not take your request for {title} this time.")
+}
+
+/// To an event's hosts, when people ask to come (at most hourly).
+pub fn new_requests(title: &str, waiting: usize) -> String {
+    match waiting {
+        1 => format!("Someone asks to come to {title}: open the app to answer."),
+        n => format!("{n} people ask to come to {title}: open the app to answer."),
+    }
+}
+
 /// To someone a host took off an event's lists.
 pub fn removed(title: &str) -> String {
     format!("The organisers took you off the list for {title}.")

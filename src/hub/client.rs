@@ -41,13 +41,10 @@ pub enum Call {
     Left { user: i64 },
     /// `user` chose to hide from others' lists (or not), in another hub.
     Privacy { user: i64, hidden: bool },
+    /// Requests may have lapsed (the cron found some due).
+    Lapse,
     /// The benchmark's counters.
     Counters,
-}
-
-/// The hub of `community` (`None`: the default community's).
-fn hub(env: &Env, community: Option<&Community>) -> Result<Stub> {
-    hub_of(env, community.map(|c| c.slug.as_str()))
 }
 
 /// The hub of the community `slug` names (`None`: the default one).
@@ -79,6 +76,7 @@ fn encode(call: &Call) -> String {
             ("privacy", None)
         }
         Call::Counters => ("counters", None),
+        Call::Lapse => ("lapse", None),
     };
     form.append_pair("call", name);
     if let Some(c) = community {
@@ -126,6 +124,7 @@ fn decode(header: &str) -> Option<Call> {
             hidden: get("hidden")? == "1",
         }),
         "counters" => Some(Call::Counters),
+        "lapse" => Some(Call::Lapse),
         _ => None,
     }
 }
@@ -144,12 +143,18 @@ pub async fn connect(env: &Env, req: Request, slug: Option<&str>) -> Result<Resp
 
 /// Sends `call` to the hub of `community`.
 async fn tell(env: &Env, community: Option<&Community>, call: &Call) -> Result<Response> {
+    tell_hub(env, community.map(|c| c.slug.as_str()), call).await
+}
+
+/// Sends `call` to the hub of the community `slug` names (`None`: the
+/// default one).
+async fn tell_hub(env: &Env, slug: Option<&str>, call: &Call) -> Result<Response> {
     let headers = worker::Headers::new();
     headers.set(HEADER, &encode(call))?;
     let mut init = RequestInit::new();
     init.with_headers(headers);
     let request = Request::new_with_init("https://hub/", &init)?;
-    hub(env, community)?.fetch_with_request(request).await
+    hub_of(env, slug)?.fetch_with_request(request).await
 }
 
 /// Tells a community's hub that its row changed. The hub may be asleep;
@@ -175,6 +180,25 @@ pub async fn left(env: &Env, community: &Community, user: i64) {
 pub async fn privacy(env: &Env, community: Option<&Community>, user: i64, hidden: bool) {
     if let Err(error) = tell(env, community, &Call::Privacy { user, hidden }).await {
         worker::console_error!("telling a hub of a privacy setting failed: {error}");
+    }
+}
+
+/// Tells the hubs whose requests lapsed by now (the cron, every minute):
+/// each withdraws them and tells whoever is online.
+pub async fn lapse_due(env: &Env, now: i64) {
+    let due = async {
+        let db = crate::store::open(env).await?;
+        crate::store::seats::lapsing(&db, now).await
+    };
+    match due.await {
+        Ok(slugs) => {
+            for slug in slugs {
+                if let Err(error) = tell_hub(env, slug.as_deref(), &Call::Lapse).await {
+                    worker::console_error!("telling a hub of lapsed requests failed: {error}");
+                }
+            }
+        }
+        Err(error) => worker::console_error!("finding lapsed requests failed: {error}"),
     }
 }
 
@@ -224,6 +248,11 @@ pub async fn receive(state: &State, req: Request) -> Result<Response> {
             Response::ok("")
         }
         Some(Call::Counters) => counters_of(state),
+        Some(Call::Lapse) => {
+            super::cmd::attend::lapse(state).await;
+            super::broadcast::send_merged(state).await;
+            Response::ok("")
+        }
         None => Response::error("Not found", 404),
     }
 }

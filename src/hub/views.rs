@@ -127,8 +127,8 @@ impl<'a> Extras<'a> {
         ));
     }
 
-    /// `,"host":true,"checked_in":N`: N people and guests checked in for
-    /// the occurrence at the door.
+    /// `,"host":true,"checked_in":N,"requests":R`: N people and guests
+    /// checked in for the occurrence at the door, R people asking to come.
     fn host(&self, event: &Event, tail: &mut String) {
         let mut cached = self.host.borrow_mut();
         if cached.as_ref().is_none_or(|(id, _)| *id != event.id) {
@@ -140,7 +140,11 @@ impl<'a> Extras<'a> {
                     .door_occurrence(self.zone, self.now)
                     .map_or(0, |o| event.door.count(o.starts_at)),
             };
-            *cached = Some((event.id, format!(",\"host\":true,\"checked_in\":{checked}")));
+            let requests = event.seats.pending().len();
+            *cached = Some((
+                event.id,
+                format!(",\"host\":true,\"checked_in\":{checked},\"requests\":{requests}"),
+            ));
         }
         if let Some((_, text)) = cached.as_ref() {
             tail.push_str(text);

@@ -30,7 +30,10 @@ const COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
      CAST(COALESCE(closed, 0) AS INTEGER) AS closed, \
      CAST(COALESCE(community_id, 0) AS INTEGER) AS community, \
      CAST(COALESCE(image_bytes, 0) AS INTEGER) AS image_bytes, \
-     CAST(COALESCE(hosts, '') AS TEXT) AS hosts";
+     CAST(COALESCE(hosts, '') AS TEXT) AS hosts, \
+     CAST(COALESCE(approval, 0) AS INTEGER) AS approval, \
+     CAST(COALESCE(questions, '') AS TEXT) AS questions, \
+     EXISTS (SELECT 1 FROM answers a WHERE a.event_id = events.id) AS answered";
 
 /// An event from a row of [`COLUMNS`].
 fn event_of(row: &Row) -> Event {
@@ -60,9 +63,12 @@ fn event_of(row: &Row) -> Event {
             row.flag("closed"),
             Vec::new(),
             Vec::new(),
-        ),
+        )
+        .with_approval(row.flag("approval")),
         community: row.int("community").unwrap_or(0),
         hosts: hosts_of(&row.text("hosts").unwrap_or_default()),
+        questions: questions_of(&row.text("questions").unwrap_or_default()),
+        answered: row.flag("answered"),
         door: Default::default(),
         revision: 0,
     }
@@ -76,6 +82,20 @@ fn hosts_of(text: &str) -> Vec<i64> {
         .filter(|id| *id > 0)
         .take(crate::catalog::MAX_HOSTS)
         .collect()
+}
+
+/// `events.questions`: a JSON array of texts (anything else: none).
+fn questions_of(text: &str) -> Vec<String> {
+    let mut questions: Vec<String> = serde_json::from_str(text).unwrap_or_default();
+    questions.truncate(validate::MAX_QUESTIONS);
+    questions
+}
+
+fn questions_text(questions: &[String]) -> String {
+    match questions {
+        [] => String::new(),
+        _ => serde_json::to_string(questions).unwrap_or_default(),
+    }
 }
 
 fn hosts_text(hosts: &[i64]) -> String {
@@ -110,9 +130,14 @@ pub async fn load_catalog(
     let [rows, checked, lists @ ..] = results.as_slice() else {
         return Err("D1 batch returned too few results".into());
     };
-    let Listed { listings, profiles } = seats::read_loaded(lists)?;
+    let Listed {
+        listings,
+        profiles,
+        requests,
+    } = seats::read_loaded(lists)?;
     let events = events(super::rows(rows)?);
     let mut catalog = Catalog::with_seats(events, listings);
+    catalog.load_requests(requests);
     catalog.load_check_ins(super::door::read_loaded(checked)?);
     Ok((catalog, profiles))
 }
@@ -287,7 +312,7 @@ pub fn forget_next_starts(db: &D1Database, community: i64) -> Result<worker::D1P
         .bind(&[int(community)])
 }
 
-/// An event's stored fields, bound as ?1..?14 (the community last).
+/// An event's stored fields, bound as ?1..?16 (the community last).
 fn fields(event: &Event) -> Vec<JsValue> {
     let seats = &event.seats;
     vec![
@@ -309,6 +334,8 @@ fn fields(event: &Event) -> Vec<JsValue> {
         JsValue::from_f64(if seats.closed { 1.0 } else { 0.0 }),
         JsValue::from_f64(event.image_bytes as f64),
         JsValue::from_str(&hosts_text(&event.hosts)),
+        JsValue::from_f64(if seats.approval { 1.0 } else { 0.0 }),
+        JsValue::from_str(&questions_text(&event.questions)),
         int(event.community),
     ]
 }
@@ -319,8 +346,9 @@ pub async fn insert(db: &D1Database, event: &Event) -> Result<i64> {
     let row = db
         .prepare(
             "INSERT INTO events (title, description, image, start, duration, date, repeat, \
-             location, capacity, max_guests, closed, image_bytes, hosts, community_id, next_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL) \
+             location, capacity, max_guests, closed, image_bytes, hosts, approval, questions, \
+             community_id, next_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, NULL) \
              RETURNING id AS n",
         )
         .bind(&fields(event))?
@@ -331,13 +359,15 @@ pub async fn insert(db: &D1Database, event: &Event) -> Result<i64> {
 }
 
 /// Stores an event's new fields, the notices the edit owes (queued before
-/// anyone moves, so they reach who was listed) and the promotions new
-/// limits make, in one batch. `false` when the event is gone from D1.
+/// anyone moves, so they reach who was listed), the promotions new
+/// limits make, and when its requests now lapse (`relapse`: it moved in
+/// time), in one batch. `false` when the event is gone from D1.
 pub async fn update(
     db: &D1Database,
     event: &Event,
     moves: &[(i64, crate::seats::Move)],
     notices: &[super::outbox::Notice],
+    relapse: Option<i64>,
     now: i64,
 ) -> Result<bool> {
     let mut values = fields(event);
@@ -347,13 +377,19 @@ pub async fn update(
         .prepare(
             "UPDATE events SET title = ?1, description = ?2, image = ?3, start = ?4, \
              duration = ?5, date = ?6, repeat = ?7, location = ?8, capacity = ?9, \
-             max_guests = ?10, closed = ?11, image_bytes = ?12, hosts = ?13, next_at = NULL \
-             WHERE id = ?14 RETURNING id AS n",
+             max_guests = ?10, closed = ?11, image_bytes = ?12, hosts = ?13, approval = ?14, \
+             questions = ?15, next_at = NULL WHERE id = ?16 RETURNING id AS n",
         )
         .bind(&values)?;
     let mut statements = vec![update];
     statements.extend(super::outbox::notice_statements(db, notices, now)?);
     statements.extend(seats::move_statements(db, moves)?);
+    if let Some(lapses_at) = relapse {
+        statements.push(
+            db.prepare("UPDATE requests SET lapses_at = ?2 WHERE event_id = ?1")
+                .bind(&[int(event.id), int(lapses_at)])?,
+        );
+    }
     counters::write(statements.len() as u64);
     let results = crate::store::batch(db, statements).await?;
     let updated = match results.first() {

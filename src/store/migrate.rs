@@ -61,12 +61,36 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("attendance", "joined_at", "INTEGER"),
     ("waitlist", "joined_at", "INTEGER"),
     ("notices", "body", "TEXT"),
+    ("events", "approval", "INTEGER NOT NULL DEFAULT 0"),
+    ("events", "questions", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// Tables added since part two, made here too for a database whose
 /// `schema.sql` was not applied again (the same text as there: a host
 /// test compares them).
 const TABLES: &[(&str, &str)] = &[
+    (
+        "requests",
+        "CREATE TABLE IF NOT EXISTS requests (
+  event_id     INTEGER NOT NULL,
+  telegram_id  INTEGER NOT NULL,
+  guests       INTEGER NOT NULL DEFAULT 0,
+  requested_at INTEGER NOT NULL,
+  -- When the request lapses (Unix seconds): its occurrence's start.
+  lapses_at    INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+)",
+    ),
+    (
+        "answers",
+        "CREATE TABLE IF NOT EXISTS answers (
+  event_id    INTEGER NOT NULL,
+  telegram_id INTEGER NOT NULL,
+  answers     TEXT    NOT NULL,
+  answered_at INTEGER NOT NULL,
+  PRIMARY KEY (event_id, telegram_id)
+)",
+    ),
     (
         "event_messages",
         "CREATE TABLE IF NOT EXISTS event_messages (

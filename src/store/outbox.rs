@@ -38,9 +38,20 @@ pub enum Notice {
         baseline: String,
         due_at: i64,
     },
-    /// A host took `user` off the event's lists (sent at once).
-    Removed {
+    /// What a host did for `user` (sent at once): `kind` `removed` (took
+    /// them off the lists), `approved` or `declined` (answered their
+    /// request).
+    Told {
         user: i64,
+        event: i64,
+        community: i64,
+        kind: &'static str,
+        text: String,
+    },
+    /// People asked to come: to the event's `hosts` and, in a group's
+    /// community, its admins; at most one per host and event an hour.
+    Requests {
+        hosts: Vec<i64>,
         event: i64,
         community: i64,
         text: String,
@@ -131,16 +142,17 @@ pub fn notice_statements(
                     ])?,
                 );
             }
-            Notice::Removed {
+            Notice::Told {
                 user,
                 event,
                 community,
+                kind,
                 text,
             } => statements.push(
                 db.prepare(format!(
                     "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
                      community_id, event_id, kind, due_at) \
-                     SELECT ?1, ?2, 'pending', ?3, ?3, ?4, ?5, 'removed', ?3 \
+                     SELECT ?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?3 \
                      WHERE ?1 NOT IN (SELECT telegram_id FROM bot_blocked) \
                      {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at"
                 ))
@@ -150,8 +162,42 @@ pub fn notice_statements(
                     int(now),
                     int(*community),
                     int(*event),
+                    JsValue::from_str(kind),
                 ])?,
             ),
+            Notice::Requests {
+                hosts,
+                event,
+                community,
+                text,
+            } => {
+                // Ids from memory (numbers): safe to write into the SQL.
+                let mut to: Vec<String> = hosts.iter().map(|h| format!("SELECT {h} AS id")).collect();
+                to.push(
+                    "SELECT telegram_id AS id FROM community_members \
+                     WHERE community_id = ?4 AND ?4 != 0 AND admin = 1 AND member = 1"
+                        .to_string(),
+                );
+                statements.push(
+                    db.prepare(format!(
+                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
+                         community_id, event_id, kind, due_at) \
+                         SELECT r.id, ?2, 'pending', ?3, ?3, ?4, ?1, 'requests', ?3 \
+                         FROM ({}) r \
+                         WHERE r.id NOT IN (SELECT telegram_id FROM bot_blocked) \
+                         AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.telegram_id = r.id \
+                           AND n.event_id = ?1 AND n.kind = 'requests' AND n.created_at > ?3 - 3600) \
+                         {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                        to.join(" UNION ")
+                    ))
+                    .bind(&[
+                        int(*event),
+                        JsValue::from_str(text),
+                        int(now),
+                        int(*community),
+                    ])?,
+                );
+            }
             Notice::Message {
                 users,
                 event,

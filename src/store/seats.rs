@@ -9,7 +9,7 @@ use worker::{D1PreparedStatement, D1Result, Result};
 use super::outbox::{self, Notice};
 use super::{counters, int, rows, Counted, Row};
 use crate::catalog::{Listing, Profile};
-use crate::seats::{self, Move, Party};
+use crate::seats::{self, Move, Party, Request};
 
 use worker::D1Database;
 
@@ -40,10 +40,10 @@ pub fn guests_of(value: i64) -> u32 {
 /// The ids of community ?1's events.
 const EVENTS_OF: &str = "SELECT id FROM events WHERE community_id = ?1";
 
-/// What loading a community's lists reads: who is going, who waits (each
-/// in join order) and how the people listed appear.
+/// What loading a community's lists reads: who is going, who waits, who
+/// asks (each in join order) and how the people listed appear.
 pub fn load_statements(db: &D1Database, community: i64) -> Result<Vec<D1PreparedStatement>> {
-    counters::read(3);
+    counters::read(4);
     let list = |table: &str| {
         db.prepare(format!(
             "SELECT CAST(event_id AS INTEGER) AS event_id, \
@@ -61,18 +61,34 @@ pub fn load_statements(db: &D1Database, community: i64) -> Result<Vec<D1Prepared
               UNION SELECT telegram_id FROM waitlist WHERE event_id IN ({EVENTS_OF}))"
         ))
         .bind(&[int(community)])?;
-    Ok(vec![list("attendance")?, list("waitlist")?, profiles])
+    let requests = db
+        .prepare(format!(
+            "SELECT CAST(event_id AS INTEGER) AS event_id, \
+             CAST(telegram_id AS INTEGER) AS telegram_id, \
+             CAST(COALESCE(guests, 0) AS INTEGER) AS guests, \
+             CAST(COALESCE(lapses_at, 0) AS INTEGER) AS lapses_at FROM requests \
+             WHERE event_id IN ({EVENTS_OF}) ORDER BY rowid"
+        ))
+        .bind(&[int(community)])?;
+    Ok(vec![
+        list("attendance")?,
+        list("waitlist")?,
+        profiles,
+        requests,
+    ])
 }
 
 /// What [`load_statements`] read.
 pub struct Listed {
     pub listings: Vec<Listing>,
     pub profiles: Vec<(i64, Profile)>,
+    /// `(event, request)`, oldest first.
+    pub requests: Vec<(i64, Request)>,
 }
 
 /// Reads the results of [`load_statements`].
 pub fn read_loaded(results: &[D1Result]) -> Result<Listed> {
-    let [going, waiting, profiles] = results else {
+    let [going, waiting, profiles, requests] = results else {
         return Err("D1 batch returned an unexpected number of results".into());
     };
     let listing = |row: &Row, going| Listing {
@@ -91,33 +107,67 @@ pub fn read_loaded(results: &[D1Result]) -> Result<Listed> {
         listings.push(listing(&row, false));
     }
     let profiles = rows(profiles)?.iter().map(person_of).collect();
-    Ok(Listed { listings, profiles })
+    let requests = rows(requests)?
+        .iter()
+        .map(|row| {
+            let party = Party {
+                user: row.int("telegram_id").unwrap_or(0),
+                guests: guests_of(row.int("guests").unwrap_or(0)),
+            };
+            let lapses_at = row.int("lapses_at").unwrap_or(0);
+            (
+                row.int("event_id").unwrap_or(0),
+                Request { party, lapses_at },
+            )
+        })
+        .collect();
+    Ok(Listed {
+        listings,
+        profiles,
+        requests,
+    })
 }
 
-/// One person in a list: who, how they appear, their guests, and when
-/// they joined it (Unix seconds; `None` for rows from before the column).
+/// One person in a list: who, how they appear, their guests, when they
+/// joined it (Unix seconds; `None` for rows from before the column), and
+/// their answers to the event's questions (none when it asks nothing).
 pub struct Person {
     pub profile: (i64, Profile),
     pub guests: u32,
     pub joined_at: Option<i64>,
+    pub answers: Vec<String>,
 }
 
-/// The people going to and waiting for `event`, in join order, with their
-/// guests and how they appear.
-pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Person>)> {
-    counters::read(2);
-    let list = |table: &str| -> Result<_> {
+/// The people going to, waiting for and asking to come to an event.
+pub struct People {
+    pub going: Vec<Person>,
+    pub waiting: Vec<Person>,
+    pub pending: Vec<Person>,
+}
+
+/// The people going to, waiting for and asking to come to `event`, in
+/// join order, with their guests, how they appear and their answers.
+pub async fn people(db: &D1Database, event: i64) -> Result<People> {
+    counters::read(3);
+    let list = |table: &str, joined: &str| -> Result<_> {
         db.prepare(format!(
             "SELECT CAST(l.telegram_id AS INTEGER) AS telegram_id, {PERSON}, \
              CAST(COALESCE(l.guests, 0) AS INTEGER) AS guests, \
-             CAST(l.joined_at AS INTEGER) AS joined_at \
+             CAST(l.{joined} AS INTEGER) AS joined_at, \
+             CAST(COALESCE(a.answers, '') AS TEXT) AS answers \
              FROM {table} l LEFT JOIN users u ON u.telegram_id = l.telegram_id \
+             LEFT JOIN answers a ON a.event_id = l.event_id AND a.telegram_id = l.telegram_id \
              WHERE l.event_id = ?1 ORDER BY l.rowid"
         ))
         .bind(&[int(event)])
     };
-    let results = super::batch(db, vec![list("attendance")?, list("waitlist")?]).await?;
-    let [going, waiting] = results.as_slice() else {
+    let statements = vec![
+        list("attendance", "joined_at")?,
+        list("waitlist", "joined_at")?,
+        list("requests", "requested_at")?,
+    ];
+    let results = super::batch(db, statements).await?;
+    let [going, waiting, pending] = results.as_slice() else {
         return Err("D1 batch returned an unexpected number of results".into());
     };
     let people = |rows: Vec<Row>| {
@@ -125,11 +175,17 @@ pub async fn people(db: &D1Database, event: i64) -> Result<(Vec<Person>, Vec<Per
             .map(|row| Person {
                 guests: guests_of(row.int("guests").unwrap_or(0)),
                 joined_at: row.int("joined_at"),
+                answers: serde_json::from_str(&row.text("answers").unwrap_or_default())
+                    .unwrap_or_default(),
                 profile: person_of(row),
             })
             .collect()
     };
-    Ok((people(rows(going)?), people(rows(waiting)?)))
+    Ok(People {
+        going: people(rows(going)?),
+        waiting: people(rows(waiting)?),
+        pending: people(rows(pending)?),
+    })
 }
 
 /// Writes a row only while its event exists, so no list outlives it.
@@ -196,6 +252,26 @@ pub fn move_statements(db: &D1Database, moves: &[(i64, Move)]) -> Result<Vec<D1P
                     );
                 }
             }
+            Move::Ask {
+                party: who,
+                lapses_at,
+            } => statements.push(
+                db.prepare(format!(
+                    "INSERT INTO requests (event_id, telegram_id, guests, requested_at, lapses_at) \
+                     SELECT ?1, ?2, ?3, unixepoch(), ?4 {EXISTS} \
+                     ON CONFLICT (event_id, telegram_id) DO UPDATE SET guests = excluded.guests"
+                ))
+                .bind(&[
+                    int(event),
+                    int(who.user),
+                    JsValue::from_f64(f64::from(who.guests)),
+                    int(lapses_at),
+                ])?,
+            ),
+            Move::Withdraw { user } => statements.push(
+                db.prepare("DELETE FROM requests WHERE event_id = ?1 AND telegram_id = ?2")
+                    .bind(&pair(event, user))?,
+            ),
             Move::Promote { .. } => {}
         }
     }
@@ -230,7 +306,7 @@ fn promote_statements(
 
 /// The statements that empty event `id`'s lists.
 pub fn clear_statements(db: &D1Database, id: i64) -> Result<Vec<D1PreparedStatement>> {
-    ["attendance", "waitlist", "checkins"]
+    ["attendance", "waitlist", "checkins", "requests", "answers"]
         .iter()
         .map(|table| {
             db.prepare(format!("DELETE FROM {table} WHERE event_id = ?1"))
@@ -239,16 +315,28 @@ pub fn clear_statements(db: &D1Database, id: i64) -> Result<Vec<D1PreparedStatem
         .collect()
 }
 
-/// Stores seat moves and the notices they owe (a spot opened) in one
-/// batch (one transaction). A move for an event that is gone by now
-/// writes nothing.
+/// Stores seat moves, the answers that came with them (`(event, user,
+/// JSON)`) and the notices they owe (a spot opened) in one batch (one
+/// transaction). A move for an event that is gone by now writes nothing.
 pub async fn write(
     db: &D1Database,
     moves: &[(i64, Move)],
+    answers: &[(i64, i64, std::rc::Rc<str>)],
     notices: &[Notice],
     now: i64,
 ) -> Result<()> {
     let mut statements = move_statements(db, moves)?;
+    for (event, user, json) in answers {
+        statements.push(
+            db.prepare(format!(
+                "INSERT INTO answers (event_id, telegram_id, answers, answered_at) \
+                 SELECT ?1, ?2, ?3, ?4 {EXISTS} \
+                 ON CONFLICT (event_id, telegram_id) DO UPDATE SET \
+                 answers = excluded.answers, answered_at = excluded.answered_at"
+            ))
+            .bind(&[int(*event), int(*user), JsValue::from_str(json), int(now)])?,
+        );
+    }
     statements.extend(outbox::notice_statements(db, notices, now)?);
     if statements.is_empty() {
         return Ok(());
@@ -295,6 +383,23 @@ pub async fn entrants(
         .iter()
         .map(person_of)
         .collect())
+}
+
+/// The communities with requests that lapsed by `now`, by slug (`None`:
+/// the default one), for the cron to tell their hubs.
+pub async fn lapsing(db: &D1Database, now: i64) -> Result<Vec<Option<String>>> {
+    counters::read(1);
+    let found = db
+        .prepare(
+            "SELECT DISTINCT CAST(c.slug AS TEXT) AS slug FROM requests r \
+             JOIN events e ON e.id = r.event_id \
+             LEFT JOIN communities c ON c.id = e.community_id \
+             WHERE r.lapses_at <= ?1 LIMIT 50",
+        )
+        .bind(&[int(now)])?
+        .rows_all()
+        .await?;
+    Ok(rows(&found)?.iter().map(|row| row.text("slug")).collect())
 }
 
 /// People [`entrants`] lists at most.

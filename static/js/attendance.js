@@ -33,12 +33,17 @@ export class Attendance {
     return this.waiting.has(id);
   }
 
-  /** Attends with `guests` (or joins the waitlist), or leaves whichever list the user is on. */
-  async toggle(event, button, guests = 0) {
+  /**
+   * Attends with `guests` and `answers` to the event's questions (or joins
+   * the waitlist, or asks), or leaves whichever list the user is on (or
+   * withdraws the request).
+   */
+  async toggle(event, button, guests = 0, answers = null) {
     const listed = isListed(event);
     if (!listed && !(await this.writeAccessSettled())) return;
     const message = listed ? { type: 'leave', event: event.id } : { type: 'attend', event: event.id };
     if (!listed && guests > 0) message.guests = guests;
+    if (!listed && answers) message.answers = answers;
     if (!this.send(message)) {
       this.notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
       return;

@@ -159,7 +159,11 @@ export class EventForm {
       fields.capacity.value = event.capacity == null ? '' : String(event.capacity);
       fields.max_guests.value = String(event.max_guests ?? 0);
       fields.closed.checked = Boolean(event.closed);
+      fields.approval.checked = Boolean(event.approval);
     }
+    const questions = event?.questions ?? [];
+    for (const n of [1, 2, 3]) fields[`question${n}`].value = questions[n - 1] ?? '';
+    this.startQuestions = JSON.stringify(questions);
     this.schedule = { date: fields.date.value, repeat: fields.repeat.value };
     this.hosts = [...(event?.hosts ?? [])];
     this.startHosts = this.hosts.join(',');
@@ -250,6 +254,9 @@ export class EventForm {
     }
     if (this.editing) message.id = this.editing.id;
     if (this.isAdmin && this.hosts.join(',') !== this.startHosts) message.hosts = this.hosts;
+    message.approval = fields.approval.checked;
+    const questions = [1, 2, 3].map((n) => fields[`question${n}`].value.trim()).filter(Boolean);
+    if (!this.editing || JSON.stringify(questions) !== this.startQuestions) message.questions = questions;
     const file = fields.image.files[0];
     if (file) {
       if (!IMAGE_TYPES.includes(file.type)) return this.showError('The picture must be a PNG, JPEG, WebP or GIF.');

@@ -235,6 +235,7 @@ export class EventList {
     card.querySelector('.edit').addEventListener('click', () => this.actions.onEdit(current(), card));
     card.querySelector('.delete').addEventListener('click', () => this.actions.onDelete(current()));
     card.querySelector('.door-open').addEventListener('click', () => this.actions.onDoor?.(current()));
+    card.querySelector('.requests-open').addEventListener('click', () => this.actions.onPeople(current()));
     card.querySelector('.export').addEventListener('click', () => this.actions.onExport?.(current()));
     card.querySelector('.message').addEventListener('click', () => this.actions.onMessage?.(current()));
     // A picture that does not load leaves no empty frame (until another comes).
@@ -280,12 +281,17 @@ export class EventList {
     card.querySelector('.attendees').textContent = describeGoing(event);
     card.querySelector('.faces').replaceChildren(...(event.faces ?? []).map(face));
     card.querySelector('.seats').textContent = describeSeats(event);
+    // With approval: the user's request waits, or newcomers learn they ask.
+    const request = card.querySelector('.request-state');
+    request.textContent = event.pending ? "Waiting for the organiser's answer"
+      : event.approval && !isListed(event) && !event.past ? 'The organisers approve each request.' : '';
+    request.hidden = !request.textContent;
     const listed = isListed(event);
     const toggle = card.querySelector('.toggle');
     const over = Boolean(event.past) && !listed;
     const shut = Boolean(event.closed) && !listed;
     const label = event.attending ? 'Leave' : event.waitlisted ? 'Leave the waitlist'
-      : isFull(event) ? 'Join the waitlist' : 'Attend';
+      : event.pending ? 'Withdraw request' : isFull(event) ? 'Join the waitlist' : 'Attend';
     toggle.textContent = over ? 'Over' : label;
     toggle.hidden = over || shut;
     toggle.classList.toggle('secondary', listed);
@@ -323,6 +329,10 @@ export class EventList {
     door.hidden = !event.host;
     door.textContent = event.checked_in ? `Check-in (${event.checked_in} in)` : 'Check-in';
     door.setAttribute('aria-label', `${door.textContent}: ${event.title}`);
+    const requests = card.querySelector('.requests-open');
+    requests.hidden = !(event.host && event.requests > 0);
+    requests.textContent = `Requests (${event.requests ?? 0})`;
+    requests.setAttribute('aria-label', `${requests.textContent}: ${event.title}`);
     // The list as a spreadsheet, from the event's view.
     const exporting = card.querySelector('.export');
     exporting.hidden = !(event.host && card.classList.contains('detail'));

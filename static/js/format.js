@@ -89,7 +89,7 @@ export function describeWhen(event) {
 
 /** Whether the user is on the event's going list or its waitlist. */
 export function isListed(event) {
-  return Boolean(event.attending || event.waitlisted);
+  return Boolean(event.attending || event.waitlisted || event.pending);
 }
 
 /** Whether a newcomer would wait (the server says: `full`). */

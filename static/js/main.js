@@ -12,6 +12,7 @@ import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
 import { showConnectionState } from './connection-banner.js';
 import { ComposeSheet } from './compose.js';
+import { QuestionsSheet } from './questions.js';
 import { applyReadableColours } from './contrast.js';
 import { DoorScreen } from './door.js';
 import { EventForm } from './event-form.js';
@@ -49,10 +50,17 @@ const notice = new Notice($('notice'));
 const layers = new Layers();
 const form = new EventForm(send, layers);
 const attendance = new Attendance({ send, notice, onSettled: syncButtons });
+const questions = new QuestionsSheet({
+  dialog: $('questions'),
+  layers,
+  onAnswered: (event, button, guests, answers) => attendance.toggle(event, button, guests, answers).then(syncMainButton),
+});
 const list = new EventList($('events'), $('empty'), {
   onToggle(event, button, guests) {
     lastAction = { kind: 'attendance', title: event.title, id: event.id };
-    attendance.toggle(event, button, guests).then(syncMainButton);
+    // An event's questions come first; Attend goes with the answers.
+    if (!isListed(event) && event.questions?.length) questions.open(event, button, guests);
+    else attendance.toggle(event, button, guests).then(syncMainButton);
   },
   onGuests(event, guests) {
     lastAction = { kind: 'attendance', title: event.title, id: event.id };
@@ -225,6 +233,13 @@ function announceChange(before, after) {
   if (before.waitlisted && after.attending && !attendance.isWaiting(after.id)) {
     notice.show(`A spot opened: you are going to "${after.title}".`, { sticky: true });
     haptic('success');
+  }
+  // A host answered the user's request.
+  if (before.pending && !after.pending && !attendance.isWaiting(after.id)) {
+    const said = after.attending ? `You're in: you are going to "${after.title}".`
+      : after.waitlisted ? `The organisers said yes to "${after.title}": you are on the waitlist.`
+        : `Your request for "${after.title}" was not accepted.`;
+    notice.show(said, { sticky: true });
   }
 }
 

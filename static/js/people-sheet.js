@@ -30,8 +30,10 @@ export class PeopleSheet {
     const q = (s) => this.dialog.querySelector(s);
     q('#people-heading').textContent = event.title;
     q('.people-loading').hidden = false;
-    for (const s of ['.people-going', '.people-waiting']) q(s).replaceChildren();
-    for (const s of ['.people-going-heading', '.people-waiting-heading', '.people-hidden']) q(s).hidden = true;
+    for (const s of ['.people-going', '.people-waiting', '.people-pending']) q(s).replaceChildren();
+    for (const s of ['.people-going-heading', '.people-waiting-heading', '.people-pending-heading', '.people-hidden']) {
+      q(s).hidden = true;
+    }
     this.showSheet();
     return true;
   }
@@ -61,6 +63,11 @@ export class PeopleSheet {
     for (const person of answer.going) person.door = doorLine(person, isOver(event), event?.timezone);
     fill('.people-going', '.people-going-heading', answer.going);
     fill('.people-waiting', '.people-waiting-heading', answer.waiting);
+    // Hosts: who asks to come, with their answers, to let in or decline.
+    const pending = answer.pending ?? [];
+    q('.people-pending-heading').hidden = pending.length === 0;
+    q('.people-pending-heading').textContent = `Requests (${pending.length})`;
+    q('.people-pending').replaceChildren(...pending.map((person) => this.requestRow(answer.event, event, person)));
     const hidden = q('.people-hidden');
     hidden.hidden = !answer.hidden;
     hidden.textContent = answer.hidden === 1 ? '1 more person prefers not to be listed.'
@@ -68,6 +75,39 @@ export class PeopleSheet {
     if (!answer.going.length && !answer.waiting.length && !answer.hidden) {
       q('.people-going').replaceChildren(Object.assign(document.createElement('li'), { className: 'nobody', textContent: 'Nobody yet.' }));
     }
+  }
+
+  /** One request: the person, their answers, Approve and Decline. */
+  requestRow(id, event, person) {
+    const li = personRow(person);
+    li.classList.add('request');
+    const answers = document.createElement('dl');
+    answers.className = 'request-answers';
+    (event?.questions ?? []).forEach((question, i) => {
+      const dt = document.createElement('dt');
+      dt.textContent = question;
+      const dd = document.createElement('dd');
+      dd.textContent = person.answers?.[i] || '—';
+      answers.append(dt, dd);
+    });
+    if (answers.childElementCount) li.append(answers);
+    const name = person.name || 'Someone';
+    const buttons = document.createElement('span');
+    buttons.className = 'request-buttons';
+    for (const [approve, label] of [[true, 'Approve'], [false, 'Decline']]) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = approve ? 'small request-approve' : 'secondary small request-decline';
+      button.textContent = label;
+      button.setAttribute('aria-label', `${label}: ${name}`);
+      button.addEventListener('click', () => {
+        for (const b of buttons.querySelectorAll('button')) b.disabled = true;
+        this.send({ type: 'approve', event: id, user: person.telegram_id, approve });
+      });
+      buttons.append(button);
+    }
+    li.append(buttons);
+    return li;
   }
 
   /** A host's Remove for one person, asked first; the answer is the lists again. */

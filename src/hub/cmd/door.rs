@@ -115,6 +115,7 @@ impl CheckIn {
                 guests: party_guests,
                 checked_in_at: None,
                 checked_in_guests: None,
+                answers: None,
             },
             guests: shown.map_or(0, |c| c.guests),
             at: shown.and_then(|c| calendar::rfc3339(&place.zone, c.at)),

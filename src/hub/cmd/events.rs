@@ -140,11 +140,26 @@ impl Edit {
         let seat_lock = state.commits.exclusive().await;
         let planned = state.with_catalog(|catalog| {
             let before = catalog.get(id)?;
+            let asks_anew = changes
+                .questions
+                .as_ref()
+                .is_some_and(|q| *q != before.questions);
+            if asks_anew && before.answered {
+                return Err(ClientError::invalid(
+                    "questions cannot change once someone has answered them",
+                ));
+            }
             let mut edited = before.edited(&changes, image.as_ref().map(|i| i.value.clone()));
             if let Some(stored) = &image {
                 edited.image_bytes = stored.bytes;
             }
-            let (seats, moves) = catalog.plan_limits(&edited)?;
+            let (mut seats, moves) = catalog.plan_limits(&edited)?;
+            // Requests are for the next occurrence as it is now.
+            let relapse = (changes.reschedules() && !seats.pending().is_empty())
+                .then(|| edited.lapses_at(zone, now));
+            if let Some(lapses_at) = relapse {
+                seats.relapse(lapses_at);
+            }
             let mut owed = Vec::new();
             let next = edited.schedule().next(zone, now);
             // A move in time or place: told once it settles, as it is then
@@ -167,9 +182,9 @@ impl Edit {
                 });
             }
             let moves: Vec<_> = moves.into_iter().map(|m| (id, m)).collect();
-            Ok((before.image.clone(), edited, seats, moves, owed))
+            Ok((before.image.clone(), edited, seats, moves, owed, relapse))
         });
-        let (old_image, edited, seats, moves, owed) = match planned {
+        let (old_image, edited, seats, moves, owed, relapse) = match planned {
             Ok(planned) => planned,
             Err(error) => {
                 drop(seat_lock);
@@ -178,7 +193,7 @@ impl Edit {
             }
         };
         let stored = match state.db().await {
-            Ok(db) => store::events::update(&db, &edited, &moves, &owed, now)
+            Ok(db) => store::events::update(&db, &edited, &moves, &owed, relapse, now)
                 .await
                 .map_err(|e| internal("storing an edit", e))
                 .and_then(|found| found.then_some(()).ok_or(ClientError::NoSuchEvent)),

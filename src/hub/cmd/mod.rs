@@ -44,6 +44,7 @@ pub enum Command {
     RemoveAttendee(attend::Remove),
     Export(people::Export),
     MessageAttendees(messages::MessageAttendees),
+    Approve(attend::Approve),
 }
 
 impl Command {
@@ -66,6 +67,7 @@ impl Command {
             Kind::MessageAttendees => {
                 Command::MessageAttendees(messages::MessageAttendees::parse(fields)?)
             }
+            Kind::Approve => Command::Approve(attend::Approve::parse(fields)?),
             Kind::Ping | Kind::Login | Kind::Unknown => return Err(ClientError::UnknownType),
         })
     }
@@ -87,6 +89,7 @@ impl Command {
             Command::RemoveAttendee(remove) => remove.apply(state, caller).await,
             Command::Export(export) => export.apply(state, caller).await,
             Command::MessageAttendees(message) => message.apply(state, caller).await,
+            Command::Approve(approve) => approve.apply(state, caller).await,
         }
     }
 }
@@ -557,7 +560,8 @@ mod tests {
             *hub.applied.borrow(),
             vec![Command::Attend(attend::Attend {
                 event: 3,
-                guests: None
+                guests: None,
+                answers: None,
             })]
         );
     }
@@ -573,14 +577,16 @@ mod tests {
             parse(r#"{"type":"attend","app":"mini_event","event":3}"#),
             Ok(Command::Attend(attend::Attend {
                 event: 3,
-                guests: None
+                guests: None,
+                answers: None,
             }))
         );
         assert_eq!(
             parse(r#"{"type":"attend","app":"mini_event","event":3,"guests":2}"#),
             Ok(Command::Attend(attend::Attend {
                 event: 3,
-                guests: Some(2)
+                guests: Some(2),
+                answers: None,
             }))
         );
         let too_many = parse(r#"{"type":"attend","app":"mini_event","event":3,"guests":-1}"#);
@@ -665,6 +671,7 @@ mod tests {
             ("remove-attendee", Role::Host),
             ("export", Role::Host),
             ("message-attendees", Role::Host),
+            ("approve", Role::Host),
         ] {
             let text = format!(r#"{{"type":"{kind}","app":"mini_event"}}"#);
             assert!(

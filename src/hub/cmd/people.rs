@@ -37,7 +37,7 @@ impl Attendees {
         let event = self.event;
         state.ready().await?;
         let listed = state.with_catalog(|c| Ok(c.get(event)?.hosts.contains(&caller.user.id)))?;
-        let (going, waiting) = store::seats::people(&state.db().await?, event)
+        let people = store::seats::people(&state.db().await?, event)
             .await
             .map_err(|e| internal("reading attendees", e))?;
         // Hosts see everyone: admins with rights as they are now (a
@@ -62,16 +62,18 @@ impl Attendees {
         let zone = &place.zone;
         let at = |t: i64| calendar::rfc3339(zone, t);
         let mut hidden = 0;
-        let mut going = shown(&going, caller.user, host, &mut hidden);
-        let waiting = shown(&waiting, caller.user, host, &mut hidden);
+        let mut going = shown(&people.going, caller.user, host, &mut hidden);
+        let waiting = shown(&people.waiting, caller.user, host, &mut hidden);
         if let Some((occurrence, door)) = &door {
             mark(&mut going, occurrence, door, &at);
         }
+        let pending = host.then(|| shown(&people.pending, caller.user, host, &mut hidden));
         let answer = ServerMessage::Attendees {
             event,
             going,
             waiting,
             hidden,
+            pending,
         };
         send(caller.ws, &answer.to_json());
         Ok(())
@@ -116,6 +118,7 @@ fn shown<'a>(
             guests: person.guests,
             checked_in_at: None,
             checked_in_guests: None,
+            answers: (host && !person.answers.is_empty()).then_some(person.answers.as_slice()),
         });
     }
     seen
@@ -141,6 +144,7 @@ impl People {
                 guests: 0,
                 checked_in_at: None,
                 checked_in_guests: None,
+                answers: None,
             })
             .collect();
         send(caller.ws, &ServerMessage::People { people }.to_json());
