@@ -313,7 +313,17 @@ async function demoDoor(options, admin, created) {
   }
   const [first] = await sql(options, `SELECT telegram_id FROM attendance WHERE event_id = ${hackHour.id} ORDER BY rowid LIMIT 1;`);
   await ask(admin, { type: 'check-in', event: hackHour.id, user: first.telegram_id }, (m) => m.type === 'checked-in');
-  console.log('The dev guest (10002) has tickets and hosts two events; one person is checked in at the hack hour.');
+  // Board game night: people ask first and answer a question; one waits.
+  const question = 'Which games do you like?';
+  await ask(admin, { type: 'edit-event', id: boardGames.id, approval: true, questions: [question] },
+    (m) => m.type === 'event' && m.id === boardGames.id && m.approval);
+  const asker = await Client.open(wsUrlOf(workerOrigin(options)));
+  await asker.login(signInitData({ token, user: { id: DEMO_PEOPLE_FROM + 900, first_name: 'Noor', last_name: 'Haddad', username: 'noor' } }));
+  await ask(asker, { type: 'attend', event: boardGames.id, answers: ['Codenames and anything co-op'] },
+    (m) => m.type === 'event' && m.id === boardGames.id && m.pending);
+  asker.close();
+  console.log('The dev guest (10002) has tickets and hosts two events; one person is checked in at the hack hour;'
+    + ' at board game night, Noor asks to come and waits for a host.');
 }
 
 /** Creates `events` one after the other; each answer is the first event the login did not list. */

@@ -81,9 +81,9 @@ test('an admin creates an event with a PNG; every client gets it and the image s
   const toGuest = await guest.next();
   assert.equal(toAdmin.type, 'event');
   // Admins host every event (part three): their copy adds the door's
-  // fields, and nothing else differs.
-  const { host, checked_in: checkedIn, hosts, ...shared } = toAdmin;
-  assert.deepEqual([host, checkedIn, hosts], [true, 0, []]);
+  // and the requests' fields, and nothing else differs.
+  const { host, checked_in: checkedIn, requests, hosts, ...shared } = toAdmin;
+  assert.deepEqual([host, checkedIn, requests, hosts], [true, 0, 0, []]);
   assert.deepEqual({ ...toGuest }, shared, 'same view for both (neither attends)');
   assert.equal(toAdmin.title, 'Picnic');
   assert.equal(toAdmin.start, '09:30');

@@ -370,6 +370,19 @@ test('approval on the page: the questions sheet, "Waiting for the organiser\'s a
     await page.waitForFunction((id) => document.querySelector(`.event[data-id="${id}"] .toggle`).textContent === 'Leave', made.id);
     assert.match(await page.locator('#notice').textContent(), /^You're in: you are going to "Supper club"/);
     assert.equal(await card.locator('.request-state').isHidden(), true);
+
+    // The form shows the event's approval and questions; answered questions stay.
+    await hostPage.keyboard.press('Escape');
+    await hostPage.click(`.event[data-id="${made.id}"] .edit`);
+    const form = hostPage.locator(`.event[data-id="${made.id}"] .event-form`);
+    await form.waitFor();
+    assert.equal(await form.locator('input[name="approval"]').isChecked(), true);
+    assert.equal(await form.locator('input[name="question1"]').inputValue(), 'Why do you want to join?');
+    assert.equal(await form.locator('input[name="question2"]').inputValue(), '');
+    await form.locator('input[name="question1"]').fill('What do you cook?');
+    await form.locator('button[type="submit"]').click();
+    await hostPage.waitForFunction((id) => /questions cannot change/
+      .test(document.querySelector(`.event[data-id="${id}"] .event-form .form-error`)?.textContent ?? ''), made.id);
     assert.deepEqual(page.errors, []);
     assert.deepEqual(hostPage.errors, []);
   });

@@ -32,8 +32,7 @@ const COLUMNS: &str = "id, CAST(COALESCE(title, '') AS TEXT) AS title, \
      CAST(COALESCE(image_bytes, 0) AS INTEGER) AS image_bytes, \
      CAST(COALESCE(hosts, '') AS TEXT) AS hosts, \
      CAST(COALESCE(approval, 0) AS INTEGER) AS approval, \
-     CAST(COALESCE(questions, '') AS TEXT) AS questions, \
-     EXISTS (SELECT 1 FROM answers a WHERE a.event_id = events.id) AS answered";
+     CAST(COALESCE(questions, '') AS TEXT) AS questions";
 
 /// An event from a row of [`COLUMNS`].
 fn event_of(row: &Row) -> Event {
@@ -68,6 +67,7 @@ fn event_of(row: &Row) -> Event {
         community: row.int("community").unwrap_or(0),
         hosts: hosts_of(&row.text("hosts").unwrap_or_default()),
         questions: questions_of(&row.text("questions").unwrap_or_default()),
+        // Read by the hub's load only (others need not know).
         answered: row.flag("answered"),
         door: Default::default(),
         revision: 0,
@@ -121,7 +121,9 @@ pub async fn load_catalog(
     counters::read(1);
     let read = db
         .prepare(format!(
-            "SELECT {COLUMNS} FROM events WHERE community_id = ?1"
+            "SELECT {COLUMNS}, \
+             EXISTS (SELECT 1 FROM answers a WHERE a.event_id = events.id) AS answered \
+             FROM events WHERE community_id = ?1"
         ))
         .bind(&[int(community)])?;
     let mut batch = vec![read, super::door::load_statement(db, community, since)?];
