@@ -318,12 +318,12 @@ async function demoDoor(options, admin, created) {
   await ask(admin, { type: 'edit-event', id: boardGames.id, approval: true, questions: [question] },
     (m) => m.type === 'event' && m.id === boardGames.id && m.approval);
   const asker = await Client.open(wsUrlOf(workerOrigin(options)));
-  await asker.login(signInitData({ token, user: { id: DEMO_PEOPLE_FROM + 900, first_name: 'Noor', last_name: 'Haddad', username: 'noor' } }));
+  await asker.login(signInitData({ token, user: { id: DEMO_PEOPLE_FROM + 900, first_name: 'Yara', last_name: 'Said', username: 'yara' } }));
   await ask(asker, { type: 'attend', event: boardGames.id, answers: ['Codenames and anything co-op'] },
     (m) => m.type === 'event' && m.id === boardGames.id && m.pending);
   asker.close();
   console.log('The dev guest (10002) has tickets and hosts two events; one person is checked in at the hack hour;'
-    + ' at board game night, Noor asks to come and waits for a host.');
+    + ' at board game night, Yara asks to come and waits for a host.');
 }
 
 /** Creates `events` one after the other; each answer is the first event the login did not list. */
