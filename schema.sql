@@ -223,7 +223,11 @@ CREATE TABLE IF NOT EXISTS users (
   -- or 1440; 0 until they choose), NULL for none.
   photo_url   TEXT    NOT NULL DEFAULT '',
   hidden      INTEGER NOT NULL DEFAULT 0,
-  reminder    INTEGER DEFAULT 0
+  reminder    INTEGER DEFAULT 0,
+  -- Part three: their own choice of language (NULL: follow Telegram), and
+  -- the language_code Telegram last sent for them (initData, updates).
+  language    TEXT,
+  telegram_language TEXT
 );
 
 -- Start-time reminders: one row per event, attendee and local day (in

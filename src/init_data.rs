@@ -26,6 +26,8 @@ pub struct TelegramUser {
     pub username: Option<String>,
     /// The profile picture's URL, when the user allows it.
     pub photo_url: Option<String>,
+    /// Telegram's language for them (an IETF tag such as `pt-br`).
+    pub language_code: Option<String>,
 }
 
 impl TelegramUser {
@@ -41,6 +43,7 @@ impl TelegramUser {
             last_name: optional("last_name"),
             username: optional("username"),
             photo_url: optional("photo_url"),
+            language_code: optional("language_code"),
         })
     }
 
@@ -384,6 +387,7 @@ mod tests {
             last_name: None,
             username: None,
             photo_url: None,
+            language_code: None,
         };
         assert_eq!(user.display_name(), "Solo");
     }

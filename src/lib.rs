@@ -43,6 +43,7 @@ mod error;
 mod export;
 mod feeds;
 mod hub;
+mod i18n;
 mod limits;
 mod media;
 mod notify;

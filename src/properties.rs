@@ -441,7 +441,8 @@ impl Handler for ModelHub {
             | Command::RemoveAttendee(_)
             | Command::Export(_)
             | Command::MessageAttendees(_)
-            | Command::Approve(_) => Ok(()),
+            | Command::Approve(_)
+            | Command::SetLanguage(_) => Ok(()),
             Command::DeleteEvent(delete) => {
                 assert!(user.is_admin, "only admins delete");
                 assert_eq!(

@@ -45,6 +45,7 @@ pub enum Kind {
     Export,
     MessageAttendees,
     Approve,
+    SetLanguage,
     /// A `type` nobody knows: answered `unknown_type` once logged in.
     Unknown,
 }
@@ -67,7 +68,7 @@ pub enum Role {
 
 impl Kind {
     /// Each kind with its `type` on the wire.
-    const ALL: [(Kind, &'static str); 16] = [
+    const ALL: [(Kind, &'static str); 17] = [
         (Kind::Ping, "ping"),
         (Kind::Login, "login"),
         (Kind::Attend, "attend"),
@@ -84,6 +85,7 @@ impl Kind {
         (Kind::Export, "export"),
         (Kind::MessageAttendees, "message-attendees"),
         (Kind::Approve, "approve"),
+        (Kind::SetLanguage, "set-language"),
     ];
 
     pub fn parse(name: &str) -> Kind {
@@ -220,6 +222,10 @@ pub enum ServerMessage<'a> {
         limits: Limits,
         /// Whether the user is hidden from others' attendee lists.
         hidden: bool,
+        /// The language the user reads (their choice, else Telegram's).
+        language: &'static str,
+        /// The languages offered.
+        languages: &'static [&'static str],
         /// The community this socket entered; left out for the default one.
         #[serde(skip_serializing_if = "Option::is_none")]
         community: Option<CommunityView<'a>>,
@@ -566,6 +572,8 @@ mod tests {
                 calendar_event: "https://x.example/calendar/t/{id}.ics",
                 limits: LIMITS,
                 hidden: false,
+                language: "en",
+                languages: &crate::i18n::LANGUAGES,
                 community: None,
             }),
             Some(json!({
@@ -573,7 +581,8 @@ mod tests {
                 "is_admin": true, "reminder": null, "calendar": "https://x.example/calendar/t.ics",
                 "calendar_event": "https://x.example/calendar/t/{id}.ics",
                 "limits": {"title": 120, "description": 2000, "location": 200, "max_guests": 10, "capacity": 100_000},
-                "hidden": false
+                "hidden": false, "language": "en",
+                "languages": ["en", "ru", "uk", "es", "pt", "de", "fa"]
             }))
         );
         assert_eq!(

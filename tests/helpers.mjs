@@ -176,10 +176,13 @@ export function sleep(ms) {
 let nextUserId = 5_000_000_001; // over 32 bits, as real Telegram ids can be
 
 /** A test user with a fresh id (unless given), and signed initData for them. */
-export function user({ id = nextUserId++, first = 'Test', last = `User${id}`, username, photoUrl, startParam, authDate, token = TOKEN } = {}) {
+export function user({
+  id = nextUserId++, first = 'Test', last = `User${id}`, username, photoUrl, languageCode, startParam, authDate, token = TOKEN,
+} = {}) {
   const profile = { id, first_name: first, last_name: last };
   if (username) profile.username = username;
   if (photoUrl) profile.photo_url = photoUrl;
+  if (languageCode) profile.language_code = languageCode;
   return {
     id,
     name: `${first} ${last}`.trim(),

@@ -93,6 +93,12 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             return Ok(());
         }
     }
+    // The latest language Telegram says a user reads (see `i18n`).
+    if let Some((user, code)) = update.language() {
+        if let Err(error) = store::users::saw_language(&bot.db, user, code).await {
+            console_error!("recording a language: {error}");
+        }
+    }
     match update.request(config.bot_username.as_deref()) {
         request @ Asked::OpenApp { private: true, .. } => bot.start(&request).await,
         Asked::OpenApp {

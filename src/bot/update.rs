@@ -19,6 +19,18 @@ impl Update {
     pub fn id(&self) -> Option<i64> {
         self.0["update_id"].as_i64()
     }
+
+    /// Who sent it and Telegram's `language_code` for them, whatever its
+    /// kind (a message, a button, an inline query, a member change).
+    pub fn language(&self) -> Option<(i64, &str)> {
+        let Value::Object(fields) = &self.0 else {
+            return None;
+        };
+        fields.values().find_map(|part| {
+            let from = &part["from"];
+            Some((from["id"].as_i64()?, from["language_code"].as_str()?))
+        })
+    }
 }
 
 /// A chat in an update.
@@ -248,7 +260,7 @@ mod tests {
 
     fn text_message(text: &str, chat_type: &str) -> Update {
         update(&format!(
-            r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita"}}}}}}"#,
+            r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita","language_code":"pt-br"}}}}}}"#,
             serde_json::to_string(text).unwrap_or_default()
         ))
     }
@@ -331,6 +343,21 @@ mod tests {
             Request::Ignore,
             "only in groups"
         );
+    }
+
+    #[test]
+    fn reads_the_senders_language_whatever_the_kind() {
+        assert_eq!(
+            text_message("/start", "private").language(),
+            Some((5, "pt-br"))
+        );
+        let inline = update(
+            r#"{"update_id":3,"inline_query":{"id":"q","query":"","from":{"id":9,"first_name":"I","language_code":"fa"}}}"#,
+        );
+        assert_eq!(inline.language(), Some((9, "fa")));
+        let without = update(r#"{"update_id":4,"message":{"from":{"id":9,"first_name":"I"}}}"#);
+        assert_eq!(without.language(), None);
+        assert_eq!(update("[]").language(), None);
     }
 
     #[test]

@@ -54,16 +54,27 @@ impl Users {
         let username = user.username.clone().unwrap_or_default();
         let fresh = self.known.borrow().get(&user.id).and_then(|known| {
             let p = &known.profile;
-            let same = p.name == name && p.username == username && p.photo_url == photo_url;
             let (stored, at) = known.login?;
+            let telegram = user.language_code.as_deref().and_then(crate::i18n::of_code);
+            let same = p.name == name
+                && p.username == username
+                && p.photo_url == photo_url
+                && (telegram.is_none() || stored.telegram == telegram);
             (same && now - at < trust).then_some(stored)
         });
         if let Some(stored) = fresh {
             return Ok((stored, false));
         }
-        let stored =
-            store::users::upsert(db, user.id, &name, user.username.as_deref(), photo_url, now)
-                .await?;
+        let stored = store::users::upsert(
+            db,
+            user.id,
+            &name,
+            user.username.as_deref(),
+            photo_url,
+            user.language_code.as_deref(),
+            now,
+        )
+        .await?;
         let profile = Profile {
             name,
             username,
@@ -120,6 +131,18 @@ impl Users {
             .and_then(|k| k.login.as_mut())
         {
             stored.reminder = reminder;
+        }
+    }
+
+    /// Records a new choice of language (stored already).
+    pub fn set_language(&self, user: i64, language: Option<&'static str>) {
+        if let Some((stored, _)) = self
+            .known
+            .borrow_mut()
+            .get_mut(&user)
+            .and_then(|k| k.login.as_mut())
+        {
+            stored.language = language;
         }
     }
 

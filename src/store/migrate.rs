@@ -63,6 +63,8 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("notices", "body", "TEXT"),
     ("events", "approval", "INTEGER NOT NULL DEFAULT 0"),
     ("events", "questions", "TEXT NOT NULL DEFAULT ''"),
+    ("users", "language", "TEXT"),
+    ("users", "telegram_language", "TEXT"),
 ];
 
 /// Tables added since part two, made here too for a database whose

@@ -17,30 +17,49 @@ pub struct Stored {
     pub reminder: Reminder,
     /// Hidden from other non-admins' attendee lists.
     pub hidden: bool,
+    /// Their own choice of language (`None`: follow Telegram).
+    pub language: Option<&'static str>,
+    /// Ours for the `language_code` Telegram last sent (`None`: none, or
+    /// not one of ours).
+    pub telegram: Option<&'static str>,
 }
 
-/// Records a login (name, username, picture, `last_seen`) and returns
-/// what D1 holds of the user, in one statement.
+impl Stored {
+    /// The language they read.
+    pub fn language(&self) -> &'static str {
+        crate::i18n::in_force(self.language, self.telegram)
+    }
+}
+
+/// Records a login (name, username, picture, Telegram's language code,
+/// `last_seen`) and returns what D1 holds of the user, in one statement.
 pub async fn upsert(
     db: &D1Database,
     telegram_id: i64,
     name: &str,
     username: Option<&str>,
     photo_url: &str,
+    language_code: Option<&str>,
     now: i64,
 ) -> Result<Stored> {
     counters::write(1);
     let username = username.map(JsValue::from_str).unwrap_or(JsValue::NULL);
+    let code = language_code
+        .and_then(crate::i18n::clean_code)
+        .map_or(JsValue::NULL, |c| JsValue::from_str(&c));
     let row = db
         .prepare(
-            "INSERT INTO users (telegram_id, name, username, is_admin, last_seen, photo_url) \
-             VALUES (?1, ?2, ?3, 0, ?4, ?5) \
+            "INSERT INTO users (telegram_id, name, username, is_admin, last_seen, photo_url, \
+             telegram_language) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6) \
              ON CONFLICT (telegram_id) DO UPDATE SET name = excluded.name, \
              username = excluded.username, last_seen = excluded.last_seen, \
-             photo_url = excluded.photo_url \
+             photo_url = excluded.photo_url, \
+             telegram_language = COALESCE(excluded.telegram_language, telegram_language) \
              RETURNING CAST(COALESCE(is_admin, 0) AS INTEGER) AS is_admin, \
              CAST(reminder AS INTEGER) AS reminder, \
-             CAST(COALESCE(hidden, 0) AS INTEGER) AS hidden",
+             CAST(COALESCE(hidden, 0) AS INTEGER) AS hidden, \
+             CAST(COALESCE(language, '') AS TEXT) AS language, \
+             CAST(COALESCE(telegram_language, '') AS TEXT) AS telegram_language",
         )
         .bind(&[
             int(telegram_id),
@@ -48,6 +67,7 @@ pub async fn upsert(
             username,
             int(now),
             JsValue::from_str(photo_url),
+            code,
         ])?
         .first_row()
         .await?;
@@ -58,6 +78,14 @@ pub async fn upsert(
         is_admin: row.flag("is_admin"),
         reminder: row.int("reminder").and_then(|m| u32::try_from(m).ok()),
         hidden: row.flag("hidden"),
+        language: row
+            .text("language")
+            .as_deref()
+            .and_then(crate::i18n::of_code),
+        telegram: row
+            .text("telegram_language")
+            .as_deref()
+            .and_then(crate::i18n::of_code),
     })
 }
 
@@ -70,6 +98,38 @@ pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder)
          ON CONFLICT (telegram_id) DO UPDATE SET reminder = excluded.reminder",
     )
     .bind(&[int(telegram_id), minutes])?
+    .write()
+    .await?;
+    Ok(())
+}
+
+/// A user's own choice of language (`None`: follow Telegram).
+pub async fn set_language(db: &D1Database, telegram_id: i64, language: Option<&str>) -> Result<()> {
+    counters::write(1);
+    db.prepare(
+        "INSERT INTO users (telegram_id, language) VALUES (?1, ?2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
+    )
+    .bind(&[
+        int(telegram_id),
+        language.map_or(JsValue::NULL, JsValue::from_str),
+    ])?
+    .write()
+    .await?;
+    Ok(())
+}
+
+/// Records the `language_code` a webhook update's `from` carried.
+pub async fn saw_language(db: &D1Database, telegram_id: i64, code: &str) -> Result<()> {
+    let Some(code) = crate::i18n::clean_code(code) else {
+        return Ok(());
+    };
+    counters::write(1);
+    db.prepare(
+        "INSERT INTO users (telegram_id, telegram_language) VALUES (?1, ?2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET telegram_language = excluded.telegram_language",
+    )
+    .bind(&[int(telegram_id), JsValue::from_str(&code)])?
     .write()
     .await?;
     Ok(())

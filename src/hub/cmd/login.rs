@@ -174,6 +174,8 @@ async fn enter(
             calendar_event: &format!("{feed}/{{id}}.ics"),
             limits: protocol::LIMITS,
             hidden: stored.hidden,
+            language: stored.language(),
+            languages: &crate::i18n::LANGUAGES,
             community: place.community.as_ref().map(|c| protocol::CommunityView {
                 slug: &c.slug,
                 title: &c.title,

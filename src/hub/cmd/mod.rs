@@ -45,6 +45,7 @@ pub enum Command {
     Export(people::Export),
     MessageAttendees(messages::MessageAttendees),
     Approve(attend::Approve),
+    SetLanguage(settings::SetLanguage),
 }
 
 impl Command {
@@ -68,6 +69,7 @@ impl Command {
                 Command::MessageAttendees(messages::MessageAttendees::parse(fields)?)
             }
             Kind::Approve => Command::Approve(attend::Approve::parse(fields)?),
+            Kind::SetLanguage => Command::SetLanguage(settings::SetLanguage::parse(fields)?),
             Kind::Ping | Kind::Login | Kind::Unknown => return Err(ClientError::UnknownType),
         })
     }
@@ -90,6 +92,7 @@ impl Command {
             Command::Export(export) => export.apply(state, caller).await,
             Command::MessageAttendees(message) => message.apply(state, caller).await,
             Command::Approve(approve) => approve.apply(state, caller).await,
+            Command::SetLanguage(language) => language.apply(state, caller.user).await,
         }
     }
 }

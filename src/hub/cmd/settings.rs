@@ -26,6 +26,30 @@ pub struct SetPrivacy {
     pub hidden: bool,
 }
 
+/// `{"type":"set-language","language":"ru"}`: the user's own choice
+/// (`null`: follow Telegram). No reply; `welcome.language` says it at
+/// the next login, in every community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetLanguage {
+    pub language: Option<&'static str>,
+}
+
+impl SetLanguage {
+    pub fn parse(fields: &Map<String, Value>) -> Result<SetLanguage, ClientError> {
+        Ok(SetLanguage {
+            language: crate::i18n::choice(fields.get("language"))?,
+        })
+    }
+
+    pub async fn apply(self, state: &State, user: &SessionUser) -> Result<(), ClientError> {
+        store::users::set_language(&state.db().await?, user.id, self.language)
+            .await
+            .map_err(|e| internal("storing a language", e))?;
+        state.users.set_language(user.id, self.language);
+        Ok(())
+    }
+}
+
 impl SetReminder {
     pub fn parse(fields: &Map<String, Value>) -> Result<SetReminder, ClientError> {
         Ok(SetReminder {
