@@ -83,6 +83,13 @@ const LISTED: &str = "(SELECT telegram_id FROM attendance WHERE event_id = ?1 \
      UNION SELECT telegram_id FROM waitlist WHERE event_id = ?1) \
      WHERE telegram_id NOT IN (SELECT telegram_id FROM bot_blocked)";
 
+/// Queues a notice: the columns a `SELECT` fills.
+const QUEUE: &str = "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
+     community_id, event_id, kind, due_at)";
+
+/// What a later notice changes of an unsent one it takes the place of.
+const NEW_TEXT: &str = "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at";
+
 /// A later notice of the same kind for the same person and event takes
 /// the place of an unsent one.
 const MERGE: &str = "ON CONFLICT (telegram_id, event_id, kind) \
@@ -126,12 +133,10 @@ pub fn notice_statements(
                 // Ids from memory (numbers): safe to write into the SQL.
                 statements.push(
                     db.prepare(format!(
-                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
-                         community_id, event_id, kind, due_at) \
-                         SELECT column1, ?2, 'pending', ?3, ?3, ?4, ?1, 'spot', ?3 \
+                        "{QUEUE} SELECT column1, ?2, 'pending', ?3, ?3, ?4, ?1, 'spot', ?3 \
                          FROM (VALUES {}) \
                          WHERE column1 NOT IN (SELECT telegram_id FROM bot_blocked) \
-                         {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                         {MERGE} {NEW_TEXT}",
                         users.join(", ")
                     ))
                     .bind(&[
@@ -150,11 +155,9 @@ pub fn notice_statements(
                 text,
             } => statements.push(
                 db.prepare(format!(
-                    "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
-                     community_id, event_id, kind, due_at) \
-                     SELECT ?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?3 \
+                    "{QUEUE} SELECT ?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?3 \
                      WHERE ?1 NOT IN (SELECT telegram_id FROM bot_blocked) \
-                     {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at"
+                     {MERGE} {NEW_TEXT}"
                 ))
                 .bind(&[
                     int(*user),
@@ -180,14 +183,12 @@ pub fn notice_statements(
                 );
                 statements.push(
                     db.prepare(format!(
-                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
-                         community_id, event_id, kind, due_at) \
-                         SELECT r.id, ?2, 'pending', ?3, ?3, ?4, ?1, 'requests', ?3 \
+                        "{QUEUE} SELECT r.id, ?2, 'pending', ?3, ?3, ?4, ?1, 'requests', ?3 \
                          FROM ({}) r \
                          WHERE r.id NOT IN (SELECT telegram_id FROM bot_blocked) \
                          AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.telegram_id = r.id \
                            AND n.event_id = ?1 AND n.kind = 'requests' AND n.created_at > ?3 - 3600) \
-                         {MERGE} DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                         {MERGE} {NEW_TEXT}",
                         to.join(" UNION ")
                     ))
                     .bind(&[
@@ -265,9 +266,7 @@ pub fn notice_statements(
                 );
                 statements.push(
                     db.prepare(format!(
-                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
-                         community_id, event_id, kind, due_at) \
-                         SELECT telegram_id, ?2, 'pending', ?3, ?3, ?4, ?1, 'cancel', ?3 \
+                        "{QUEUE} SELECT telegram_id, ?2, 'pending', ?3, ?3, ?4, ?1, 'cancel', ?3 \
                          FROM {LISTED} \
                          {MERGE} DO UPDATE SET text = excluded.text"
                     ))
