@@ -463,13 +463,17 @@ impl Catalog {
         };
         let user = change.user;
         let moves = match &change.seat {
-            Seat::Attend { guests, answers } => {
+            Seat::Attend {
+                guests,
+                answers,
+                host,
+            } => {
                 let newcomer = matches!(seats.place(user), Place::Out);
                 let answers = match (newcomer, event.questions.len()) {
                     (_, 0) | (false, _) => None,
                     (true, asked) => Some(check_answers(answers.as_deref(), asked)?),
                 };
-                let moves = match seats.approval {
+                let moves = match seats.approval && !host {
                     true => seats.ask(user, *guests, event.lapses_at(zone, now)),
                     false => seats.attend(user, *guests),
                 }
@@ -654,6 +658,7 @@ impl Catalog {
             seat: Seat::Attend {
                 guests: None,
                 answers: None,
+                host: false,
             },
         })
     }
@@ -699,6 +704,8 @@ pub enum Seat {
     Attend {
         guests: Option<u32>,
         answers: Option<Rc<[String]>>,
+        /// A host: in without asking, whatever `approval` says.
+        host: bool,
     },
     /// Leave, or withdraw a request.
     Leave,

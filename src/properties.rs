@@ -370,6 +370,7 @@ impl Handler for ModelHub {
                     seat: Seat::Attend {
                         guests: attend.guests,
                         answers: None,
+                        host: false,
                     },
                 };
                 let got = change_seats(&mut catalog, change);

@@ -163,9 +163,12 @@ test('attend asks with answers; hosts see them and let people in by the seat rul
   for (const c of [hal, ann, cat, dan, ben]) c.close();
 });
 
-test('leaving while asking withdraws; questions cannot change once answered; an event without questions needs no answers', async () => {
+test('hosts go in without asking; leaving while asking withdraws; questions cannot change once answered; an event without questions needs no answers', async () => {
   const [hal, fay] = await people('Hal', 'Fay');
   const event = await create({ title: 'Tasting' }, hal);
+  hal.send({ type: 'attend', event: event.id, answers: ['Hosting', ''] });
+  const hosting = await eventOf(hal, event.id, (m) => m.attending);
+  assert.equal(hosting.pending, false, 'hosts need ask nobody');
   fay.send({ type: 'attend', event: event.id, answers: ['Wine', 'No'] });
   await eventOf(fay, event.id, (m) => m.pending);
   await eventOf(hal, event.id, (m) => m.requests === 1);

@@ -284,7 +284,7 @@ export class EventList {
     // With approval: the user's request waits, or newcomers learn they ask.
     const request = card.querySelector('.request-state');
     request.textContent = event.pending ? "Waiting for the organiser's answer"
-      : event.approval && !isListed(event) && !event.past ? 'The organisers approve each request.' : '';
+      : event.approval && !event.host && !isListed(event) && !event.past ? 'The organisers approve each request.' : '';
     request.hidden = !request.textContent;
     const listed = isListed(event);
     const toggle = card.querySelector('.toggle');
@@ -317,7 +317,7 @@ export class EventList {
     story.setAttribute('aria-label', `Share to story: ${event.title}`);
     card.querySelector('.add-calendar').setAttribute('aria-label', `Add to calendar: ${event.title}`);
     // On the list only for the events the user goes to (cards stay short).
-    card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past)
+    card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past) || Boolean(event.pending)
       || !(listed || card.classList.contains('detail'));
     card.querySelector('.edit').setAttribute('aria-label', `Edit: ${event.title}`);
     card.querySelector('.delete').setAttribute('aria-label', `Delete: ${event.title}`);

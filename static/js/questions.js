@@ -24,9 +24,10 @@ export class QuestionsSheet {
   open(event, button, guests) {
     this.asked = { event, button, guests };
     this.q('#questions-heading').textContent = event.title;
-    this.q('.questions-why').textContent = event.approval
-      ? 'The organisers ask, and answer each request.' : 'The organisers ask:';
-        this.q('.questions-send').textContent = event.approval ? 'Ask to join' : 'Attend';
+    // Hosts go in without asking.
+    const asks = event.approval && !event.host;
+    this.q('.questions-why').textContent = asks ? 'The organisers ask, and answer each request.' : 'The organisers ask:';
+    this.q('.questions-send').textContent = asks ? 'Ask to join' : 'Attend';
     this.q('.questions-fields').replaceChildren(...event.questions.map((question, i) => {
       const label = document.createElement('label');
       label.className = 'questions-field';

@@ -61,9 +61,14 @@ impl Attend {
     }
 
     pub async fn apply(self, state: &State, user: &SessionUser) -> Result<(), ClientError> {
+        state.ready().await?;
+        // The event's hosts need ask nobody.
+        let host =
+            state.with_catalog(|c| Ok(c.get(self.event)?.is_hosted_by(user.id, user.is_admin)))?;
         let seat = Seat::Attend {
             guests: self.guests,
             answers: self.answers.map(Rc::from),
+            host,
         };
         change(state, user.id, self.event, seat).await
     }
