@@ -3,7 +3,9 @@
 //   getMe             checks the token and shows the bot's username
 //   setWebhook        points updates at <url>/telegram/webhook, with the secret
 //   setChatMenuButton makes the chat's menu button open the Mini App
-//   setMyCommands     lists /start and /events
+//   setMyCommands, setMyDescription, setMyShortDescription
+//                     in every language of static/i18n/ (its language_code),
+//                     and the English ones as the default
 //
 //   BOT_TOKEN=... npm run bot-setup -- --url https://mini-events.<you>.workers.dev
 //
@@ -16,6 +18,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -91,7 +94,10 @@ if (!origin.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.
   fail('--url must be https (Telegram only calls https webhooks)');
 }
 
-async function call(method, body) {
+/** Waits at most this long for one 429's `retry_after`. */
+const MAX_RETRY_SECONDS = 120;
+
+async function call(method, body, attempt = 1) {
   let response;
   try {
     response = await fetch(`${api}/bot${token}/${method}`, {
@@ -104,6 +110,13 @@ async function call(method, body) {
     process.exit(1);
   }
   const reply = await response.json().catch(() => ({ ok: false, description: `HTTP ${response.status}` }));
+  // Too many calls: Telegram says how long to wait; then the same call again.
+  const wait = Number(reply.parameters?.retry_after);
+  if (!reply.ok && response.status === 429 && wait > 0 && wait <= MAX_RETRY_SECONDS && attempt < 5) {
+    console.log(`Telegram asks to wait ${wait} s before ${method}…`);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    return call(method, body, attempt + 1);
+  }
   if (!reply.ok) {
     console.error(`bot-setup: ${method} failed: ${redact(reply.description ?? response.status)}`);
     process.exit(1);
@@ -141,13 +154,20 @@ const menu = { type: 'web_app', text: values['menu-text'], web_app: { url: `${or
 await call('setChatMenuButton', { menu_button: menu });
 console.log(`Menu button: "${menu.text}" opens ${menu.web_app.url}`);
 
-const commands = [
-  { command: 'start', description: 'Open the events' },
-  { command: 'events', description: 'See what is on' },
-  { command: 'timezone', description: "Set the group's time zone (group admins)" },
-];
-await call('setMyCommands', { commands });
-console.log(`Commands: ${commands.map((c) => `/${c.command}`).join(', ')}`);
+// The commands and descriptions in every language the app speaks (the
+// catalogs the page and the Worker share), English also as the default
+// for everyone else.
+const LANGUAGES = ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa'];
+const COMMANDS = [['start', 'bot.command.start'], ['events', 'bot.command.events'], ['timezone', 'bot.command.timezone']];
+for (const language of [null, ...LANGUAGES]) {
+  const words = JSON.parse(await readFile(join(ROOT, 'static', 'i18n', `${language ?? 'en'}.json`), 'utf8'));
+  const scope = language ? { language_code: language } : {};
+  const commands = COMMANDS.map(([command, key]) => ({ command, description: words[key] }));
+  await call('setMyCommands', { commands, ...scope });
+  await call('setMyDescription', { description: words['bot.description'], ...scope });
+  await call('setMyShortDescription', { short_description: words['bot.short_description'], ...scope });
+}
+console.log(`Commands: ${COMMANDS.map(([c]) => `/${c}`).join(', ')}, with the descriptions, in ${LANGUAGES.join(', ')} and English as the default`);
 
 console.log(`
 Left for you in @BotFather (the Bot API cannot do these):

@@ -28,7 +28,10 @@ test('bot-setup makes the calls with the right bodies and says what it set', asy
       { env: { BOT_TOKEN: TOKEN, WEBHOOK_SECRET: 's3cret' } },
     );
     assert.equal(code, 0, stderr);
-    assert.deepEqual(fake.calls.map((c) => c.method), ['getMe', 'setWebhook', 'setChatMenuButton', 'setMyCommands']);
+    const words = ['setMyCommands', 'setMyDescription', 'setMyShortDescription'];
+    assert.deepEqual(fake.calls.map((c) => c.method), [
+      'getMe', 'setWebhook', 'setChatMenuButton', ...Array.from({ length: 8 }, () => words).flat(),
+    ]);
     assert.ok(fake.calls.every((c) => c.token === TOKEN));
     const body = (method) => fake.calls.find((c) => c.method === method).body;
     assert.deepEqual(body('setWebhook'), {
@@ -41,9 +44,42 @@ test('bot-setup makes the calls with the right bodies and says what it set', asy
       menu_button: { type: 'web_app', text: 'Events', web_app: { url: 'https://events.example/' } },
     });
     assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events', 'timezone']);
+    // Every language, from the catalogs, and English as the default (no language_code).
+    for (const method of words) {
+      const scopes = fake.calls.filter((c) => c.method === method).map((c) => c.body.language_code ?? 'default');
+      assert.deepEqual(scopes, ['default', 'en', 'ru', 'uk', 'es', 'pt', 'de', 'fa'], method);
+    }
+    const inRussian = (method) => fake.calls.find((c) => c.method === method && c.body.language_code === 'ru').body;
+    assert.equal(inRussian('setMyCommands').commands[0].description, 'Открыть события');
+    assert.match(inRussian('setMyDescription').description, /^События сообщества в Telegram/);
+    assert.equal(inRussian('setMyShortDescription').short_description, 'События сообщества: афиша, запись, напоминания и билеты.');
+    assert.deepEqual(body('setMyDescription'), { description: fake.calls.find((c) => c.method === 'setMyDescription' && c.body.language_code === 'en').body.description });
+    assert.equal(fake.calls.find((c) => c.method === 'setMyShortDescription' && c.body.language_code === 'fa').body.short_description,
+      'رویدادهای جمع: برنامه، ثبت حضور، یادآوری و بلیت.');
     assert.match(stdout, new RegExp(`@${FAKE_BOT_USERNAME}`));
     assert.match(stdout, /Webhook: https:\/\/events\.example\/telegram\/webhook/);
     assert.ok(!stdout.includes(TOKEN) && !stdout.includes('s3cret'), 'no token or secret in the output');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('bot-setup waits out a 429 retry_after and makes the call again', async () => {
+  const fake = await startFakeTelegram();
+  try {
+    fake.methodLimits.set('setMyDescription', { times: 1, retryAfter: 1 });
+    const began = Date.now();
+    const { code, stdout, stderr } = await botSetup(
+      ['--url', 'https://events.example', '--api', fake.url],
+      { env: { BOT_TOKEN: TOKEN, WEBHOOK_SECRET: 's3cret' } },
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /Telegram asks to wait 1 s before setMyDescription/);
+    assert.ok(Date.now() - began >= 1000, 'it waited');
+    const descriptions = fake.calls.filter((c) => c.method === 'setMyDescription');
+    assert.equal(descriptions.length, 9, 'the refused call again, then one per language and the default');
+    assert.equal(descriptions[0].body.language_code, undefined);
+    assert.equal(descriptions[1].body.language_code, undefined, 'the same call again');
   } finally {
     await fake.close();
   }

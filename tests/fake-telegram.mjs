@@ -14,6 +14,8 @@ export async function startFakeTelegram() {
     blocked: new Set(),
     /** chat id -> how many 429s sendMessage still answers, and with what retry_after. */
     rateLimited: new Map(),
+    /** method -> how many 429s it still answers, and with what retry_after. */
+    methodLimits: new Map(),
     /** chat id -> (user id -> status: creator, administrator, member, restricted, left, kicked). */
     members: new Map(),
     /** Methods that fail (500) as if Telegram were down. */
@@ -40,6 +42,7 @@ export async function startFakeTelegram() {
       this.calls.length = 0;
       this.blocked.clear();
       this.rateLimited.clear();
+      this.methodLimits.clear();
       this.failing.clear();
     },
   };
@@ -49,8 +52,8 @@ export async function startFakeTelegram() {
     if (method === 'sendMessage' && fake.blocked.has(chat)) {
       return [403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }];
     }
-    const limit = fake.rateLimited.get(chat);
-    if (method === 'sendMessage' && limit?.times > 0) {
+    const limit = method === 'sendMessage' ? fake.rateLimited.get(chat) : fake.methodLimits.get(method);
+    if (limit?.times > 0) {
       limit.times -= 1;
       return [429, {
         ok: false, error_code: 429,
@@ -78,6 +81,8 @@ export async function startFakeTelegram() {
       case 'setWebhook':
       case 'setChatMenuButton':
       case 'setMyCommands':
+      case 'setMyDescription':
+      case 'setMyShortDescription':
       case 'answerInlineQuery':
         return [200, { ok: true, result: true }];
       default:
