@@ -183,7 +183,10 @@ CREATE TABLE IF NOT EXISTS communities (
   bot_update_id INTEGER NOT NULL DEFAULT 0,
   -- Another community this one was folded into (a supergroup's community
   -- made before its migration arrived): its slug opens that one.
-  merged_into INTEGER
+  merged_into INTEGER,
+  -- Part three: the language the bot writes to the group in (/language;
+  -- it starts as that of whoever added the bot; NULL: English).
+  language    TEXT
 );
 
 -- What Telegram last said about a user in a community (getChatMember,

@@ -158,7 +158,10 @@ console.log(`Menu button: "${menu.text}" opens ${menu.web_app.url}`);
 // catalogs the page and the Worker share), English also as the default
 // for everyone else.
 const LANGUAGES = ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa'];
-const COMMANDS = [['start', 'bot.command.start'], ['events', 'bot.command.events'], ['timezone', 'bot.command.timezone']];
+const COMMANDS = [
+  ['start', 'bot.command.start'], ['events', 'bot.command.events'],
+  ['timezone', 'bot.command.timezone'], ['language', 'bot.command.language'],
+];
 for (const language of [null, ...LANGUAGES]) {
   const words = JSON.parse(await readFile(join(ROOT, 'static', 'i18n', `${language ?? 'en'}.json`), 'utf8'));
   const scope = language ? { language_code: language } : {};

@@ -43,7 +43,7 @@ test('bot-setup makes the calls with the right bodies and says what it set', asy
     assert.deepEqual(body('setChatMenuButton'), {
       menu_button: { type: 'web_app', text: 'Events', web_app: { url: 'https://events.example/' } },
     });
-    assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events', 'timezone']);
+    assert.deepEqual(body('setMyCommands').commands.map((c) => c.command), ['start', 'events', 'timezone', 'language']);
     // Every language, from the catalogs, and English as the default (no language_code).
     for (const method of words) {
       const scopes = fake.calls.filter((c) => c.method === method).map((c) => c.body.language_code ?? 'default');

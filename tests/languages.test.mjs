@@ -80,3 +80,41 @@ test("a webhook update's from.language_code counts as Telegram's latest word", a
   assert.equal((await welcome(user({ id }))).language, 'uk', 'a login without a code keeps the latest');
   assert.equal((await welcome(user({ id, languageCode: 'es' }))).language, 'es', "the login's own code is the latest");
 });
+
+test('a group starts in the language of whoever added the bot; /language by a group admin (only) changes it, and /events follows', async () => {
+  const chat = -1_003_000_000_001;
+  const [rita, max] = [5_000_001_101, 5_000_001_102];
+  fake.setMember(chat, rita, 'creator');
+  fake.setMember(chat, max, 'member');
+  const group = tg.group(chat, 'Книжный клуб');
+  fake.reset();
+  await tg.post({
+    my_chat_member: {
+      chat: group, date: 0,
+      from: { id: rita, is_bot: false, first_name: 'Рита', language_code: 'ru' },
+      old_chat_member: { user: { id: 424242, is_bot: true, first_name: 'Bot' }, status: 'left' },
+      new_chat_member: { user: { id: 424242, is_bot: true, first_name: 'Bot' }, status: 'member' },
+    },
+  });
+  const joined = await tg.messageTo(chat);
+  assert.match(joined.text, /^Привет! Теперь у этой группы есть свои события\./);
+  assert.equal(joined.reply_markup.inline_keyboard[0][0].text, 'Открыть события');
+
+  const answer = async (from, text) => {
+    fake.reset();
+    await tg.post(tg.say(group, from, text));
+    return (await tg.messageTo(chat)).text;
+  };
+  assert.equal(await answer(max, '/language uk'), 'Язык группы могут менять только её админы.', 'refused, in Russian');
+  assert.equal(await answer(rita, '/language it'), '«it» — на таком языке я не пишу. Укажите один из кодов: en, ru, uk, es, pt, de, fa.');
+  assert.equal(await answer(rita, '/language uk'), 'Готово: тепер я пишу в цю групу українською.');
+  assert.equal(await answer(rita, '/language'),
+    'Я пишу в цю групу мовою: українська. Щоб змінити, надішліть /language з одним із кодів: en, ru, uk, es, pt, de, fa.');
+  fake.reset();
+  await tg.post(tg.say(group, max, '/events'));
+  const events = await tg.messageTo(chat);
+  assert.equal(events.text, 'Натисніть нижче, щоб переглянути події групи й записатися.');
+  assert.equal(events.reply_markup.inline_keyboard[0][0].text, 'Відкрити події');
+  assert.match(await answer(rita, '/timezone Mars/Olympus'), /^«Mars\/Olympus» — такого часового поясу я не знаю\./);
+  assert.equal(await answer(rita, '/language en'), 'Done: I will write to this group in English.');
+});

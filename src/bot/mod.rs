@@ -7,6 +7,7 @@ pub mod api;
 pub mod reply;
 pub mod texts;
 pub mod update;
+pub mod words;
 
 use crate::store::Counted;
 use subtle::ConstantTimeEq;
@@ -22,7 +23,8 @@ use crate::hub::client;
 use crate::store;
 use api::BotApi;
 use reply::{Links, Shown};
-use update::{InlineSearch, Request as Asked, Update};
+use update::{InlineSearch, Request as Asked, Setting, Update};
+use words::Words;
 
 /// Updates are handled before the webhook answers, one at a time (`npm run
 /// bot-setup` sets `max_connections: 1`, so Telegram sends the next only
@@ -93,8 +95,11 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             return Ok(());
         }
     }
-    // The latest language Telegram says a user reads (see `i18n`).
-    if let Some((user, code)) = update.language() {
+    // The latest language Telegram says a user reads (see `i18n`); a group
+    // starts in the language of whoever added the bot.
+    let language = update.language();
+    let adder = language.and_then(|(_, code)| crate::i18n::of_code(code));
+    if let Some((user, code)) = language {
         if let Err(error) = store::users::saw_language(&bot.db, user, code).await {
             console_error!("recording a language: {error}");
         }
@@ -116,7 +121,7 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
         } => {
             let order = store::communities::UpdateOrder { date, update_id };
             match present {
-                true => bot.added(chat_id, &title, order).await,
+                true => bot.added(chat_id, &title, order, adder).await,
                 false => bot.removed(chat_id, order).await,
             }
         }
@@ -127,13 +132,17 @@ async fn handle(update: Update, env: &Env, config: &Config, origin: String) -> R
             admin,
         } => bot.member(chat_id, user, member, admin).await,
         Asked::Migrated { from, to } => bot.migrated(from, to).await,
-        Asked::SetTimezone {
+        Asked::GroupSetting {
+            setting,
             chat_id,
             title,
             from,
             anonymous,
-            zone,
-        } => bot.timezone(chat_id, &title, from, anonymous, &zone).await,
+            value,
+        } => {
+            bot.group_setting(setting, chat_id, &title, from, anonymous, &value)
+                .await
+        }
         Asked::Inline {
             query_id,
             query,
@@ -189,9 +198,18 @@ impl Bot<'_> {
             return Ok(());
         };
         let link = self.links.community_link(&community.slug, event);
-        let body = reply::community_message(chat_id, &link, false);
+        let words = self.words_of(&community).await?;
+        let text = words.say("bot.group.events", &[]);
+        let button = words.say("bot.group.open", &[]);
+        let body = reply::community_message(chat_id, &link, &text, &button);
         self.api.call("sendMessage", &body).await?;
         Ok(())
+    }
+
+    /// The words a community's group is written to in.
+    async fn words_of(&self, community: &Community) -> Result<Words> {
+        let language = store::communities::language(&self.db, community.id).await?;
+        Ok(Words::of(self.env, language.unwrap_or(crate::i18n::ENGLISH)).await)
     }
 
     /// The bot was added to a group: its community, made or reopened (and
@@ -202,6 +220,7 @@ impl Bot<'_> {
         chat_id: i64,
         title: &str,
         order: store::communities::UpdateOrder,
+        adder: Option<&'static str>,
     ) -> Result<()> {
         let before = store::communities::by_chat(&self.db, chat_id).await?;
         let key = communities::slug_key(&self.config.bot_token);
@@ -217,8 +236,14 @@ impl Bot<'_> {
             return Ok(());
         }
         client::changed(self.env, &community).await;
+        if let Some(language) = adder {
+            store::communities::set_language(&self.db, community.id, language, true).await?;
+        }
         let link = self.links.community_link(&community.slug, None);
-        let body = reply::community_message(chat_id, &link, true);
+        let words = self.words_of(&community).await?;
+        let text = words.say("bot.group.joined", &[]);
+        let button = words.say("bot.group.open", &[]);
+        let body = reply::community_message(chat_id, &link, &text, &button);
         self.api.call("sendMessage", &body).await?;
         Ok(())
     }
@@ -265,50 +290,91 @@ impl Bot<'_> {
         Ok(())
     }
 
-    /// `/timezone <zone>`: only the group's admins (or its anonymous admin)
-    /// may set it; the answer says what happened.
-    async fn timezone(
+    /// `/timezone <zone>` or `/language <code>`: only the group's admins
+    /// (or its anonymous admin) may set them; the answer, in the group's
+    /// language (the new one after `/language`), says what happened.
+    async fn group_setting(
         &self,
+        setting: Setting,
         chat_id: i64,
         title: &str,
         from: i64,
         anonymous: bool,
-        zone: &str,
+        value: &str,
     ) -> Result<()> {
         let Some(community) = self.community_of(chat_id, title).await? else {
             return Ok(());
         };
-        let text = self.set_timezone(&community, from, anonymous, zone).await?;
+        let allowed = anonymous
+            || matches!(
+                self.api.chat_member(community.chat_id, from).await,
+                api::Member::Said { admin: true, .. }
+            );
+        let value = value.trim();
+        let text = match setting {
+            Setting::Timezone => {
+                let words = self.words_of(&community).await?;
+                match allowed {
+                    true => self.set_timezone(&community, value, &words).await?,
+                    false => words.say("bot.timezone.admins_only", &[]),
+                }
+            }
+            Setting::Language => self.set_language(&community, allowed, value).await?,
+        };
         self.api
             .call("sendMessage", &reply::text_message(chat_id, &text))
             .await?;
         Ok(())
     }
 
+    /// `/language <code>` from one of the group's admins (`allowed`).
+    async fn set_language(
+        &self,
+        community: &Community,
+        allowed: bool,
+        code: &str,
+    ) -> Result<String> {
+        let words = self.words_of(community).await?;
+        let codes = crate::i18n::LANGUAGES.join(", ");
+        if !allowed {
+            return Ok(words.say("bot.language.admins_only", &[]));
+        }
+        if code.is_empty() {
+            let name = words.say("bot.language.name", &[]);
+            return Ok(words.say(
+                "bot.language.now",
+                &[("language", &name), ("codes", &codes)],
+            ));
+        }
+        let Some(language) = crate::i18n::of_code(code).filter(|l| l.len() == code.len()) else {
+            let given = texts::as_given(code);
+            return Ok(words.say(
+                "bot.language.unknown",
+                &[("given", &given), ("codes", &codes)],
+            ));
+        };
+        store::communities::set_language(&self.db, community.id, language, false).await?;
+        Ok(Words::of(self.env, language)
+            .await
+            .say("bot.language.set", &[]))
+    }
+
     async fn set_timezone(
         &self,
         community: &Community,
-        from: i64,
-        anonymous: bool,
         zone: &str,
+        words: &Words,
     ) -> Result<String> {
-        let allowed = anonymous
-            || matches!(
-                self.api.chat_member(community.chat_id, from).await,
-                api::Member::Said { admin: true, .. }
-            );
-        if !allowed {
-            return Ok(texts::TIMEZONE_ADMINS_ONLY.into());
-        }
-        let zone = zone.trim();
         if zone.is_empty() {
-            return Ok(texts::timezone_now(&community.timezone));
+            return Ok(words.say("bot.timezone.now", &[("zone", &community.timezone)]));
         }
         if crate::clock::looks_like_offset(zone) {
-            return Ok(texts::timezone_offset(zone));
+            let given = texts::as_given(zone);
+            return Ok(words.say("bot.timezone.offset", &[("given", &given)]));
         }
         if zone.len() > 64 || !crate::clock::is_zone_name(zone) {
-            return Ok(texts::timezone_unknown(zone));
+            let given = texts::as_given(zone);
+            return Ok(words.say("bot.timezone.unknown", &[("given", &given)]));
         }
         store::communities::set_timezone(&self.db, community.id, zone).await?;
         // Reminders go by the new zone: the next cron run works out the
@@ -321,7 +387,7 @@ impl Bot<'_> {
             ..community.clone()
         };
         client::changed(self.env, &changed).await;
-        Ok(texts::timezone_set(zone))
+        Ok(words.say("bot.timezone.set", &[("zone", zone)]))
     }
 
     /// An inline query: events of the default community and of the

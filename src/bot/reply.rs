@@ -122,11 +122,11 @@ pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>)
 
 /// What a group gets when the bot joins (`joined`), or for `/events`: a
 /// button opening its community.
-pub fn community_message(chat_id: i64, link: &str, joined: bool) -> Value {
+pub fn community_message(chat_id: i64, link: &str, text: &str, button: &str) -> Value {
     json!({
         "chat_id": chat_id,
-        "text": texts::community(joined),
-        "reply_markup": {"inline_keyboard": [[{"text": texts::OPEN_EVENTS, "url": link}]]}
+        "text": text,
+        "reply_markup": {"inline_keyboard": [[{"text": button, "url": link}]]}
     })
 }
 

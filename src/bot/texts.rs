@@ -77,18 +77,6 @@ pub fn open_app(
     }
 }
 
-/// What a group gets when the bot joins (`joined`), or for `/events`.
-pub fn community(joined: bool) -> &'static str {
-    match joined {
-        true => {
-            "Hi! This group now has its own events. Tap below to see them and sign up. \
-             Only members of the group can enter; make me an admin of the group so I can \
-             check who is in it."
-        }
-        false => "Tap below to see this group's events and sign up.",
-    }
-}
-
 /// An inline result's message: the event, when, where, what, and the link.
 pub fn inline_message(event: &Event, when: &str, link: &str) -> String {
     let mut message = format!("📅 {}\n🕒 {when}", event.title);
@@ -99,37 +87,10 @@ pub fn inline_message(event: &Event, when: &str, link: &str) -> String {
     message
 }
 
-/// `/timezone` from someone who is not one of the group's admins.
-pub const TIMEZONE_ADMINS_ONLY: &str = "Only the group's admins can set its time zone.";
-
-/// `/timezone` without a zone: the one in force, and how to change it.
-pub fn timezone_now(zone: &str) -> String {
-    format!(
-        "This group's events are in {zone}. To change it, send /timezone with a zone name, e.g. /timezone Europe/Berlin."
-    )
-}
-
-/// `/timezone` with a zone the runtime does not know (`given` as typed,
-/// without control characters, at most 64 of them).
-pub fn timezone_unknown(given: &str) -> String {
-    let given: String = given.chars().filter(|c| !c.is_control()).take(64).collect();
-    format!(
-        "\"{given}\" is not a time zone I know. Use a name like Europe/Berlin or America/New_York."
-    )
-}
-
-/// `/timezone` with an offset such as `+05:30`: a zone's name follows its
-/// daylight saving rules, an offset does not.
-pub fn timezone_offset(given: &str) -> String {
-    let given: String = given.chars().filter(|c| !c.is_control()).take(64).collect();
-    format!(
-        "\"{given}\" is an offset, not a time zone: offsets do not follow daylight saving time. Use the name of a zone, e.g. Asia/Kolkata or Europe/Berlin."
-    )
-}
-
-/// `/timezone` done.
-pub fn timezone_set(zone: &str) -> String {
-    format!("Done: this group's events are now in {zone}. They keep their times of day.")
+/// Text a user typed, as a reply quotes it: without control characters,
+/// at most 64 of them.
+pub fn as_given(given: &str) -> String {
+    given.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// "Fri 5 Dec, 20:00": an occurrence's day and start at the venue.

@@ -98,14 +98,15 @@ pub enum Request {
     },
     /// A group became a supergroup.
     Migrated { from: i64, to: i64 },
-    /// `/timezone <zone>` in a group; `anonymous` when an anonymous admin
-    /// sent it.
-    SetTimezone {
+    /// `/timezone <zone>` or `/language <code>` in a group; `anonymous`
+    /// when an anonymous admin sent it.
+    GroupSetting {
+        setting: Setting,
         chat_id: i64,
         title: String,
         from: i64,
         anonymous: bool,
-        zone: String,
+        value: String,
     },
     /// An inline query: what the user typed after the bot's name.
     Inline {
@@ -116,6 +117,13 @@ pub enum Request {
     },
     /// Anything else.
     Ignore,
+}
+
+/// What a group's admins set with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Timezone,
+    Language,
 }
 
 /// How an inline query picks events.
@@ -198,18 +206,24 @@ impl Update {
             }
         }
         let from = message["from"]["id"].as_i64().unwrap_or(0);
-        if command == "timezone" {
+        let setting = match command {
+            "timezone" => Some(Setting::Timezone),
+            "language" => Some(Setting::Language),
+            _ => None,
+        };
+        if let Some(setting) = setting {
             if !chat.is_group() {
                 return Request::Ignore;
             }
             let anonymous = from == crate::communities::ANONYMOUS_ADMIN
                 || message["sender_chat"]["id"].as_i64() == Some(chat.id());
-            return Request::SetTimezone {
+            return Request::GroupSetting {
+                setting,
                 chat_id: chat.id(),
                 title: chat.title(),
                 from,
                 anonymous,
-                zone: words.next().unwrap_or("").to_string(),
+                value: words.next().unwrap_or("").to_string(),
             };
         }
         if command != "start" && command != "events" {
@@ -319,12 +333,13 @@ mod tests {
         };
         assert_eq!(
             zone(7, ""),
-            Request::SetTimezone {
+            Request::GroupSetting {
+                setting: Setting::Timezone,
                 chat_id: -5,
                 title: "G".into(),
                 from: 7,
                 anonymous: false,
-                zone: "Europe/Berlin".into()
+                value: "Europe/Berlin".into()
             }
         );
         let anonymous = zone(
@@ -333,7 +348,7 @@ mod tests {
         );
         assert!(matches!(
             anonymous,
-            Request::SetTimezone {
+            Request::GroupSetting {
                 anonymous: true,
                 ..
             }
@@ -343,6 +358,14 @@ mod tests {
             Request::Ignore,
             "only in groups"
         );
+        assert!(matches!(
+            text_message("/language uk", "supergroup").request(None),
+            Request::GroupSetting {
+                setting: Setting::Language,
+                value,
+                ..
+            } if value == "uk"
+        ));
     }
 
     #[test]

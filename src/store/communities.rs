@@ -260,6 +260,44 @@ pub async fn set_timezone(db: &D1Database, id: i64, timezone: &str) -> Result<()
     Ok(())
 }
 
+/// The language the bot writes to a community's group in (`None`: not
+/// set, English).
+pub async fn language(db: &D1Database, id: i64) -> Result<Option<&'static str>> {
+    counters::read(1);
+    let row = db
+        .prepare("SELECT CAST(COALESCE(language, '') AS TEXT) AS language FROM communities WHERE id = ?1")
+        .bind(&[int(id)])?
+        .first_row()
+        .await?;
+    Ok(row
+        .and_then(|r| r.text("language"))
+        .as_deref()
+        .and_then(crate::i18n::of_code))
+}
+
+/// Sets a community's language; with `only_unset`, only when it has none
+/// (a community starts in the language of whoever added the bot).
+pub async fn set_language(
+    db: &D1Database,
+    id: i64,
+    language: &str,
+    only_unset: bool,
+) -> Result<()> {
+    counters::write(1);
+    let unset = if only_unset {
+        " AND language IS NULL"
+    } else {
+        ""
+    };
+    db.prepare(format!(
+        "UPDATE communities SET language = ?2 WHERE id = ?1{unset}"
+    ))
+    .bind(&[int(id), JsValue::from_str(language)])?
+    .write()
+    .await?;
+    Ok(())
+}
+
 /// The open communities `user` has entered (logged in to), by title,
 /// with what Telegram last said of them there (the caller asks `access`
 /// whether they may still see each).

@@ -65,6 +65,7 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("events", "questions", "TEXT NOT NULL DEFAULT ''"),
     ("users", "language", "TEXT"),
     ("users", "telegram_language", "TEXT"),
+    ("communities", "language", "TEXT"),
 ];
 
 /// Tables added since part two, made here too for a database whose
