@@ -42,6 +42,40 @@ impl Clock {
     }
 }
 
+/// `utc` as people of `language` write a time (`with_day`: and its day,
+/// as "jeu. 5 déc., 19:00" would be in French) at the venue, in `zone`,
+/// through the runtime's `Intl` (the Gregorian calendar, the language's
+/// own digits); `None` when the runtime cannot say.
+pub fn local_words(language: &str, zone: &str, utc: i64, with_day: bool) -> Option<String> {
+    let intl = Reflect::get(&worker::js_sys::global(), &"Intl".into()).ok()?;
+    let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let options = Object::new();
+    let mut fields = vec![
+        ("timeZone", zone),
+        ("hourCycle", "h23"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+    ];
+    if with_day {
+        fields.extend([("weekday", "short"), ("day", "numeric"), ("month", "short")]);
+    }
+    for (key, value) in fields {
+        Reflect::set(&options, &key.into(), &value.into()).ok()?;
+    }
+    let locale = format!("{language}-u-ca-gregory");
+    let args = Array::of2(&locale.into(), &options);
+    let formatter = Reflect::construct(&constructor, &args).ok()?;
+    let format: Function = Reflect::get(&formatter, &"format".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let date = worker::js_sys::Date::new(&JsValue::from_f64(utc as f64 * 1000.0));
+    format.call1(&formatter, &date).ok()?.as_string()
+}
+
 /// Offsets are looked up per quarter hour: every zone in use changes its
 /// offset on a quarter hour, so one answer holds for the whole slot.
 const SLOT_SECONDS: i64 = 900;

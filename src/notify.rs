@@ -36,7 +36,8 @@ use worker::{console_error, console_log, D1Database, Delay, Env, Result};
 use crate::access::{self, Answer, Asked, Rules, Verdict};
 use crate::bot::api::{ApiReply, BotApi, Member};
 use crate::bot::texts;
-use crate::calendar::{Day, Repeat};
+use crate::bot::words::Words;
+use crate::calendar::{Day, Occurrence, Repeat, Zone};
 use crate::catalog::Event;
 use crate::clock::IntlZone;
 use crate::communities::Community;
@@ -210,7 +211,8 @@ impl<'a> Run<'a> {
             return Status::Pending;
         }
         let zone = IntlZone::or_utc(row.zone.as_deref().unwrap_or(&self.config.timezone));
-        let Some(text) = message(table, row, &zone, self.now) else {
+        let words = Words::of(self.env, row.language).await;
+        let Some((text, entities)) = message(table, row, &zone, self.now, &words) else {
             return Status::Dropped;
         };
         match self.may_see(row).await {
@@ -229,7 +231,7 @@ impl<'a> Run<'a> {
             }
         }
         let status = self
-            .deliver(table, row.telegram_id, &text, row.body.as_deref())
+            .deliver(table, row.telegram_id, &text, row.body.as_deref(), entities)
             .await;
         if status == Status::Sent {
             match sent_to
@@ -302,7 +304,14 @@ impl<'a> Run<'a> {
 
     /// Sends `text` to `chat`, waiting out a short 429 as Telegram asks
     /// (saying meanwhile that the run is still working on its rows).
-    async fn deliver(&mut self, table: Table, chat: i64, text: &str, rest: Option<&str>) -> Status {
+    async fn deliver(
+        &mut self,
+        table: Table,
+        chat: i64,
+        text: &str,
+        rest: Option<&str>,
+        entities: Option<Value>,
+    ) -> Status {
         // A host's message carries the rest of its body (entities, a
         // button); anything else is its text alone.
         let mut body = rest
@@ -311,6 +320,9 @@ impl<'a> Run<'a> {
             .unwrap_or_else(|| json!({}));
         body["chat_id"] = json!(chat);
         body["text"] = json!(text);
+        if let Some(entities) = entities {
+            body["entities"] = entities;
+        }
         loop {
             if self.sends_left == 0 || self.calls_left == 0 {
                 return Status::Pending;
@@ -379,10 +391,16 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The text a claimed row sends, or `None` when nothing is owed any more:
-/// the user no longer goes, turned reminders off, the event is gone, or a
-/// change was undone.
-fn message(table: Table, row: &Due, zone: &IntlZone, now: i64) -> Option<String> {
+/// The text a claimed row sends (and its entities), or `None` when nothing
+/// is owed any more: the user no longer goes, turned reminders off, the
+/// event is gone, or a change was undone.
+fn message(
+    table: Table,
+    row: &Due,
+    zone: &IntlZone,
+    now: i64,
+    words: &Words,
+) -> Option<(String, Option<Value>)> {
     match table {
         Table::Reminders => {
             if !row.attending {
@@ -391,16 +409,56 @@ fn message(table: Table, row: &Due, zone: &IntlZone, now: i64) -> Option<String>
             let minutes = u32::try_from(row.minutes?).ok()?;
             let event = event_of(row.event.as_ref()?);
             let occurrence = event.schedule().on(zone, Day::parse(&row.day)?)?;
-            Some(texts::reminder(&event.title, minutes, &occurrence, zone))
+            Some(reminder(
+                words,
+                row.language,
+                &event.title,
+                minutes,
+                &occurrence,
+                zone,
+            ))
         }
         Table::Notices if row.kind == "change" => {
             let now_event = event_of(row.event.as_ref()?);
             let before = baseline(row.baseline.as_deref()?, &now_event)?;
             let next = now_event.schedule().next(zone, now);
-            texts::changed(&before, &now_event, next.as_ref(), zone)
+            texts::changed(&before, &now_event, next.as_ref(), zone).map(|t| (t, None))
         }
-        Table::Notices => Some(row.text.clone()).filter(|t| !t.is_empty()),
+        Table::Notices => Some((row.text.clone(), None)).filter(|(t, _)| !t.is_empty()),
     }
+}
+
+/// A reminder in the user's `language`, its time written as the venue's
+/// and carrying a `date_time` entity at the occurrence's start (so each
+/// reader's Telegram can show it in their own zone).
+fn reminder(
+    words: &Words,
+    language: &str,
+    title: &str,
+    minutes: u32,
+    occurrence: &Occurrence,
+    zone: &IntlZone,
+) -> (String, Option<Value>) {
+    let key = match minutes {
+        0 => "bot.reminder.0",
+        15 => "bot.reminder.15",
+        60 => "bot.reminder.60",
+        1440 => "bot.reminder.1440",
+        _ => return (texts::reminder(title, minutes, occurrence, zone), None),
+    };
+    let with_day = minutes == 1440;
+    let english = || texts::starts_at(occurrence, zone, with_day);
+    let when = match language {
+        crate::i18n::ENGLISH => english(),
+        _ => crate::clock::local_words(language, zone.name(), occurrence.starts_at, with_day)
+            .unwrap_or_else(english),
+    };
+    let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
+    let entities = at.map(|(offset, length)| {
+        json!([{"type": "date_time", "offset": offset, "length": length,
+                "unix_time": occurrence.starts_at}])
+    });
+    (text, entities)
 }
 
 /// An event as a message needs it, from its row.

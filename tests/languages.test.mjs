@@ -11,6 +11,7 @@ import { Client, Worker, prepareDb, removeState, tempState, user, telegram } fro
 import { startFakeTelegram } from './fake-telegram.mjs';
 
 const SECRET = 'webhook-secret-languages';
+const ADMIN_ID = 5_000_001_000;
 const LANGUAGES = ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa'];
 let state;
 let worker;
@@ -21,7 +22,11 @@ before(async () => {
   fake = await startFakeTelegram();
   state = await tempState();
   await prepareDb(state);
-  worker = await Worker.start({ persistTo: state, vars: { TELEGRAM_API: fake.url, WEBHOOK_SECRET: SECRET } });
+  worker = await Worker.start({
+    persistTo: state,
+    scheduled: true,
+    vars: { TELEGRAM_API: fake.url, WEBHOOK_SECRET: SECRET, ADMIN_IDS: String(ADMIN_ID), TIMEZONE: 'UTC' },
+  });
   tg = telegram({ worker, fake, secret: SECRET });
 });
 
@@ -117,4 +122,57 @@ test('a group starts in the language of whoever added the bot; /language by a gr
   assert.equal(events.reply_markup.inline_keyboard[0][0].text, 'Відкрити події');
   assert.match(await answer(rita, '/timezone Mars/Olympus'), /^«Mars\/Olympus» — такого часового поясу я не знаю\./);
   assert.equal(await answer(rita, '/language en'), 'Done: I will write to this group in English.');
+});
+
+test('/start from a Russian user answers in Russian, the event\'s start a date_time entity', async () => {
+  const admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+  admin.send({ type: 'create-event', title: 'Лекция', start: '18:30', duration: 2, date: day });
+  const lecture = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Лекция');
+  admin.close();
+  const ivan = 5_000_001_201;
+  const from = { id: ivan, is_bot: false, first_name: 'Иван', language_code: 'ru' };
+  const start = async (text) => {
+    fake.reset();
+    await tg.post({ message: { message_id: 1, date: 0, text, chat: { id: ivan, type: 'private' }, from } });
+    return tg.messageTo(ivan);
+  };
+  const plain = await start('/start');
+  assert.equal(plain.text, 'Привет, Иван! Нажмите ниже, чтобы посмотреть ближайшие события и записаться.');
+  assert.equal(plain.reply_markup.inline_keyboard[0][0].text, 'Открыть события');
+  const deep = await start(`/start ${lecture.id}`);
+  assert.match(deep.text, /^Привет, Иван! Лекция: .+\. Нажмите ниже, чтобы открыть событие и записаться\.$/);
+  const [entity] = deep.entities;
+  assert.equal(entity.type, 'date_time');
+  assert.equal(entity.unix_time, Date.parse(`${day}T18:30:00Z`) / 1000);
+  const shown = deep.text.slice(entity.offset, entity.offset + entity.length);
+  assert.match(shown, /18:30/, 'the venue\'s time, as written');
+  assert.ok(!/[A-Za-z]{3}/.test(shown), `no English day or month: ${shown}`);
+});
+
+test('a reminder to someone who chose Persian is in Persian, its time a date_time entity at the start', async () => {
+  const admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  const at = new Date(Date.now() + 30 * 60_000);
+  const [day, start] = [at.toISOString().slice(0, 10), at.toISOString().slice(11, 16)];
+  admin.send({ type: 'create-event', title: 'Kafe', start, duration: 1, date: day });
+  const kafe = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Kafe');
+  admin.close();
+  const sara = await Client.login(worker, user({ first: 'Sara', languageCode: 'de' }));
+  sara.send({ type: 'set-language', language: 'fa' });
+  sara.send({ type: 'set-reminder', minutes: 60 });
+  sara.send({ type: 'attend', event: kafe.id });
+  await sara.nextWhere((m) => m.type === 'event' && m.id === kafe.id && m.attending);
+  sara.close();
+  fake.reset();
+  const response = await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) });
+  assert.equal(response.status, 200);
+  await response.text();
+  const reminder = await tg.messageTo(sara.user.id);
+  assert.match(reminder.text, /^Kafe یک ساعت دیگر شروع می‌شود، /);
+  const [entity] = reminder.entities;
+  assert.equal(entity.type, 'date_time');
+  assert.equal(entity.unix_time, Date.parse(`${day}T${start}:00Z`) / 1000, 'at the occurrence\'s start');
+  const shown = reminder.text.slice(entity.offset, entity.offset + entity.length);
+  assert.match(shown, /^[۰-۹]{2}:[۰-۹]{2}$/, `the venue's time in Persian digits: ${shown}`);
+  assert.equal(reminder.text.slice(entity.offset + entity.length), '', 'the time ends the message');
 });

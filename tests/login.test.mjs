@@ -39,8 +39,9 @@ test('a valid login gets welcome, every event by its next occurrence, then event
   const client = await Client.login(worker, ada);
   const { welcome, events, selected } = client.login;
 
-  const { calendar, calendar_event: eventCalendar, limits, ...seedWelcome } = welcome;
+  const { calendar, calendar_event: eventCalendar, limits, language, languages, ...seedWelcome } = welcome;
   assert.deepEqual(seedWelcome, { type: 'welcome', telegram_id: ada.id, name: 'Ada Lovelace', is_admin: false, reminder: 0, hidden: false });
+  assert.deepEqual([language, languages], ['en', ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa']]);
   assert.match(calendar, new RegExp(`^${worker.url}/calendar/${ada.id}-[A-Za-z0-9_-]{22}\\.ics$`));
   assert.equal(eventCalendar, calendar.replace(/\.ics$/, '/{id}.ics'), "one event's file, by the same token");
   assert.deepEqual(limits, { title: 120, description: 2000, location: 200, max_guests: 10, capacity: 100_000 });

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
 
 use crate::access;
-use crate::calendar;
+use crate::calendar::{self, Zone};
 use crate::catalog::Event;
 use crate::clock::{IntlZone, Zones};
 use crate::communities::{self, Community};
@@ -182,6 +182,17 @@ impl Bot<'_> {
         let Some(mut body) = reply::open_app_message(request, &self.links, shown.as_ref()) else {
             return Ok(());
         };
+        // In the user's language, the event's time a `date_time` entity.
+        let language = store::users::language_of(&self.db, *from).await?;
+        let words = Words::of(self.env, language).await;
+        let (text, entities) = start_words(&words, language, request, shown.as_ref(), zone.name());
+        body["text"] = serde_json::json!(text);
+        if let Some(entities) = entities {
+            body["entities"] = entities;
+        }
+        if let Some(button) = body["reply_markup"]["inline_keyboard"][0][0].as_object_mut() {
+            button.insert("text".into(), words.say("bot.group.open", &[]).into());
+        }
         let entered = self.visible(*from).await?;
         let rows: Vec<(String, String)> = entered.into_iter().map(|c| (c.title, c.slug)).collect();
         if let Some(keyboard) = body["reply_markup"]["inline_keyboard"].as_array_mut() {
@@ -465,6 +476,49 @@ impl Bot<'_> {
 }
 
 /// `event` with the venue's day and time of its next occurrence.
+/// The answer to a private `/start`: greeted by name, with the event a
+/// `/start <id>` names when it exists, its start a `date_time` entity.
+fn start_words(
+    words: &Words,
+    language: &str,
+    request: &Asked,
+    shown: Option<&Shown>,
+    zone: &str,
+) -> (String, Option<serde_json::Value>) {
+    let Asked::OpenApp {
+        first_name, event, ..
+    } = request
+    else {
+        return (String::new(), None);
+    };
+    let hello = match first_name.as_str() {
+        "" => words.say("bot.start.hi", &[]),
+        name => words.say("bot.start.hello", &[("name", name)]),
+    };
+    match (event, shown) {
+        (Some(_), Some(shown)) => {
+            let when = match language {
+                crate::i18n::ENGLISH => shown.when(),
+                _ => crate::clock::local_words(language, zone, shown.starts_at, true)
+                    .unwrap_or_else(|| shown.when()),
+            };
+            let values = [
+                ("hello", hello.as_str()),
+                ("title", shown.event.title.as_str()),
+                ("when", when.as_str()),
+            ];
+            let (text, at) = words.say_marked("bot.start.event", &values, "when");
+            let entities = at.map(|(offset, length)| {
+                serde_json::json!([{"type": "date_time", "offset": offset, "length": length,
+                    "unix_time": shown.starts_at}])
+            });
+            (text, entities)
+        }
+        (Some(_), None) => (words.say("bot.start.missing", &[("hello", &hello)]), None),
+        (None, _) => (words.say("bot.start.list", &[("hello", &hello)]), None),
+    }
+}
+
 fn show<'e>(
     event: &'e Event,
     zone: &IntlZone,
@@ -476,6 +530,7 @@ fn show<'e>(
         event,
         community,
         at: calendar::local(zone, occurrence.starts_at)?,
+        starts_at: occurrence.starts_at,
     })
 }
 

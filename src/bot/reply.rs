@@ -81,6 +81,8 @@ pub struct Shown<'a> {
     /// The slug of the event's community (`None`: the default one).
     pub community: Option<&'a str>,
     pub at: Local,
+    /// When that occurrence starts (Unix seconds).
+    pub starts_at: i64,
 }
 
 impl Shown<'_> {
@@ -240,6 +242,7 @@ mod tests {
             event: &event,
             community: None,
             at: local("2025-12-05", 19 * 60),
+            starts_at: 0,
         };
         let body = open_app_message(&private, &links(true), Some(&shown)).unwrap_or_default();
         assert_eq!(
@@ -280,6 +283,7 @@ mod tests {
             event,
             community: None,
             at: local("2027-03-30", 13 * 60),
+            starts_at: 0,
         };
         let answer = inline_answer("q1", &[shown(&event)], &links(true));
         let result = &answer["results"][0];

@@ -203,6 +203,18 @@ pub fn cancelled(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zone
 
 /// A reminder: "Board game night starts in 1 hour, 19:00", with the time
 /// of that occurrence at the venue.
+/// When an occurrence starts, at the venue, as the English reminders say
+/// it: "19:00", or with its day "Fri 5 Dec, 19:00".
+pub fn starts_at(occurrence: &Occurrence, zone: &dyn Zone, with_day: bool) -> String {
+    match with_day {
+        true => starts(occurrence, zone),
+        false => calendar::local(zone, occurrence.starts_at)
+            .map(Local::time)
+            .unwrap_or_default(),
+    }
+}
+
+/// A reminder in English, for a lead the catalogs do not name.
 pub fn reminder(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Zone) -> String {
     let time = calendar::local(zone, occurrence.starts_at)
         .map(Local::time)

@@ -69,20 +69,36 @@ impl Words {
 
     /// The text of `key`, its `{name}`s replaced by `values`.
     pub fn say(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let text = self
-            .own
+        fill(self.text(key), values, "").0
+    }
+
+    /// As [`Words::say`], and where the value of `{marked}` went: its
+    /// offset and length in UTF-16 code units (how Telegram counts a
+    /// message entity's).
+    pub fn say_marked(
+        &self,
+        key: &str,
+        values: &[(&str, &str)],
+        marked: &str,
+    ) -> (String, Option<(usize, usize)>) {
+        fill(self.text(key), values, marked)
+    }
+
+    fn text<'k>(&'k self, key: &'k str) -> &'k str {
+        self.own
             .get(key)
             .or_else(|| self.english.get(key))
             .and_then(Value::as_str)
-            .unwrap_or(key);
-        fill(text, values)
+            .unwrap_or(key)
     }
 }
 
 /// `text` with each `{name}` of `values` replaced (once, left to right,
-/// so a value holding braces is never read again).
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+/// so a value holding braces is never read again), and where the value of
+/// `{marked}` went (UTF-16 offset and length).
+pub fn fill(text: &str, values: &[(&str, &str)], marked: &str) -> (String, Option<(usize, usize)>) {
     let mut out = String::with_capacity(text.len());
+    let mut at = None;
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
@@ -96,6 +112,10 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
         });
         match named {
             Some((value, close)) => {
+                if !marked.is_empty() && &after[..close] == marked {
+                    let offset = out.encode_utf16().count();
+                    at = Some((offset, value.encode_utf16().count()));
+                }
                 out.push_str(value);
                 rest = &after[close + 1..];
             }
@@ -106,7 +126,7 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
         }
     }
     out.push_str(rest);
-    out
+    (out, at)
 }
 
 #[cfg(test)]
@@ -115,13 +135,23 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_once() {
-        assert_eq!(fill("In {zone} now.", &[("zone", "UTC")]), "In UTC now.");
+        let say = |text, values: &[(&str, &str)]| fill(text, values, "").0;
+        assert_eq!(say("In {zone} now.", &[("zone", "UTC")]), "In UTC now.");
         assert_eq!(
-            fill("{a} and {b}", &[("a", "{b}"), ("b", "B")]),
+            say("{a} and {b}", &[("a", "{b}"), ("b", "B")]),
             "{b} and B",
             "a value is not read again"
         );
-        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
-        assert_eq!(fill("«{given}»", &[("given", "x")]), "«x»");
+        assert_eq!(say("{unknown} {", &[]), "{unknown} {");
+        assert_eq!(say("«{given}»", &[("given", "x")]), "«x»");
+        assert_eq!(
+            fill(
+                "🎲 {title}, {when}",
+                &[("title", "Zoë"), ("when", "19:00")],
+                "when"
+            ),
+            ("🎲 Zoë, 19:00".to_string(), Some((8, 5))),
+            "UTF-16 units: the die is two"
+        );
     }
 }

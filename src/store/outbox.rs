@@ -480,6 +480,8 @@ pub struct Due {
     pub checked_at: Option<i64>,
     /// An operator (`users.is_admin`).
     pub operator: bool,
+    /// The language they read (`crate::i18n::in_force`).
+    pub language: &'static str,
     /// The reminder's lead now (`None`: turned off).
     pub minutes: Option<i64>,
     /// Still going (reminders).
@@ -561,6 +563,8 @@ pub async fn claim(
              CAST(c.chat_id AS INTEGER) AS chat, (c.closed_at IS NOT NULL) AS closed, \
              CAST(m.member AS INTEGER) AS member, CAST(m.checked_at AS INTEGER) AS checked_at, \
              CAST(COALESCE(u.is_admin, 0) AS INTEGER) AS operator, \
+             CAST(COALESCE(u.language, '') AS TEXT) AS language, \
+             CAST(COALESCE(u.telegram_language, '') AS TEXT) AS telegram_language, \
              CASE WHEN u.telegram_id IS NULL THEN 0 ELSE CAST(u.reminder AS INTEGER) END AS minutes, \
              EXISTS (SELECT 1 FROM attendance a WHERE a.event_id = n.event_id \
                AND a.telegram_id = n.telegram_id) AS attending, \
@@ -608,6 +612,10 @@ fn due_of(row: &Row) -> Due {
         member: row.int("member").map(|m| m != 0),
         checked_at: row.int("checked_at"),
         operator: row.flag("operator"),
+        language: crate::i18n::in_force(
+            row.text("language").as_deref(),
+            row.text("telegram_language").as_deref(),
+        ),
         minutes: row.int("minutes"),
         attending: row.flag("attending"),
         sent_recently: row.int("sent_recently").unwrap_or(0),

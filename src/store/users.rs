@@ -119,6 +119,26 @@ pub async fn set_language(db: &D1Database, telegram_id: i64, language: Option<&s
     Ok(())
 }
 
+/// The language `telegram_id` reads (`crate::i18n::in_force`).
+pub async fn language_of(db: &D1Database, telegram_id: i64) -> Result<&'static str> {
+    counters::read(1);
+    let row = db
+        .prepare(
+            "SELECT CAST(COALESCE(language, '') AS TEXT) AS language, \
+             CAST(COALESCE(telegram_language, '') AS TEXT) AS telegram_language \
+             FROM users WHERE telegram_id = ?1",
+        )
+        .bind(&[int(telegram_id)])?
+        .first_row()
+        .await?;
+    Ok(crate::i18n::in_force(
+        row.as_ref().and_then(|r| r.text("language")).as_deref(),
+        row.as_ref()
+            .and_then(|r| r.text("telegram_language"))
+            .as_deref(),
+    ))
+}
+
 /// Records the `language_code` a webhook update's `from` carried.
 pub async fn saw_language(db: &D1Database, telegram_id: i64, code: &str) -> Result<()> {
     let Some(code) = crate::i18n::clean_code(code) else {
