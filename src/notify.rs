@@ -424,8 +424,49 @@ fn message(
             let next = now_event.schedule().next(zone, now);
             texts::changed(&before, &now_event, next.as_ref(), zone).map(|t| (t, None))
         }
-        Table::Notices => Some((row.text.clone(), None)).filter(|(t, _)| !t.is_empty()),
+        Table::Notices => {
+            // Stored in English; other readers get their own words where
+            // the event still says enough.
+            let own = (row.language != crate::i18n::ENGLISH)
+                .then(|| notice_in(words, row, zone, now))
+                .flatten();
+            own.or_else(|| Some((row.text.clone(), None)).filter(|(t, _)| !t.is_empty()))
+        }
     }
+}
+
+/// A notice in the reader's own words (`None`: as stored): what a spot
+/// opening or a host's answer or removal says, the occurrence's start a
+/// `date_time` entity.
+fn notice_in(
+    words: &Words,
+    row: &Due,
+    zone: &IntlZone,
+    now: i64,
+) -> Option<(String, Option<Value>)> {
+    let event = event_of(row.event.as_ref()?);
+    let title = event.title.as_str();
+    let key = match row.kind.as_str() {
+        "removed" => return Some((words.say("bot.notice.removed", &[("title", title)]), None)),
+        "declined" => return Some((words.say("bot.notice.declined", &[("title", title)]), None)),
+        "requests" => return Some((words.say("bot.notice.requests", &[("title", title)]), None)),
+        "spot" => "bot.notice.spot",
+        "approved" if row.attending => "bot.notice.approved",
+        "approved" => "bot.notice.approved_waiting",
+        _ => return None,
+    };
+    let occurrence = event.schedule().next(zone, now)?;
+    let when = crate::clock::local_words(row.language, zone.name(), occurrence.starts_at, true)?;
+    let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
+    Some((text, entities_at(at, occurrence.starts_at)))
+}
+
+/// The `date_time` entity of a time written at `at` (UTF-16 offset and
+/// length) for the instant `unix_time`.
+fn entities_at(at: Option<(usize, usize)>, unix_time: i64) -> Option<Value> {
+    at.map(|(offset, length)| {
+        json!([{"type": "date_time", "offset": offset, "length": length, "unix_time": unix_time}])
+    })
 }
 
 /// A reminder in the user's `language`, its time written as the venue's
@@ -454,11 +495,7 @@ fn reminder(
             .unwrap_or_else(english),
     };
     let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
-    let entities = at.map(|(offset, length)| {
-        json!([{"type": "date_time", "offset": offset, "length": length,
-                "unix_time": occurrence.starts_at}])
-    });
-    (text, entities)
+    (text, entities_at(at, occurrence.starts_at))
 }
 
 /// An event as a message needs it, from its row.

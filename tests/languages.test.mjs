@@ -176,3 +176,35 @@ test('a reminder to someone who chose Persian is in Persian, its time a date_tim
   assert.match(shown, /^[۰-۹]{2}:[۰-۹]{2}$/, `the venue's time in Persian digits: ${shown}`);
   assert.equal(reminder.text.slice(entity.offset + entity.length), '', 'the time ends the message');
 });
+
+test("notices come in the reader's language: a spot opening (its start a date_time entity) and a host's answer", async () => {
+  const admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  const day = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
+  admin.send({ type: 'create-event', title: 'Taller', start: '17:00', duration: 2, date: day, capacity: 1 });
+  const workshop = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Taller');
+  admin.send({ type: 'create-event', title: 'Cena', start: '20:00', duration: 2, date: day, approval: true });
+  const supper = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Cena');
+  const first = await Client.login(worker, user({ first: 'Ana' }));
+  const olena = await Client.login(worker, user({ first: 'Олена', languageCode: 'uk' }));
+  first.send({ type: 'attend', event: workshop.id });
+  await first.nextWhere((m) => m.type === 'event' && m.id === workshop.id && m.attending);
+  olena.send({ type: 'attend', event: workshop.id });
+  await olena.nextWhere((m) => m.type === 'event' && m.id === workshop.id && m.waitlisted);
+  fake.reset();
+  first.send({ type: 'leave', event: workshop.id });
+  const spot = await tg.messageTo(olena.user.id);
+  assert.match(spot.text, /^Звільнилося місце: ви йдете на «Taller» \(.+\)$/);
+  const [entity] = spot.entities;
+  assert.deepEqual([entity.type, entity.unix_time], ['date_time', Date.parse(`${day}T17:00:00Z`) / 1000]);
+  assert.match(spot.text.slice(entity.offset, entity.offset + entity.length), /17:00/);
+
+  const pablo = await Client.login(worker, user({ first: 'Pablo', languageCode: 'es' }));
+  pablo.send({ type: 'attend', event: supper.id });
+  await pablo.nextWhere((m) => m.type === 'event' && m.id === supper.id && m.pending);
+  fake.reset();
+  admin.send({ type: 'approve', event: supper.id, user: pablo.user.id, approve: true });
+  const yes = await tg.messageTo(pablo.user.id);
+  assert.match(yes.text, /^¡Estás dentro! Los organizadores aceptaron tu solicitud: vas a Cena \(.+\)\.$/);
+  assert.equal(yes.entities[0].unix_time, Date.parse(`${day}T20:00:00Z`) / 1000);
+  for (const c of [admin, first, olena, pablo]) c.close();
+});
