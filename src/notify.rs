@@ -422,6 +422,19 @@ fn message(
             let now_event = event_of(row.event.as_ref()?);
             let before = baseline(row.baseline.as_deref()?, &now_event)?;
             let next = now_event.schedule().next(zone, now);
+            if row.language != crate::i18n::ENGLISH {
+                let own = changed_in(
+                    words,
+                    row.language,
+                    &before,
+                    &now_event,
+                    next.as_ref(),
+                    zone,
+                );
+                if own.is_some() {
+                    return own;
+                }
+            }
             texts::changed(&before, &now_event, next.as_ref(), zone).map(|t| (t, None))
         }
         Table::Notices => {
@@ -444,6 +457,21 @@ fn notice_in(
     zone: &IntlZone,
     now: i64,
 ) -> Option<(String, Option<Value>)> {
+    if row.kind == "cancel" {
+        // The event is gone: what it was is kept with the notice.
+        let said: Value = serde_json::from_str(row.baseline.as_deref()?).ok()?;
+        let title = said[0].as_str()?;
+        let Some(starts_at) = said[1].as_i64() else {
+            return Some((
+                words.say("bot.notice.cancelled_undated", &[("title", title)]),
+                None,
+            ));
+        };
+        let when = crate::clock::local_words(row.language, zone.name(), starts_at, true)?;
+        let values = [("title", title), ("when", when.as_str())];
+        let (text, at) = words.say_marked("bot.notice.cancelled", &values, "when");
+        return Some((text, entities_at(at, starts_at)));
+    }
     let event = event_of(row.event.as_ref()?);
     let title = event.title.as_str();
     let key = match row.kind.as_str() {
@@ -459,6 +487,45 @@ fn notice_in(
     let when = crate::clock::local_words(row.language, zone.name(), occurrence.starts_at, true)?;
     let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
     Some((text, entities_at(at, occurrence.starts_at)))
+}
+
+/// What an edit changed, in `language` (`None`: nothing a reader cares
+/// about, or the runtime could not write the time: then as in English).
+fn changed_in(
+    words: &Words,
+    language: &str,
+    before: &Event,
+    after: &Event,
+    next: Option<&Occurrence>,
+    zone: &IntlZone,
+) -> Option<(String, Option<Value>)> {
+    let moved = before.schedule() != after.schedule();
+    let relocated = before.location != after.location;
+    let (title, location) = (after.title.as_str(), after.location.as_str());
+    let at = |key: &str| words.say(key, &[("title", title), ("location", location)]);
+    match (moved, relocated, next) {
+        (false, false, _) => None,
+        (true, _, Some(o)) => {
+            let when = crate::clock::local_words(language, zone.name(), o.starts_at, true)?;
+            let end = crate::clock::local_words(language, zone.name(), o.ends_at, false)?;
+            let key = match location {
+                "" => "bot.notice.moved",
+                _ => "bot.notice.moved_at",
+            };
+            let values = [
+                ("title", title),
+                ("when", when.as_str()),
+                ("end", end.as_str()),
+                ("location", location),
+            ];
+            let (text, marked) = words.say_marked(key, &values, "when");
+            Some((text, entities_at(marked, o.starts_at)))
+        }
+        (true, _, None) if location.is_empty() => Some((at("bot.notice.was_moved"), None)),
+        (true, _, None) => Some((at("bot.notice.was_moved_at"), None)),
+        (false, true, _) if location.is_empty() => Some((at("bot.notice.no_place"), None)),
+        (false, true, _) => Some((at("bot.notice.relocated"), None)),
+    }
 }
 
 /// The `date_time` entity of a time written at `at` (UTF-16 offset and

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Client, Worker, prepareDb, removeState, tempState, user, telegram } from './helpers.mjs';
+import { Client, Worker, prepareDb, removeState, sleep, tempState, user, telegram } from './helpers.mjs';
 import { startFakeTelegram } from './fake-telegram.mjs';
 
 const SECRET = 'webhook-secret-languages';
@@ -25,7 +25,9 @@ before(async () => {
   worker = await Worker.start({
     persistTo: state,
     scheduled: true,
-    vars: { TELEGRAM_API: fake.url, WEBHOOK_SECRET: SECRET, ADMIN_IDS: String(ADMIN_ID), TIMEZONE: 'UTC' },
+    vars: {
+      TELEGRAM_API: fake.url, WEBHOOK_SECRET: SECRET, ADMIN_IDS: String(ADMIN_ID), TIMEZONE: 'UTC', NOTICE_SETTLE_SECONDS: '1',
+    },
   });
   tg = telegram({ worker, fake, secret: SECRET });
 });
@@ -207,4 +209,29 @@ test("notices come in the reader's language: a spot opening (its start a date_ti
   assert.match(yes.text, /^¡Estás dentro! Los organizadores aceptaron tu solicitud: vas a Cena \(.+\)\.$/);
   assert.equal(yes.entities[0].unix_time, Date.parse(`${day}T20:00:00Z`) / 1000);
   for (const c of [admin, first, olena, pablo]) c.close();
+});
+
+test('a change and a cancellation are told in the reader\'s language', async () => {
+  const admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  const day = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  admin.send({ type: 'create-event', title: 'Vortrag', start: '18:00', duration: 1, date: day });
+  const talk = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Vortrag');
+  const jonas = await Client.login(worker, user({ first: 'Jonas', languageCode: 'de' }));
+  jonas.send({ type: 'attend', event: talk.id });
+  await jonas.nextWhere((m) => m.type === 'event' && m.id === talk.id && m.attending);
+  admin.send({ type: 'edit-event', id: talk.id, start: '19:00' });
+  await admin.nextWhere((m) => m.type === 'event' && m.id === talk.id && m.start === '19:00');
+  fake.reset();
+  // A change is told once it settles (NOTICE_SETTLE_SECONDS), by the cron.
+  await sleep(1500);
+  await (await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)).text();
+  const moved = await tg.messageTo(jonas.user.id);
+  assert.match(moved.text, /^Vortrag ist verschoben auf .+ \(bis .*20:00.*\)$/);
+  assert.equal(moved.entities[0].unix_time, Date.parse(`${day}T19:00:00Z`) / 1000);
+  fake.reset();
+  admin.send({ type: 'delete-event', id: talk.id });
+  const gone = await tg.messageTo(jonas.user.id);
+  assert.match(gone.text, /^Vortrag \(.+\) fällt aus$/);
+  assert.equal(gone.entities[0].unix_time, Date.parse(`${day}T19:00:00Z`) / 1000);
+  for (const c of [admin, jonas]) c.close();
 });

@@ -201,8 +201,6 @@ pub fn cancelled(event: &Event, occurrence: Option<&Occurrence>, zone: &dyn Zone
     }
 }
 
-/// A reminder: "Board game night starts in 1 hour, 19:00", with the time
-/// of that occurrence at the venue.
 /// When an occurrence starts, at the venue, as the English reminders say
 /// it: "19:00", or with its day "Fri 5 Dec, 19:00".
 pub fn starts_at(occurrence: &Occurrence, zone: &dyn Zone, with_day: bool) -> String {
@@ -214,7 +212,9 @@ pub fn starts_at(occurrence: &Occurrence, zone: &dyn Zone, with_day: bool) -> St
     }
 }
 
-/// A reminder in English, for a lead the catalogs do not name.
+/// A reminder in English, for a lead the catalogs do not name: "Board
+/// game night starts in 1 hour, 19:00", with the time of that occurrence
+/// at the venue.
 pub fn reminder(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Zone) -> String {
     let time = calendar::local(zone, occurrence.starts_at)
         .map(Local::time)

@@ -69,11 +69,13 @@ pub enum Notice {
         body: String,
     },
     /// The event was deleted: to everyone listed (sent at once); their
-    /// unsent notices of it are dropped.
+    /// unsent notices of it are dropped. `said`: the event's title and
+    /// the start of its occurrence (JSON), for readers of other languages.
     Cancelled {
         event: i64,
         community: i64,
         text: String,
+        said: String,
     },
 }
 
@@ -256,6 +258,7 @@ pub fn notice_statements(
                 event,
                 community,
                 text,
+                said,
             } => {
                 statements.push(
                     db.prepare(
@@ -266,15 +269,18 @@ pub fn notice_statements(
                 );
                 statements.push(
                     db.prepare(format!(
-                        "{QUEUE} SELECT telegram_id, ?2, 'pending', ?3, ?3, ?4, ?1, 'cancel', ?3 \
+                        "INSERT INTO notices (telegram_id, text, status, created_at, updated_at, \
+                         community_id, event_id, kind, due_at, baseline) \
+                         SELECT telegram_id, ?2, 'pending', ?3, ?3, ?4, ?1, 'cancel', ?3, ?5 \
                          FROM {LISTED} \
-                         {MERGE} DO UPDATE SET text = excluded.text"
+                         {MERGE} DO UPDATE SET text = excluded.text, baseline = excluded.baseline"
                     ))
                     .bind(&[
                         int(*event),
                         JsValue::from_str(text),
                         int(now),
                         int(*community),
+                        JsValue::from_str(said),
                     ])?,
                 );
             }

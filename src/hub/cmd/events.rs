@@ -241,10 +241,12 @@ impl Delete {
                 _ => {
                     let occurrence = listed.map(|l| l.occurrence);
                     let text = texts::cancelled(event, occurrence.as_ref(), zone);
+                    let said = serde_json::json!([event.title, occurrence.map(|o| o.starts_at)]);
                     vec![Notice::Cancelled {
                         event: id,
                         community: place.id,
                         text,
+                        said: said.to_string(),
                     }]
                 }
             };
