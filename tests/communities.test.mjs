@@ -206,7 +206,8 @@ test("/timezone from a group admin moves the community's reminders to its local 
   assert.equal(row.timezone, 'Asia/Tokyo');
   await cron();
   const reminder = await messageTo(people.alice.id);
-  assert.equal(reminder.text, 'Tokyo tea is starting!');
+  assert.equal(reminder.text, `Tokyo tea is starting now, ${tokyo}`, 'the venue\'s time: Tokyo\'s');
+  assert.deepEqual(reminder.entities.map((e) => e.type), ['date_time']);
   const back = await enter(people.bob, slugs.a);
   const listed = back.login.events.find((e) => e.id === tea.id);
   assert.equal(listed.timezone, 'Asia/Tokyo', 'the hub follows the new zone');

@@ -220,7 +220,7 @@ pub fn reminder(title: &str, minutes: u32, occurrence: &Occurrence, zone: &dyn Z
         .map(Local::time)
         .unwrap_or_default();
     match minutes {
-        0 => format!("{title} is starting!"),
+        0 => format!("{title} is starting now, {time}"),
         1440 => format!(
             "{title} starts in 24 hours: {}, {time}",
             occurrence.day.label()
@@ -329,7 +329,7 @@ mod tests {
         );
         assert_eq!(
             reminder("Night run", 0, &before, &berlin),
-            "Night run is starting!"
+            "Night run is starting now, 02:30"
         );
         assert_eq!(
             reminder("Night run", 1440, &before, &berlin),
