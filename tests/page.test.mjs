@@ -304,7 +304,9 @@ test('after wrangler dev restarts, the page reconnects by itself and shows the s
     worker = await Worker.start({ persistTo: state, port, vars: WORKER_VARS });
 
     await page.waitForSelector('#connection', { state: 'hidden', timeout: 60_000 });
-    assert.deepEqual(await page.locator('.event h2').allTextContents(), titlesBefore);
+    // The same events (sorted: an occurrence that ends meanwhile, at an
+    // hour's turn, moves its series to tomorrow's place in the list).
+    assert.deepEqual((await page.locator('.event h2').allTextContents()).sort(), titlesBefore.sort());
     assert.equal(await text(page, `${card(2)} .toggle`), 'Leave');
     assert.equal(await page.isDisabled(`${card(1)} .toggle`), false);
   });

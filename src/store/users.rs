@@ -91,13 +91,23 @@ pub async fn upsert(
 
 /// Stores when `telegram_id` wants reminders.
 pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder) -> Result<()> {
-    counters::write(1);
     let minutes = reminder.map_or(JsValue::NULL, |m| JsValue::from_f64(f64::from(m)));
-    db.prepare(
-        "INSERT INTO users (telegram_id, reminder) VALUES (?1, ?2) \
-         ON CONFLICT (telegram_id) DO UPDATE SET reminder = excluded.reminder",
-    )
-    .bind(&[int(telegram_id), minutes])?
+    set(db, telegram_id, "reminder", minutes).await
+}
+
+/// Sets one of a user's own columns (the row made when there is none).
+async fn set(
+    db: &D1Database,
+    telegram_id: i64,
+    column: &'static str,
+    value: JsValue,
+) -> Result<()> {
+    counters::write(1);
+    db.prepare(format!(
+        "INSERT INTO users (telegram_id, {column}) VALUES (?1, ?2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET {column} = excluded.{column}"
+    ))
+    .bind(&[int(telegram_id), value])?
     .write()
     .await?;
     Ok(())
@@ -105,18 +115,8 @@ pub async fn set_reminder(db: &D1Database, telegram_id: i64, reminder: Reminder)
 
 /// A user's own choice of language (`None`: follow Telegram).
 pub async fn set_language(db: &D1Database, telegram_id: i64, language: Option<&str>) -> Result<()> {
-    counters::write(1);
-    db.prepare(
-        "INSERT INTO users (telegram_id, language) VALUES (?1, ?2) \
-         ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
-    )
-    .bind(&[
-        int(telegram_id),
-        language.map_or(JsValue::NULL, JsValue::from_str),
-    ])?
-    .write()
-    .await?;
-    Ok(())
+    let value = language.map_or(JsValue::NULL, JsValue::from_str);
+    set(db, telegram_id, "language", value).await
 }
 
 /// The language `telegram_id` reads (`crate::i18n::in_force`).
@@ -144,31 +144,19 @@ pub async fn saw_language(db: &D1Database, telegram_id: i64, code: &str) -> Resu
     let Some(code) = crate::i18n::clean_code(code) else {
         return Ok(());
     };
-    counters::write(1);
-    db.prepare(
-        "INSERT INTO users (telegram_id, telegram_language) VALUES (?1, ?2) \
-         ON CONFLICT (telegram_id) DO UPDATE SET telegram_language = excluded.telegram_language",
+    set(
+        db,
+        telegram_id,
+        "telegram_language",
+        JsValue::from_str(&code),
     )
-    .bind(&[int(telegram_id), JsValue::from_str(&code)])?
-    .write()
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Hides `telegram_id` from other non-admins' lists (or shows them again).
 pub async fn set_hidden(db: &D1Database, telegram_id: i64, hidden: bool) -> Result<()> {
-    counters::write(1);
-    db.prepare(
-        "INSERT INTO users (telegram_id, hidden) VALUES (?1, ?2) \
-         ON CONFLICT (telegram_id) DO UPDATE SET hidden = excluded.hidden",
-    )
-    .bind(&[
-        int(telegram_id),
-        JsValue::from_f64(if hidden { 1.0 } else { 0.0 }),
-    ])?
-    .write()
-    .await?;
-    Ok(())
+    let value = JsValue::from_f64(if hidden { 1.0 } else { 0.0 });
+    set(db, telegram_id, "hidden", value).await
 }
 
 /// The user's admin flag in D1 as it is now (false for an unknown user).
