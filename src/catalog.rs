@@ -484,26 +484,11 @@ impl Catalog {
                 moves
             }
             Seat::Leave | Seat::Removed => seats.leave(user),
-            Seat::Answer { approve } => {
-                let lapsed = seats
-                    .pending()
-                    .iter()
-                    .any(|r| r.party.user == user && r.lapses_at <= now);
-                if lapsed {
-                    return Err(ClientError::NotAsking);
-                }
-                seats.answer(user, *approve).map_err(refused)?
-            }
-            Seat::Lapse => {
-                let lapsed = seats
-                    .pending()
-                    .iter()
-                    .any(|r| r.party.user == user && r.lapses_at <= now);
-                match lapsed {
-                    true => seats.leave(user),
-                    false => Vec::new(),
-                }
-            }
+            // A lapsed request is answered by nobody: the cron withdraws it.
+            Seat::Answer { .. } if seats.lapsed(user, now) => return Err(ClientError::NotAsking),
+            Seat::Answer { approve } => seats.answer(user, *approve).map_err(refused)?,
+            Seat::Lapse if seats.lapsed(user, now) => seats.leave(user),
+            Seat::Lapse => Vec::new(),
         };
         let changed = !moves.is_empty();
         plan.moves

@@ -150,7 +150,7 @@ pub async fn build(
     zone: &dyn Zone,
     now: i64,
 ) -> Result<(String, String)> {
-    let people = store::seats::people(db, event.id).await?;
+    let people = store::seats::people(db, event.id, true).await?;
     let occurrence = event.door_occurrence(zone, now);
     let checked = match occurrence {
         Some(o) => store::door::of_occurrence(db, event.id, o.starts_at).await?,

@@ -181,6 +181,12 @@ impl Seats {
         self.pending.iter().position(|r| r.party.user == user)
     }
 
+    /// Whether `user` asked and their request lapsed by `now`.
+    pub fn lapsed(&self, user: i64, now: i64) -> bool {
+        self.asking(user)
+            .is_some_and(|at| self.pending[at].lapses_at <= now)
+    }
+
     pub fn is_going(&self, user: i64) -> bool {
         matches!(self.index.get(&user), Some((true, _)))
     }

@@ -122,28 +122,27 @@ impl Users {
         changed
     }
 
-    /// Records a new reminder setting (stored already).
-    pub fn set_reminder(&self, user: i64, reminder: Reminder) {
+    /// Changes what this hub remembers D1 holds of `user` (a setting
+    /// stored already); nothing when it remembers no login of theirs.
+    fn restore(&self, user: i64, change: impl FnOnce(&mut Stored)) {
         if let Some((stored, _)) = self
             .known
             .borrow_mut()
             .get_mut(&user)
             .and_then(|k| k.login.as_mut())
         {
-            stored.reminder = reminder;
+            change(stored);
         }
+    }
+
+    /// Records a new reminder setting (stored already).
+    pub fn set_reminder(&self, user: i64, reminder: Reminder) {
+        self.restore(user, |stored| stored.reminder = reminder);
     }
 
     /// Records a new choice of language (stored already).
     pub fn set_language(&self, user: i64, language: Option<&'static str>) {
-        if let Some((stored, _)) = self
-            .known
-            .borrow_mut()
-            .get_mut(&user)
-            .and_then(|k| k.login.as_mut())
-        {
-            stored.language = language;
-        }
+        self.restore(user, |stored| stored.language = language);
     }
 
     /// What Telegram last said of `user` here, as this hub remembers it.

@@ -145,10 +145,10 @@ pub struct People {
     pub pending: Vec<Person>,
 }
 
-/// The people going to, waiting for and asking to come to `event`, in
-/// join order, with their guests, how they appear and their answers.
-pub async fn people(db: &D1Database, event: i64) -> Result<People> {
-    counters::read(3);
+/// The people going to, waiting for and (`asking`: else none are read)
+/// asking to come to `event`, in join order, with their guests, how they
+/// appear and their answers.
+pub async fn people(db: &D1Database, event: i64, asking: bool) -> Result<People> {
     let list = |table: &str, joined: &str| -> Result<_> {
         db.prepare(format!(
             "SELECT CAST(l.telegram_id AS INTEGER) AS telegram_id, {PERSON}, \
@@ -161,14 +161,19 @@ pub async fn people(db: &D1Database, event: i64) -> Result<People> {
         ))
         .bind(&[int(event)])
     };
-    let statements = vec![
+    let mut statements = vec![
         list("attendance", "joined_at")?,
         list("waitlist", "joined_at")?,
-        list("requests", "requested_at")?,
     ];
+    if asking {
+        statements.push(list("requests", "requested_at")?);
+    }
+    counters::read(statements.len() as u64);
     let results = super::batch(db, statements).await?;
-    let [going, waiting, pending] = results.as_slice() else {
-        return Err("D1 batch returned an unexpected number of results".into());
+    let (going, waiting, pending) = match results.as_slice() {
+        [going, waiting] => (going, waiting, None),
+        [going, waiting, pending] => (going, waiting, Some(pending)),
+        _ => return Err("D1 batch returned an unexpected number of results".into()),
     };
     let people = |rows: Vec<Row>| {
         rows.iter()
@@ -184,7 +189,10 @@ pub async fn people(db: &D1Database, event: i64) -> Result<People> {
     Ok(People {
         going: people(rows(going)?),
         waiting: people(rows(waiting)?),
-        pending: people(rows(pending)?),
+        pending: match pending {
+            Some(pending) => people(rows(pending)?),
+            None => Vec::new(),
+        },
     })
 }
 

@@ -247,7 +247,10 @@ fn notices_of(
             continue;
         }
         let (id, user) = (change.event, change.user);
-        let listed = c.occurrence(id, zone, now);
+        let listed = match change.seat {
+            Seat::Answer { approve: true } => c.occurrence(id, zone, now),
+            _ => None,
+        };
         let Ok(event) = c.get(id) else { continue };
         let moved = |step: fn(&Move, i64) -> bool| {
             plan.moves.iter().any(|(e, m)| *e == id && step(m, user))

@@ -37,9 +37,6 @@ impl Attendees {
         let event = self.event;
         state.ready().await?;
         let listed = state.with_catalog(|c| Ok(c.get(event)?.hosts.contains(&caller.user.id)))?;
-        let people = store::seats::people(&state.db().await?, event)
-            .await
-            .map_err(|e| internal("reading attendees", e))?;
         // Hosts see everyone: admins with rights as they are now (a
         // demoted admin's open socket sees no more than anyone).
         let host = listed
@@ -47,6 +44,10 @@ impl Attendees {
                 && super::login::confirm_admin(state, caller.ws, caller.user)
                     .await
                     .is_ok());
+        // Who asks to come is read for hosts only.
+        let people = store::seats::people(&state.db().await?, event, host)
+            .await
+            .map_err(|e| internal("reading attendees", e))?;
         // Who was checked in, for hosts: at the door's occurrence, or a
         // past one-off's.
         let place = state.place();
