@@ -248,8 +248,8 @@ function describe(event) {
 /** Telegram ids of the demo people (made up, far from real ones). */
 const DEMO_PEOPLE_FROM = 7_700_000_000;
 
-/** The demo's second community: a made-up group, so the page shows one. */
-const DEMO_COMMUNITY = { slug: 'DemoHikers01', chat: -1_009_999_000_001, title: 'Hiking club' };
+/** The demo's second community: a made-up group in Berlin, the bot writing to it in German. */
+const DEMO_COMMUNITY = { slug: 'DemoHikers01', chat: -1_009_999_000_001, title: 'Hiking club', language: 'de' };
 
 /**
  * Adds the demo group's community (in D1, as the bot does when added to a
@@ -257,13 +257,13 @@ const DEMO_COMMUNITY = { slug: 'DemoHikers01', chat: -1_009_999_000_001, title: 
  * a known member enters without it) and two events, unless it is there.
  */
 async function demoCommunity(options) {
-  const { slug, chat, title } = DEMO_COMMUNITY;
+  const { slug, chat, title, language } = DEMO_COMMUNITY;
   const [known] = await sql(options, `SELECT COUNT(*) AS n FROM communities WHERE slug = '${slug}';`);
   const now = Math.floor(Date.now() / 1000);
   const members = [10001, 10002, DEMO_PEOPLE_FROM + 9000, DEMO_PEOPLE_FROM + 9001];
   if (!(known?.n > 0)) {
-    await sql(options, `INSERT INTO communities (slug, chat_id, title, timezone, created_at)
-      VALUES ('${slug}', ${chat}, '${title}', 'Europe/Berlin', ${now});
+    await sql(options, `INSERT INTO communities (slug, chat_id, title, timezone, language, created_at)
+      VALUES ('${slug}', ${chat}, '${title}', 'Europe/Berlin', '${language}', ${now});
     INSERT INTO community_members (community_id, telegram_id, member, admin, checked_at)
       SELECT id, m.column1, 1, m.column1 = 10001, ${now} FROM communities,
       (VALUES ${members.map((m) => `(${m})`).join(', ')}) AS m WHERE slug = '${slug}';
@@ -279,10 +279,11 @@ async function demoCommunity(options) {
     if (login.events.length > 0) return;
     const created = await createEvents(client, login, hikes);
     const { token } = await operator(options);
-    for (const [n, name] of ['Jonas Weber', 'Aylin Demir'].entries()) {
+    for (const [n, [name, code]] of [['Jonas Weber', 'de'], ['Aylin Demir', 'tr']].entries()) {
       const guest = await Client.open(`${wsUrlOf(workerOrigin(options))}?c=${slug}`);
       const [first, last] = name.split(' ');
-      await guest.login(signInitData({ token, user: { id: DEMO_PEOPLE_FROM + 9000 + n, first_name: first, last_name: last } }));
+      const user = { id: DEMO_PEOPLE_FROM + 9000 + n, first_name: first, last_name: last, language_code: code };
+      await guest.login(signInitData({ token, user }));
       await ask(guest, { type: 'attend', event: created[0].id }, (m) => m.type === 'event' && m.attending);
       guest.close();
     }

@@ -41,6 +41,10 @@ guest_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" 
   --id 10002 --first-name Guest --last-name User --username guest)
 group_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
   --id 10002 --first-name Guest --last-name User --username guest --start-param cDemoHikers01)
+russian_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
+  --id 10003 --first-name Ольга --last-name Петрова --username olga --language ru)
+persian_url=$(node scripts/sign-init-data.mjs --token "$token" --origin "$origin" \
+  --id 10004 --first-name Dara --last-name Karimi --username dara --language fa)
 
 cat <<MSG
 
@@ -55,6 +59,11 @@ cat <<MSG
   And that user in a group's own community (the demo "Hiking club"),
   as a t.me/<bot>/<app>?startapp=c<slug> link opens it:
     $group_url
+
+  In other languages (Telegram says the user's app is in Russian, and in
+  Persian, right to left); each can pick another in the page's settings:
+    $russian_url
+    $persian_url
 
 MSG
 

@@ -3,7 +3,7 @@
 // so the app can be opened and tested without Telegram. Local use only: the
 // token must be the one the Worker validates with (BOT_TOKEN).
 //
-//   node scripts/sign-init-data.mjs --token T --id 10001 --first-name Dev [--start-param 3]
+//   node scripts/sign-init-data.mjs --token T --id 10001 --first-name Dev [--start-param 3] [--language ru]
 //
 // prints the initData string. The dev command uses it to build the
 // `#tgWebAppData=` link that opens the page logged in.
@@ -57,11 +57,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'last-name': { type: 'string', default: 'Admin' },
       username: { type: 'string', default: 'dev_admin' },
       'start-param': { type: 'string' },
+      language: { type: 'string' },
       origin: { type: 'string' },
     },
   });
   if (!values.token) {
-    console.error('usage: sign-init-data.mjs --token BOT_TOKEN [--id N] [--first-name F] [--last-name L] [--start-param ID] [--origin URL]');
+    console.error('usage: sign-init-data.mjs --token BOT_TOKEN [--id N] [--first-name F] [--last-name L] [--start-param ID] [--language CODE] [--origin URL]');
     process.exit(2);
   }
   const initData = signInitData({
@@ -71,6 +72,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       first_name: values['first-name'],
       last_name: values['last-name'],
       username: values.username,
+      // The language of the user's Telegram app (the page starts in it).
+      ...(values.language ? { language_code: values.language } : {}),
     },
     startParam: values['start-param'],
   });

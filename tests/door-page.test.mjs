@@ -381,8 +381,8 @@ test('approval on the page: the questions sheet, "Waiting for the organiser\'s a
     assert.equal(await form.locator('input[name="question2"]').inputValue(), '');
     await form.locator('input[name="question1"]').fill('What do you cook?');
     await form.locator('button[type="submit"]').click();
-    await hostPage.waitForFunction((id) => /questions cannot change/
-      .test(document.querySelector(`.event[data-id="${id}"] .event-form .form-error`)?.textContent ?? ''), made.id);
+    await hostPage.waitForFunction((id) => document.querySelector(`.event[data-id="${id}"] .event-form .form-error`)
+      ?.textContent === 'Not accepted: Questions for people who attend. Check it and save again.', made.id);
     assert.deepEqual(page.errors, []);
     assert.deepEqual(hostPage.errors, []);
   });

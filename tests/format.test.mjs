@@ -3,9 +3,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ROOT } from './helpers.mjs';
 
 process.env.TZ = 'UTC';
 const format = await import('../static/js/format.js');
+const i18n = await import('../static/js/i18n.js');
+const catalog = async (code) => JSON.parse(await readFile(join(ROOT, 'static', 'i18n', `${code}.json`), 'utf8'));
+i18n.useEnglish(await catalog('en'));
+i18n.useWords('en', await catalog('en'));
 
 const event = (fields) => ({
   id: 1, title: 'Quiz', start: '19:00', duration: 2, attendees: 0, capacity: null, seats_left: null,
@@ -122,4 +130,26 @@ test('a scanned ticket is read from the Mini App link or the start parameter alo
   }
   assert.equal(eventOfTicket(ticket), 12);
   assert.equal(eventOfTicket('x'), null);
+});
+
+test('in another language: its words, plural forms, digits and dates (Gregorian in Persian too)', async (t) => {
+  t.after(async () => i18n.useWords('en', await catalog('en')));
+  const berlin = event({
+    date: '2026-12-04', repeat: 'weekly', timezone: 'UTC', capacity: 10, attendees: 5,
+    starts_at: '2026-12-04T19:00:00+00:00', ends_at: '2026-12-04T21:30:00+00:00', duration: 2.5,
+  });
+  i18n.useWords('ru', await catalog('ru'));
+  assert.equal(format.describeWhen(berlin), 'пт, 4 дек. · 19:00–21:30 · 2 ч 30 мин · каждую неделю');
+  assert.deepEqual([1, 3, 5, 21].map((n) => format.describeSeats(event({ capacity: 30, seats_left: n }))),
+    ['Осталось 1 место', 'Осталось 3 места', 'Осталось 5 мест', 'Осталось 21 место']);
+  assert.equal(format.describeGoing(berlin), 'Идут 5 из 10');
+  assert.equal(format.errorText({ code: 'no_such_event', msg: 'No such event' }), 'Этого события больше нет.');
+  assert.equal(format.errorText({ code: 'something_new', msg: 'Whatever' }), 'Что-то пошло не так. Попробуйте ещё раз.');
+
+  i18n.useWords('fa', await catalog('fa'));
+  // Persian digits, the Gregorian date (4 December, not 13 Azar), a Persian weekday.
+  assert.equal(format.describeWhen(berlin), 'جمعه ۴ دسامبر · ۱۹:۰۰–۲۱:۳۰ · ۲ ساعت ۳۰ دقیقه · هر هفته');
+  assert.equal(format.describeSeats(event({ capacity: 30, seats_left: 12 })), '۱۲ جا مانده');
+  assert.equal(format.clockTime('2026-12-04T19:04:00Z', 'UTC'), '۱۹:۰۴');
+  assert.equal(i18n.t('card.requests', { n: 3 }), 'درخواست‌ها (۳)');
 });

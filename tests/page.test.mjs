@@ -132,7 +132,8 @@ test('server errors show next to the form, and an oversized picture is refused b
     // Invalid for the server but not for the page's own checks: a GIF that is not one.
     await admin.setInputFiles('input[name=image]', { name: 'fake.gif', mimeType: 'image/gif', buffer: Buffer.from('<svg/>') });
     await admin.click('.event-form button[type=submit]');
-    await admin.waitForFunction(() => document.querySelector('.form-error').textContent.startsWith('Invalid data: image'));
+    // Said by the error's code and the field it names, in the user's language.
+    await admin.waitForFunction(() => document.querySelector('.form-error').textContent === 'Not accepted: Picture. Check it and save again.');
     assert.equal(await admin.locator('.event:has(h2:text-is("Too big"))').count(), 0);
   });
 });

@@ -194,7 +194,7 @@ test('the admin form: the next form says Save after a save, Escape closes it, a 
     const admin = await openApp(browser, worker, user({ id: ADMIN_ID }));
     pages.push(admin);
     await admin.click('#new-event');
-    assert.equal(await text(admin, '.event-form .zone'), 'Time in Europe/Lisbon');
+    assert.equal(await text(admin, '.event-form .zone'), 'Time zone: Western European Time');
     assert.equal(await admin.inputValue('select[name=repeat]'), 'none', 'once, unless the admin says otherwise');
     await admin.fill('input[name=title]', 'Undated');
     await admin.fill('input[name=start]', '10:00');

@@ -3,6 +3,7 @@
 // waiting until the server's answer re-renders it.
 
 import { isListed } from './format.js';
+import { t } from './i18n.js';
 import { requestWriteAccess } from './telegram.js';
 
 const WRITE_ACCESS_KEY = 'mini-events:write-access';
@@ -45,7 +46,7 @@ export class Attendance {
     if (!listed && guests > 0) message.guests = guests;
     if (!listed && answers) message.answers = answers;
     if (!this.send(message)) {
-      this.notice.show('Not connected. Your change was not sent; try again when the app is back online.', { warning: true });
+      this.notice.show(t('notice.offline_change'), { warning: true });
       return;
     }
     // Until the server's update arrives; it re-renders the button. The
@@ -67,7 +68,7 @@ export class Attendance {
   /** Changes the guests of a user already going or waiting. */
   setGuests(event, guests) {
     if (!this.send({ type: 'attend', event: event.id, guests })) {
-      this.notice.show('Not connected. Your guests were not changed.', { warning: true });
+      this.notice.show(t('notice.offline_guests'), { warning: true });
     }
   }
 
@@ -85,10 +86,7 @@ export class Attendance {
       localStorage.setItem(WRITE_ACCESS_KEY, 'granted');
     } else {
       sessionStorage.setItem(WRITE_ACCESS_KEY, 'refused');
-      this.notice.show(
-        "You're going. The bot can't message you, so you won't get a reminder when it starts; allow messages from the bot to get one.",
-        { sticky: true },
-      );
+      this.notice.show(t('notice.no_write_access'), { sticky: true });
     }
     return true;
   }

@@ -2,6 +2,8 @@
 // everyone, each with how many people it reaches), the text (up to 1000
 // characters), and Send. The bot sends it, signed with the host's name.
 
+import { errorText } from './format.js';
+import { t } from './i18n.js';
 import { sheetLayer } from './layers.js';
 
 export class ComposeSheet {
@@ -35,7 +37,7 @@ export class ComposeSheet {
     if (!this.send({ type: 'attendees', event: event.id })) return false;
     this.event = event.id;
     this.counts = null;
-    this.q('#compose-heading').textContent = `Message people: ${event.title}`;
+    this.q('#compose-heading').textContent = t('card.action_for', { action: t('card.message'), title: event.title });
     this.q('.compose-text').value = '';
     this.q('.compose-error').textContent = '';
     this.sync();
@@ -57,17 +59,17 @@ export class ComposeSheet {
 
   /** Labels with their counts, the characters left, and whether Send may go. */
   sync() {
-    const people = (n) => `${n} ${n === 1 ? 'person' : 'people'}`;
-    for (const [to, label] of [['going', 'Going'], ['waiting', 'Waiting'], ['all', 'Everyone']]) {
+    const people = (n) => t('compose.people', { n });
+    for (const [to, label] of [['going', t('compose.going')], ['waiting', t('compose.waiting')], ['all', t('compose.all')]]) {
       const count = this.counts ? ` (${people(this.counts[to])})` : '';
       this.q(`.compose-to-${to}`).textContent = `${label}${count}`;
     }
     const text = this.q('.compose-text').value.trim();
-    this.q('.compose-left').textContent = `${1000 - this.q('.compose-text').value.length} characters left`;
+    this.q('.compose-left').textContent = t('compose.left', { n: 1000 - this.q('.compose-text').value.length });
     const to = this.dialog.querySelector('input[name="compose-to"]:checked')?.value ?? 'going';
     const reaches = this.counts?.[to] ?? 0;
     this.q('.compose-send').disabled = !text || !reaches;
-    this.q('.compose-send').textContent = this.counts ? `Send to ${people(reaches)}` : 'Send';
+    this.q('.compose-send').textContent = this.counts ? t('compose.send_to', { n: reaches }) : t('compose.send');
   }
 
   submit() {
@@ -75,7 +77,7 @@ export class ComposeSheet {
     const to = this.dialog.querySelector('input[name="compose-to"]:checked')?.value ?? 'going';
     if (!text) return;
     if (!this.send({ type: 'message-attendees', event: this.event, to, text })) {
-      this.q('.compose-error').textContent = 'Not connected. Try again in a moment.';
+      this.q('.compose-error').textContent = t('notice.offline_moment');
       return;
     }
     this.q('.compose-send').disabled = true;
@@ -92,8 +94,7 @@ export class ComposeSheet {
   /** An error while the sheet waits: said in the sheet. */
   refused(error) {
     if (!this.isOpen) return false;
-    this.q('.compose-error').textContent = error.code === 'limit'
-      ? 'You have sent 3 messages about this event today; try again tomorrow.' : error.msg;
+    this.q('.compose-error').textContent = error.code === 'limit' ? t('compose.limit') : errorText(error);
     this.sync();
     return true;
   }

@@ -4,7 +4,8 @@
 // by name and tap, and undo. Every answer is said in one line and, inside
 // Telegram, with a haptic. After the event the list says who did not come.
 
-import { clockTime, isOver } from './format.js';
+import { clockTime, errorText, isOver } from './format.js';
+import { t } from './i18n.js';
 import { sheetLayer } from './layers.js';
 import { personRow } from './people-sheet.js';
 import { canScanQr, haptic, scanQr } from './telegram.js';
@@ -52,7 +53,7 @@ export class DoorScreen {
     this.event = event.id;
     this.going = [];
     const q = this.q;
-    q('#door-heading').textContent = `Check-in: ${event.title}`;
+    q('#door-heading').textContent = t('card.action_for', { action: t('card.check_in'), title: event.title });
     q('.door-search').value = '';
     q('.door-result').textContent = '';
     q('.door-loading').hidden = false;
@@ -84,17 +85,17 @@ export class DoorScreen {
   answered(reply) {
     if (!this.isOpen || reply.event !== this.event) return;
     const zone = this.eventOf(this.event)?.timezone;
-    const name = reply.person?.name || 'Someone';
-    const guests = reply.guests ? ` +${reply.guests}` : '';
+    const name = reply.person?.name || t('people.someone');
+    const who = reply.guests ? `${name} ${t('card.plus', { n: reply.guests })}` : name;
     let line;
     if (reply.undone) {
-      line = reply.already ? `${name} was not checked in.` : `Check-in taken back: ${name}`;
+      line = reply.already ? t('door.was_not_in', { name }) : t('door.undone', { name });
       haptic('warning');
     } else if (reply.already) {
-      line = `Already checked in at ${clockTime(reply.at, zone)}: ${name}${guests}`;
+      line = t('door.already', { time: clockTime(reply.at, zone), name: who });
       haptic('warning');
     } else {
-      line = `Checked in: ${name}${guests}`;
+      line = t('door.checked_in', { name: who });
       haptic('success');
     }
     this.say(line);
@@ -109,9 +110,9 @@ export class DoorScreen {
   /** An `error` while the screen is open: its line. */
   refused(error) {
     if (!this.isOpen) return false;
-    if (error.code === 'not_on_list') this.say('Not on the list');
-    else if (error.code === 'closed') this.say('Check-in is not open: it opens 12 hours before the event.');
-    else this.say(error.msg);
+    if (error.code === 'not_on_list') this.say(t('door.not_on_list'));
+    else if (error.code === 'closed') this.say(t('door.not_open'));
+    else this.say(errorText(error));
     haptic('error');
     return true;
   }
@@ -124,7 +125,7 @@ export class DoorScreen {
   /** Checks in by `{ ticket }` or `{ user, guests }`, or takes it back (`undo`). */
   checkIn(fields) {
     if (!this.send({ type: 'check-in', event: this.event, ...fields })) {
-      this.say('Not connected. Try again in a moment.');
+      this.say(t('notice.offline_moment'));
       haptic('error');
     }
   }
@@ -135,11 +136,11 @@ export class DoorScreen {
       const ticket = ticketOf(text);
       if (ticket) this.checkIn({ ticket });
       else {
-        this.say('Not on the list');
+        this.say(t('door.not_on_list'));
         haptic('error');
       }
     };
-    if (scanQr('Scan a ticket', read)) return;
+    if (scanQr(t('door.scan'), read)) return;
     if (hasCameraScanner()) this.startCamera(read);
   }
 
@@ -163,9 +164,9 @@ export class DoorScreen {
         }
       }, 400);
       this.camera = { stream, timer };
-      this.q('.door-scan').textContent = 'Stop scanning';
+      this.q('.door-scan').textContent = t('door.stop_scan');
     } catch {
-      this.say('The camera is not available here: find people by name instead.');
+      this.say(t('door.no_camera'));
     }
   }
 
@@ -177,14 +178,15 @@ export class DoorScreen {
     const video = this.q('.door-camera');
     video.hidden = true;
     video.srcObject = null;
-    this.q('.door-scan').textContent = 'Scan a ticket';
+    this.q('.door-scan').textContent = t('door.scan');
   }
 
   renderCount() {
     const people = this.going.length;
     const inside = this.going.filter((p) => p.checked_in_at);
     const guests = inside.reduce((n, p) => n + (p.checked_in_guests ?? 0), 0);
-    this.q('.door-count').textContent = `${inside.length} of ${people} in${guests ? ` (+${guests} ${guests === 1 ? 'guest' : 'guests'})` : ''}`;
+    const count = t('door.count', { n: inside.length, people });
+    this.q('.door-count').textContent = guests ? `${count} (${t('ticket.guests', { n: guests })})` : count;
   }
 
   /** The list, filtered by the search; after the event, who did not come apart. */
@@ -202,7 +204,7 @@ export class DoorScreen {
     this.q('.door-missing').replaceChildren(...missing.map((p) => this.row(p, zone)));
     const heading = this.q('.door-missing-heading');
     heading.hidden = !missing.length;
-    heading.textContent = `Did not come (${missing.length})`;
+    heading.textContent = t('door.missing', { n: missing.length });
     this.q('.door-nobody').hidden = shown.length > 0 || this.q('.door-loading').hidden === false;
   }
 
@@ -215,16 +217,17 @@ export class DoorScreen {
     if (person.checked_in_at) {
       const status = document.createElement('span');
       status.className = 'door-in';
-      const extra = person.checked_in_guests ? ` +${person.checked_in_guests}` : '';
-      status.textContent = `In ${clockTime(person.checked_in_at, zone)}${extra}`;
+      const extra = person.checked_in_guests ? ` ${t('card.plus', { n: person.checked_in_guests })}` : '';
+      status.textContent = `${t('door.in_at', { time: clockTime(person.checked_in_at, zone) })}${extra}`;
       li.append(status);
       button.classList.add('secondary');
-      button.textContent = 'Undo';
-      button.setAttribute('aria-label', `Undo check-in: ${person.name}`);
+      button.textContent = t('door.undo');
+      button.setAttribute('aria-label', t('card.action_for', { action: t('door.undo_check_in'), title: person.name }));
       button.addEventListener('click', () => this.checkIn({ user: person.telegram_id, undo: true }));
     } else {
-      button.textContent = 'Check in';
-      button.setAttribute('aria-label', `Check in: ${person.name}${person.guests ? ` +${person.guests}` : ''}`);
+      button.textContent = t('door.check_in');
+      const who = person.guests ? `${person.name} ${t('card.plus', { n: person.guests })}` : person.name;
+      button.setAttribute('aria-label', t('card.action_for', { action: t('door.check_in'), title: who }));
       button.addEventListener('click', () => this.checkIn({ user: person.telegram_id }));
     }
     li.append(button);

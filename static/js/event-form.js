@@ -3,7 +3,16 @@
 // server has the last word on every rule; the checks here only save a
 // round trip (and a 700 KB upload) for what is plainly wrong.
 
+import { t, translate } from './i18n.js';
+import { errorText, zoneName } from './format.js';
+
 const MAX_IMAGE_BYTES = 512 * 1024;
+/** The form's field each `invalid` error may name (its detail starts with the field), and its label's key. */
+const FIELD_LABELS = {
+  title: 'form.title', description: 'form.description', date: 'form.date', repeat: 'form.repeat', start: 'form.start',
+  duration: 'form.duration', location: 'form.location', capacity: 'form.capacity', max_guests: 'form.max_guests',
+  image: 'form.picture', questions: 'form.questions', hosts: 'form.hosts', approval: 'form.approval',
+};
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 
 export class EventForm {
@@ -43,6 +52,7 @@ export class EventForm {
       e.target.value = '';
       this.renderHosts();
     });
+    this.relabel();
   }
 
   /** Asks once per opening who may be a host (admins only). */
@@ -66,7 +76,7 @@ export class EventForm {
   renderHosts() {
     const box = this.form.querySelector('.hosts');
     box.hidden = !this.isAdmin;
-    const nameOf = (id) => this.people.find((p) => p.telegram_id === id)?.name || `User ${id}`;
+    const nameOf = (id) => this.people.find((p) => p.telegram_id === id)?.name || t('form.user', { id: String(id) });
     box.querySelector('.host-list').replaceChildren(...this.hosts.map((id) => {
       const li = document.createElement('li');
       const name = document.createElement('span');
@@ -74,8 +84,8 @@ export class EventForm {
       const remove = document.createElement('button');
       remove.type = 'button';
       remove.className = 'secondary small';
-      remove.textContent = 'Remove';
-      remove.setAttribute('aria-label', `Remove host: ${nameOf(id)}`);
+      remove.textContent = t('form.remove');
+      remove.setAttribute('aria-label', t('form.remove_host', { name: nameOf(id) }));
       remove.addEventListener('click', () => {
         this.hosts = this.hosts.filter((h) => h !== id);
         this.renderHosts();
@@ -114,8 +124,7 @@ export class EventForm {
     const capacity = raw === '' ? null : Number(raw);
     const taken = this.editing?.attendees ?? 0;
     warning.textContent = capacity !== null && capacity >= 1 && capacity < taken
-      ? `${taken} seats are taken already. Nobody loses their place, but nobody new gets one until fewer than ${capacity} are going.`
-      : '';
+      ? t('form.capacity_warning', { n: taken, capacity }) : '';
   }
 
   get isOpen() {
@@ -143,7 +152,7 @@ export class EventForm {
     this.form.reset();
     this.showPreview();
     this.error.textContent = '';
-    this.form.querySelector('.form-heading').textContent = event ? 'Edit event' : 'New event';
+    this.form.querySelector('.form-heading').textContent = event ? t('form.edit_heading') : t('form.new_heading');
     const fields = this.form.elements;
     // A new event happens once, on the date picked; "Every day" is a choice.
     fields.repeat.value = 'none';
@@ -173,7 +182,7 @@ export class EventForm {
     if (this.hosts.length) this.askPeople();
     this.form.querySelector('.remove-image').hidden = !event?.image;
     const zone = event?.timezone || this.zone;
-    this.form.querySelector('.zone').textContent = zone ? `Time in ${zone}` : '';
+    this.form.querySelector('.zone').textContent = zone ? t('form.zone', { zone: zoneName(zone) }) : '';
     this.warnCapacity();
     slot.replaceChildren(this.form);
     this.doneLayer = this.layers?.open(() => this.close());
@@ -206,6 +215,25 @@ export class EventForm {
     else this.preview.removeAttribute('src');
   }
 
+  /** The words of the form again, in the language now in force (what was typed stays). */
+  relabel() {
+    translate(this.form);
+    this.form.querySelectorAll('.question-label').forEach((label, i) => { label.textContent = t('form.question', { n: i + 1 }); });
+    this.setBusy(Boolean(this.pending));
+    this.renderHosts();
+    this.warnCapacity();
+    if (!this.isOpen) return;
+    this.form.querySelector('.form-heading').textContent = this.editing ? t('form.edit_heading') : t('form.new_heading');
+    const zone = this.editing?.timezone || this.zone;
+    this.form.querySelector('.zone').textContent = zone ? t('form.zone', { zone: zoneName(zone) }) : '';
+  }
+
+  /** The server refused what the form sent: said by its code (and the field an `invalid` names). */
+  refused(error) {
+    const field = error.code === 'invalid' ? FIELD_LABELS[/^[^:]*:\s*(\w+)/.exec(error.msg ?? '')?.[1]] : null;
+    this.showError(field ? t('error.invalid_field', { field: t(field) }) : errorText(error));
+  }
+
   showError(text) {
     this.error.textContent = text;
     this.pending = null;
@@ -213,7 +241,7 @@ export class EventForm {
   }
 
   setBusy(busy) {
-    this.form.querySelector('button[type=submit]').textContent = busy ? 'Saving…' : 'Save';
+    this.form.querySelector('button[type=submit]').textContent = busy ? t('form.saving') : t('form.save');
     this.form.toggleAttribute('aria-busy', busy);
   }
 
@@ -222,19 +250,19 @@ export class EventForm {
     const fields = this.form.elements;
     const title = fields.title.value.trim();
     const duration = Number(fields.duration.value);
-    if (!title) return this.showError('Give the event a title.');
-    if (!/^\d{2}:\d{2}$/.test(fields.start.value)) return this.showError('Choose a start time.');
-    if (!(duration > 0 && duration <= 24)) return this.showError('The duration must be more than 0 and at most 24 hours.');
+    if (!title) return this.showError(t('form.error_title'));
+    if (!/^\d{2}:\d{2}$/.test(fields.start.value)) return this.showError(t('form.error_start'));
+    if (!(duration > 0 && duration <= 24)) return this.showError(t('form.error_duration'));
     const capacity = fields.capacity.value === '' ? null : Number(fields.capacity.value);
     if (capacity !== null && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 100000)) {
-      return this.showError('Seats must be a whole number from 1, or empty for no limit.');
+      return this.showError(t('form.error_capacity'));
     }
     const maxGuests = Number(fields.max_guests.value || 0);
     if (!(Number.isInteger(maxGuests) && maxGuests >= 0 && maxGuests <= 10)) {
-      return this.showError('Guests per person must be a whole number from 0 to 10.');
+      return this.showError(t('form.error_guests'));
     }
     if (fields.repeat.value !== 'daily' && !fields.date.value) {
-      return this.showError(fields.repeat.value === 'weekly' ? 'Choose the first date: the event repeats on its weekday.' : 'Choose the date.');
+      return this.showError(fields.repeat.value === 'weekly' ? t('form.error_first_date') : t('form.error_date'));
     }
     const message = {
       type: this.editing ? 'edit-event' : 'create-event',
@@ -259,15 +287,13 @@ export class EventForm {
     if (!this.editing || JSON.stringify(questions) !== this.startQuestions) message.questions = questions;
     const file = fields.image.files[0];
     if (file) {
-      if (!IMAGE_TYPES.includes(file.type)) return this.showError('The picture must be a PNG, JPEG, WebP or GIF.');
-      if (file.size > MAX_IMAGE_BYTES) {
-        return this.showError(`The picture is ${Math.ceil(file.size / 1024)} KiB; the limit is 512 KiB.`);
-      }
+      if (!IMAGE_TYPES.includes(file.type)) return this.showError(t('form.error_picture_type'));
+      if (file.size > MAX_IMAGE_BYTES) return this.showError(t('form.error_picture_size', { n: Math.ceil(file.size / 1024) }));
       message.image = { name: file.name, base64: await readAsDataUrl(file) };
     } else if (this.editing && fields['remove-image'].checked) {
       message.image = null;
     }
-    if (!this.send(message)) return this.showError('Not connected. Wait a moment and save again.');
+    if (!this.send(message)) return this.showError(t('form.error_offline'));
     this.pending = { id: this.editing?.id ?? null, title };
     this.setBusy(true);
   }

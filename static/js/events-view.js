@@ -8,6 +8,7 @@
 import {
   before, describeGoing, describeSeats, describeWhen, groupOf, initials, isFull, isListed, linkParts, sortKey,
 } from './format.js';
+import { number, t } from './i18n.js';
 import { qrSvg } from './ticket.js';
 
 /** A round face: the picture, or initials. */
@@ -87,8 +88,14 @@ export class EventList {
 
   setAdmin(isAdmin) {
     this.isAdmin = isAdmin;
+    this.refill();
+  }
+
+  /** Writes every card again (the language or the user's rights changed). */
+  refill() {
     for (const [id, card] of this.cards) this.fill(card, this.events.get(id));
     if (this.detail) this.fill(this.detail.card, this.events.get(this.detail.id));
+    if (this.root.getAttribute('aria-busy') !== 'true') this.regroup();
     this.updateEmpty();
   }
 
@@ -257,7 +264,7 @@ export class EventList {
         delete image.dataset.failed;
         image.src = event.image;
       }
-      image.alt = card.classList.contains('detail') ? `Picture of ${event.title}` : '';
+      image.alt = card.classList.contains('detail') ? t('card.picture', { title: event.title }) : '';
     } else {
       image.removeAttribute('src');
     }
@@ -266,7 +273,8 @@ export class EventList {
     image.hidden = !shown;
     image.parentElement.hidden = !shown;
     card.querySelector('.title').textContent = event.title;
-    card.querySelector('.open').setAttribute('aria-label', `Details: ${event.title}`);
+    const labelled = (selector, action) => card.querySelector(selector).setAttribute('aria-label', t('card.action_for', { action, title: event.title }));
+    labelled('.open', t('card.details'));
     card.querySelector('.when').textContent = describeWhen(event);
     card.querySelector('.location').textContent = event.location ?? '';
     card.querySelector('.description').replaceChildren(...linkParts(event.description ?? '').map((part) => {
@@ -283,20 +291,20 @@ export class EventList {
     card.querySelector('.seats').textContent = describeSeats(event);
     // With approval: the user's request waits, or newcomers learn they ask.
     const request = card.querySelector('.request-state');
-    request.textContent = event.pending ? "Waiting for the organiser's answer"
-      : event.approval && !event.host && !isListed(event) && !event.past ? 'The organisers approve each request.' : '';
+    request.textContent = event.pending ? t('card.pending')
+      : event.approval && !event.host && !isListed(event) && !event.past ? t('card.approval') : '';
     request.hidden = !request.textContent;
     const listed = isListed(event);
     const toggle = card.querySelector('.toggle');
     const over = Boolean(event.past) && !listed;
     const shut = Boolean(event.closed) && !listed;
-    const label = event.attending ? 'Leave' : event.waitlisted ? 'Leave the waitlist'
-      : event.pending ? 'Withdraw request' : isFull(event) ? 'Join the waitlist' : 'Attend';
-    toggle.textContent = over ? 'Over' : label;
+    const label = event.attending ? t('card.leave') : event.waitlisted ? t('card.leave_waitlist')
+      : event.pending ? t('card.withdraw') : isFull(event) ? t('card.join_waitlist') : t('card.attend');
+    toggle.textContent = over ? t('card.over') : label;
     toggle.hidden = over || shut;
     toggle.classList.toggle('secondary', listed);
     toggle.setAttribute('aria-pressed', String(listed));
-    toggle.setAttribute('aria-label', `${label}: ${event.title}`);
+    labelled('.toggle', label);
     toggle.removeAttribute('data-pending');
     toggle.removeAttribute('aria-disabled');
     // Guests: the server's number once listed, the user's choice before.
@@ -304,42 +312,42 @@ export class EventList {
     const guests = Number(card.dataset.guests ?? 0);
     const stepper = card.querySelector('.guests');
     stepper.hidden = !(event.max_guests > 0) || over || shut;
-    stepper.querySelector('.guests-count').textContent = guests ? `+${guests}` : '0';
-    stepper.querySelector('.guests-label').textContent = listed ? 'Your guests' : 'Bring guests';
+    stepper.querySelector('.guests-count').textContent = guests ? t('card.plus', { n: guests }) : number(0);
+    stepper.querySelector('.guests-label').textContent = listed ? t('card.your_guests') : t('card.bring_guests');
     stepper.querySelector('.less').disabled = guests <= 0;
     stepper.querySelector('.more').disabled = guests >= (event.max_guests ?? 0);
     stepper.querySelector('.guests-limit').textContent = guests >= (event.max_guests ?? 0)
-      ? `${event.max_guests} at most` : `up to ${event.max_guests}`;
-    card.querySelector('.share').setAttribute('aria-label', `Share: ${event.title}`);
+      ? t('card.guests_most', { n: event.max_guests }) : t('card.guests_up_to', { n: event.max_guests });
+    labelled('.share', t('card.share'));
     card.querySelector('.share').hidden = !this.shareable;
     const story = card.querySelector('.story');
     story.hidden = !(this.story && event.image && card.classList.contains('detail'));
-    story.setAttribute('aria-label', `Share to story: ${event.title}`);
-    card.querySelector('.add-calendar').setAttribute('aria-label', `Add to calendar: ${event.title}`);
+    labelled('.story', t('card.story'));
+    labelled('.add-calendar', t('card.add_calendar'));
     // On the list only for the events the user goes to (cards stay short).
     card.querySelector('.add-calendar').hidden = !this.calendar || Boolean(event.past) || Boolean(event.pending)
       || !(listed || card.classList.contains('detail'));
-    card.querySelector('.edit').setAttribute('aria-label', `Edit: ${event.title}`);
-    card.querySelector('.delete').setAttribute('aria-label', `Delete: ${event.title}`);
+    labelled('.edit', t('card.edit'));
+    labelled('.delete', t('card.delete'));
     // Hosts (admins, and the people an admin listed) edit and check in;
     // only admins delete.
     card.querySelector('.admin-actions').hidden = !(this.isAdmin || event.host);
     card.querySelector('.delete').hidden = !this.isAdmin;
     const door = card.querySelector('.door-open');
     door.hidden = !event.host;
-    door.textContent = event.checked_in ? `Check-in (${event.checked_in} in)` : 'Check-in';
-    door.setAttribute('aria-label', `${door.textContent}: ${event.title}`);
+    door.textContent = event.checked_in ? t('card.check_in_count', { n: event.checked_in }) : t('card.check_in');
+    labelled('.door-open', door.textContent);
     const requests = card.querySelector('.requests-open');
     requests.hidden = !(event.host && event.requests > 0);
-    requests.textContent = `Requests (${event.requests ?? 0})`;
-    requests.setAttribute('aria-label', `${requests.textContent}: ${event.title}`);
+    requests.textContent = t('card.requests', { n: event.requests ?? 0 });
+    labelled('.requests-open', requests.textContent);
     // The list as a spreadsheet, from the event's view.
     const exporting = card.querySelector('.export');
     exporting.hidden = !(event.host && card.classList.contains('detail'));
-    exporting.setAttribute('aria-label', `Export list: ${event.title}`);
+    labelled('.export', t('card.export'));
     const message = card.querySelector('.message');
     message.hidden = exporting.hidden;
-    message.setAttribute('aria-label', `Message people: ${event.title}`);
+    labelled('.message', t('card.message'));
     this.fillTicket(card, event);
   }
 
@@ -353,14 +361,18 @@ export class EventList {
       return;
     }
     section.querySelector('.ticket-event').textContent = `${event.title} · ${describeWhen(event)}`;
-    const guests = event.guests ? ` +${event.guests} ${event.guests === 1 ? 'guest' : 'guests'}` : '';
+    const guests = event.guests ? ` ${t('ticket.guests', { n: event.guests })}` : '';
     section.querySelector('.ticket-who').textContent = `${this.me}${guests}`;
-    if (section.dataset.link === link) return;
+    const label = t('ticket.qr', { title: event.title });
+    if (section.dataset.link === link) {
+      section.querySelector('.ticket-qr svg')?.setAttribute('aria-label', label);
+      return;
+    }
     section.dataset.link = link;
-    qrSvg(link, `Ticket QR code for ${event.title}`).then((svg) => {
+    qrSvg(link, label).then((svg) => {
       if (section.dataset.link === link) section.querySelector('.ticket-qr').replaceChildren(svg);
     }, () => {
-      section.querySelector('.ticket-qr').textContent = 'The code could not be drawn. Ask a host to find you by name.';
+      section.querySelector('.ticket-qr').textContent = t('ticket.no_code');
     });
   }
 
@@ -409,8 +421,6 @@ export class EventList {
   updateEmpty() {
     const loading = this.root.getAttribute('aria-busy') === 'true';
     this.empty.hidden = loading || this.cards.size > 0;
-    this.empty.textContent = this.isAdmin
-      ? 'No events yet. Create the first one with New event.'
-      : 'No events yet. Check back soon.';
+    this.empty.textContent = this.isAdmin ? t('list.empty_admin') : t('list.empty');
   }
 }

@@ -6,7 +6,10 @@
 // check-in screen (door.js) and tickets (ticket.js), what is open over
 // the list (layers.js), readable colours (contrast.js) and notices
 // (notice.js) each live in their own module; this one routes the server's
-// messages to them.
+// messages to them, and puts the page in the user's language (i18n.js)
+// before anything is drawn.
+
+import english from '../i18n/en.json';
 
 import { Attendance } from './attendance.js';
 import { Connection } from './connection.js';
@@ -17,18 +20,45 @@ import { applyReadableColours } from './contrast.js';
 import { DoorScreen } from './door.js';
 import { EventForm } from './event-form.js';
 import { EventList } from './events-view.js';
-import { isListed } from './format.js';
+import { errorText, isListed } from './format.js';
+import {
+  currentLanguage, fetchWords, languageOf, onLanguage, t, translate, useEnglish, useWords,
+} from './i18n.js';
 import { Layers } from './layers.js';
 import { Notice } from './notice.js';
 import { PeopleSheet } from './people-sheet.js';
 import { SettingsSheet } from './settings-sheet.js';
 import {
   applyThemeFromFragment, canShare, canShareToStory, confirmAction, downloadFile, haptic, initData, launch,
-  mainButton, onThemeChanged, openLink, saveFile, shareEvent, shareToStory, whenTelegramLoads,
+  mainButton, onThemeChanged, openLink, saveFile, shareEvent, shareToStory, telegramLanguage, whenTelegramLoads,
 } from './telegram.js';
 import { ticketOf } from './ticket.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** The language the server last said is the user's (a guess for the next start). */
+const LANGUAGE_KEY = 'mini-events:language';
+/** How long the first words may take before the page starts in English. */
+const WORDS_WAIT_MS = 2500;
+
+/** Puts the page in `code` (fetching its words once); false when they cannot be had. */
+async function switchLanguage(code) {
+  if (code === currentLanguage() && document.documentElement.dir) return true;
+  const words = code === 'en' ? english : await fetchWords(code);
+  if (!words) return false;
+  useWords(code, words);
+  return true;
+}
+
+useEnglish(english);
+// The last language the server said, else Telegram's: the page starts in
+// it (the server's `welcome` has the last word).
+{
+  const first = languageOf(localStorage.getItem(LANGUAGE_KEY)) ?? languageOf(telegramLanguage()) ?? 'en';
+  const late = new Promise((resolve) => { setTimeout(resolve, WORDS_WAIT_MS, false); });
+  if (!(await Promise.race([switchLanguage(first), late]))) useWords('en', english);
+  translate(document);
+}
 
 applyThemeFromFragment();
 applyReadableColours();
@@ -40,6 +70,11 @@ onThemeChanged(() => applyReadableColours());
 let firstLoad = true;
 /** What an `error` from the server most likely answers: the form, or a button. */
 let lastAction = null;
+/** The user's name and the group's title, from `welcome`. */
+let myName = null;
+let communityTitle = null;
+/** The connection's state, as the banner last said it. */
+let lastState = null;
 /** The user's calendar feed, and one event's calendar file ({id}), from `welcome`. */
 let calendarUrl = null;
 let eventCalendarUrl = null;
@@ -81,7 +116,7 @@ const list = new EventList($('events'), $('empty'), {
   onExport(event) {
     lastAction = { kind: 'export', title: event.title, id: event.id };
     if (!send({ type: 'export', event: event.id })) {
-      notice.show('Not connected. Try again when the app is back online.', { warning: true });
+      notice.show(t('notice.offline'), { warning: true });
     }
   },
 });
@@ -175,7 +210,7 @@ $('view-back').addEventListener('click', () => view.close());
 $('hidden').addEventListener('change', (e) => {
   if (!send({ type: 'set-privacy', hidden: e.target.checked })) {
     e.target.checked = !e.target.checked;
-    notice.show('Not connected. Your privacy setting was not changed.', { warning: true });
+    notice.show(t('notice.offline_privacy'), { warning: true });
   }
 });
 
@@ -185,10 +220,33 @@ const settings = new SettingsSheet({
   layers,
   onReminder(minutes) {
     if (send({ type: 'set-reminder', minutes })) return true;
-    notice.show('Not connected. Your reminder setting was not changed.', { warning: true });
+    notice.show(t('notice.offline_reminder'), { warning: true });
     return false;
   },
   onSubscribe: () => calendarUrl && openLink(calendarUrl),
+  onLanguage(code) {
+    if (!send({ type: 'set-language', language: code })) {
+      notice.show(t('notice.offline_language'), { warning: true });
+      return false;
+    }
+    const now = code ?? languageOf(telegramLanguage()) ?? 'en';
+    localStorage.setItem(LANGUAGE_KEY, now);
+    settings.showLanguage(code);
+    switchLanguage(now);
+    return true;
+  },
+});
+
+// Another language: every word on the page again (what people typed stays).
+onLanguage(() => {
+  translate(document);
+  if (communityTitle) $('title').textContent = communityTitle;
+  if (myName !== null) $('greeting').textContent = t('header.hello', { name: myName });
+  list.refill();
+  settings.relabel();
+  form.relabel();
+  if (lastState) showConnectionState($('connection'), lastState.state, lastState.detail, { firstLoad });
+  view.syncMain();
 });
 
 // Telegram hides its loading screen on ready(); expand() gives us the full height.
@@ -208,11 +266,11 @@ $('new-event').addEventListener('click', () => {
 });
 
 async function deleteEvent(event) {
-  const ok = await confirmAction(`Delete "${event.title}"? Everyone going will lose it from their list.`);
+  const ok = await confirmAction(t('confirm.delete', { title: event.title }));
   if (!ok) return;
   lastAction = { kind: 'delete', title: event.title, id: event.id };
   if (!send({ type: 'delete-event', id: event.id })) {
-    notice.show('Not connected. The event was not deleted; try again when the app is back online.', { warning: true });
+    notice.show(t('notice.offline_delete'), { warning: true });
   }
 }
 
@@ -231,26 +289,26 @@ function syncButtons() {
 function announceChange(before, after) {
   if (!before) return;
   if (before.waitlisted && after.attending && !attendance.isWaiting(after.id)) {
-    notice.show(`A spot opened: you are going to "${after.title}".`, { sticky: true });
+    notice.show(t('notice.spot', { title: after.title }), { sticky: true });
     haptic('success');
   }
   // A host answered the user's request.
   if (before.pending && !after.pending && !attendance.isWaiting(after.id)) {
-    const said = after.attending ? `You're in: you are going to "${after.title}".`
-      : after.waitlisted ? `The organisers said yes to "${after.title}": you are on the waitlist.`
-        : `Your request for "${after.title}" was not accepted.`;
-    notice.show(said, { sticky: true });
+    const said = after.attending ? 'notice.approved' : after.waitlisted ? 'notice.approved_waiting' : 'notice.declined';
+    notice.show(t(said, { title: after.title }), { sticky: true });
   }
 }
 
 function onMessage(message) {
   switch (message.type) {
     case 'welcome':
-      $('greeting').textContent = `Hi, ${message.name}`;
+      myName = message.name;
+      $('greeting').textContent = t('header.hello', { name: message.name });
       list.setMe(message.name);
       myId = message.telegram_id;
       // A group's community shows the group's name; the default looks as before.
       if (message.community?.title) {
+        communityTitle = message.community.title;
         $('title').textContent = message.community.title;
         document.title = `${message.community.title} · Mini Events`;
       }
@@ -262,6 +320,11 @@ function onMessage(message) {
       if (message.limits) form.setLimits(message.limits);
       if (message.reminder !== undefined) settings.show(message.reminder);
       $('hidden').checked = Boolean(message.hidden);
+      if (languageOf(message.language)) {
+        localStorage.setItem(LANGUAGE_KEY, message.language);
+        settings.showLanguage(message.language);
+        switchLanguage(message.language);
+      }
       list.beginSync();
       break;
     case 'event': {
@@ -309,13 +372,12 @@ function onMessage(message) {
       break;
     case 'message-queued':
       if (compose.queued(message)) {
-        const n = message.recipients;
-        notice.show(`Sent: the bot is messaging ${n} ${n === 1 ? 'person' : 'people'}.`);
+        notice.show(t('notice.sent', { n: message.recipients }));
       }
       break;
     case 'export':
       saveFile(message.url, message.filename, message.csv, 'text/csv;charset=utf-8');
-      notice.show(`Saved the list as ${message.filename}.`);
+      notice.show(t('notice.saved', { file: message.filename }));
       break;
     case 'delete-event': {
       const gone = list.get(message.id);
@@ -327,7 +389,7 @@ function onMessage(message) {
       if (focusLost) $('events').focus();
       const ownDelete = lastAction?.kind === 'delete' && lastAction.id === message.id;
       if (gone && isListed(gone) && !ownDelete) {
-        notice.show(`"${gone.title}" was cancelled.`, { warning: true, sticky: true });
+        notice.show(t('notice.cancelled', { title: gone.title }), { warning: true, sticky: true });
       }
       break;
     }
@@ -343,9 +405,8 @@ function onMessage(message) {
         const wasAdmin = !$('admin').hidden;
         setAdmin(false);
         list.forgetHosting();
-        notice.show(wasAdmin ? 'You are no longer an admin, so that change was not made.'
-          : 'You are no longer a host of that event, so the change was not made.', { warning: true });
-      } else if (form.isOpen && form.pending) form.showError(message.msg);
+        notice.show(wasAdmin ? t('notice.not_admin') : t('notice.not_host'), { warning: true });
+      } else if (form.isOpen && form.pending) form.refused(message);
       else notice.show(describeError(message), { warning: true });
       break;
   }
@@ -359,14 +420,17 @@ function setAdmin(isAdmin) {
   form.setAdmin(isAdmin);
 }
 
+/**
+ * An error from the server, said in the user's language by its `code`
+ * (the protocol's `msg` stays English), with the event it was about.
+ */
 function describeError(error) {
-  const what = lastAction ? ` (${lastAction.title})` : '';
-  if (error.code === 'no_such_event') return `That event no longer exists${what}.`;
-  if (error.code === 'internal') return `Something went wrong on our side${what}. Please try again.`;
-  return error.msg;
+  const said = errorText(error);
+  return lastAction ? t('error.about', { error: said, title: lastAction.title }) : said;
 }
 
 function onState(state, detail) {
+  lastState = { state, detail };
   showConnectionState($('connection'), state, detail, { firstLoad });
   if (state === 'refused') list.stopLoading();
   syncButtons();
@@ -383,7 +447,7 @@ syncButtons();
 
 // Called from the list's callbacks, which are made before these objects.
 function openPeople(event) {
-  if (!people.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
+  if (!people.open(event)) notice.show(t('notice.offline'), { warning: true });
 }
 
 function openView(id) {
@@ -392,12 +456,12 @@ function openView(id) {
 
 function openCompose(event) {
   lastAction = { kind: 'message', title: event.title, id: event.id };
-  if (!compose.open(event)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
+  if (!compose.open(event)) notice.show(t('notice.offline'), { warning: true });
 }
 
 function openDoor(event, ticket = null) {
   lastAction = { kind: 'door', title: event.title, id: event.id };
-  if (!door.open(event, ticket)) notice.show('Not connected. Try again when the app is back online.', { warning: true });
+  if (!door.open(event, ticket)) notice.show(t('notice.offline'), { warning: true });
 }
 
 function syncMainButton() {

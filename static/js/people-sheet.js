@@ -4,6 +4,7 @@
 
 import { face } from './events-view.js';
 import { clockTime, isOver } from './format.js';
+import { t } from './i18n.js';
 import { sheetLayer } from './layers.js';
 import { confirmAction } from './telegram.js';
 
@@ -56,7 +57,7 @@ export class PeopleSheet {
       // Seats, as the card counts them: people and their guests.
       const seats = people.reduce((sum, person) => sum + 1 + (person.guests ?? 0), 0);
       const going = Math.max(seats, this.eventOf?.(answer.event)?.attendees ?? 0);
-      q(heading).textContent = list === '.people-going' ? `Going (${going})` : `Waiting (${seats})`;
+      q(heading).textContent = list === '.people-going' ? t('people.going', { n: going }) : t('people.waiting', { n: seats });
     };
     // Hosts get who was checked in: said on each row, and after the event
     // who did not come.
@@ -66,14 +67,13 @@ export class PeopleSheet {
     // Hosts: who asks to come, with their answers, to let in or decline.
     const pending = answer.pending ?? [];
     q('.people-pending-heading').hidden = pending.length === 0;
-    q('.people-pending-heading').textContent = `Requests (${pending.length})`;
+    q('.people-pending-heading').textContent = t('card.requests', { n: pending.length });
     q('.people-pending').replaceChildren(...pending.map((person) => this.requestRow(answer.event, event, person)));
     const hidden = q('.people-hidden');
     hidden.hidden = !answer.hidden;
-    hidden.textContent = answer.hidden === 1 ? '1 more person prefers not to be listed.'
-      : `${answer.hidden} more people prefer not to be listed.`;
+    hidden.textContent = t('people.hidden', { n: answer.hidden ?? 0 });
     if (!answer.going.length && !answer.waiting.length && !answer.hidden) {
-      q('.people-going').replaceChildren(Object.assign(document.createElement('li'), { className: 'nobody', textContent: 'Nobody yet.' }));
+      q('.people-going').replaceChildren(Object.assign(document.createElement('li'), { className: 'nobody', textContent: t('people.nobody') }));
     }
   }
 
@@ -91,15 +91,15 @@ export class PeopleSheet {
       answers.append(dt, dd);
     });
     if (answers.childElementCount) li.append(answers);
-    const name = person.name || 'Someone';
+    const name = person.name || t('people.someone');
     const buttons = document.createElement('span');
     buttons.className = 'request-buttons';
-    for (const [approve, label] of [[true, 'Approve'], [false, 'Decline']]) {
+    for (const [approve, label] of [[true, t('people.approve')], [false, t('people.decline')]]) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = approve ? 'small request-approve' : 'secondary small request-decline';
       button.textContent = label;
-      button.setAttribute('aria-label', `${label}: ${name}`);
+      button.setAttribute('aria-label', t('card.action_for', { action: label, title: name }));
       button.addEventListener('click', () => {
         for (const b of buttons.querySelectorAll('button')) b.disabled = true;
         this.send({ type: 'approve', event: id, user: person.telegram_id, approve });
@@ -115,11 +115,11 @@ export class PeopleSheet {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'secondary small danger person-remove';
-    button.textContent = 'Remove';
-    const name = person.name || 'Someone';
-    button.setAttribute('aria-label', `Remove: ${name}`);
+    button.textContent = t('form.remove');
+    const name = person.name || t('people.someone');
+    button.setAttribute('aria-label', t('card.action_for', { action: t('form.remove'), title: name }));
     button.addEventListener('click', async () => {
-      if (!await confirmAction(`Take ${name} off the list? The bot tells them.`)) return;
+      if (!await confirmAction(t('confirm.remove', { name }))) return;
       this.send({ type: 'remove-attendee', event, user: person.telegram_id });
     });
     return button;
@@ -131,7 +131,7 @@ export function personRow(person) {
   const li = document.createElement('li');
   const name = document.createElement('span');
   name.className = 'person-name';
-  name.textContent = person.name || 'Someone';
+  name.textContent = person.name || t('people.someone');
   li.append(face(person), name);
   if (person.username) {
     const username = document.createElement('span');
@@ -142,7 +142,7 @@ export function personRow(person) {
   if (person.guests) {
     const guests = document.createElement('span');
     guests.className = 'person-guests';
-    guests.textContent = `+${person.guests}`;
+    guests.textContent = t('card.plus', { n: person.guests });
     li.append(guests);
   }
   if (person.door) {
@@ -157,6 +157,6 @@ export function personRow(person) {
 /** For hosts: "In 19:04", or after the event "Did not come"; '' for others. */
 function doorLine(person, over, zone) {
   if (person.checked_in_at === undefined) return '';
-  if (person.checked_in_at) return `In ${clockTime(person.checked_in_at, zone)}`;
-  return over ? 'Did not come' : '';
+  if (person.checked_in_at) return t('door.in_at', { time: clockTime(person.checked_in_at, zone) });
+  return over ? t('door.did_not_come') : '';
 }

@@ -2,6 +2,7 @@
 // (up to 500 characters), then the attend goes with them. With approval,
 // it is a request: the page then says it waits for the organiser.
 
+import { t } from './i18n.js';
 import { sheetLayer } from './layers.js';
 
 export class QuestionsSheet {
@@ -26,8 +27,8 @@ export class QuestionsSheet {
     this.q('#questions-heading').textContent = event.title;
     // Hosts go in without asking.
     const asks = event.approval && !event.host;
-    this.q('.questions-why').textContent = asks ? 'The organisers ask, and answer each request.' : 'The organisers ask:';
-    this.q('.questions-send').textContent = asks ? 'Ask to join' : 'Attend';
+    this.q('.questions-why').textContent = asks ? t('questions.why_approval') : t('questions.why');
+    this.q('.questions-send').textContent = asks ? t('questions.ask') : t('card.attend');
     this.q('.questions-fields').replaceChildren(...event.questions.map((question, i) => {
       const label = document.createElement('label');
       label.className = 'questions-field';
@@ -45,7 +46,7 @@ export class QuestionsSheet {
 
   submit() {
     if (!this.asked) return;
-    const answers = [...this.dialog.querySelectorAll('.questions-fields textarea')].map((t) => t.value.trim());
+    const answers = [...this.dialog.querySelectorAll('.questions-fields textarea')].map((field) => field.value.trim());
     const { event, button, guests } = this.asked;
     this.asked = null;
     this.dialog.close();

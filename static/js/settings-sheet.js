@@ -1,7 +1,8 @@
-// The settings sheet: when the bot reminds the user (one tap from the
-// header), whether they hide from the lists of who is going, and the
-// subscription to their calendar feed.
+// The settings sheet: the language, when the bot reminds the user (one
+// tap from the header), whether they hide from the lists of who is going,
+// and the subscription to their calendar feed.
 
+import { LANGUAGES, languageName, t } from './i18n.js';
 import { sheetLayer } from './layers.js';
 
 const OFF = 'off';
@@ -13,12 +14,27 @@ export class SettingsSheet {
    * @param {HTMLButtonElement} o.opener
    * @param {(minutes: number|null) => boolean} o.onReminder false when it could not be sent
    * @param {() => void} o.onSubscribe
+   * @param {(code: string|null) => boolean} o.onLanguage the user chose a language (null: Telegram's); false when it could not be sent
    * @param {import('./layers.js').Layers} o.layers
    */
-  constructor({ dialog, opener, onReminder, onSubscribe, layers }) {
+  constructor({ dialog, opener, onReminder, onSubscribe, onLanguage, layers }) {
     this.dialog = dialog;
     this.opener = opener;
     this.reminder = 0;
+    this.known = false;
+    this.language = dialog.querySelector('#language');
+    // Each language named in itself, so anyone finds their own.
+    this.language.append(...LANGUAGES.map((code) => {
+      const option = document.createElement('option');
+      option.value = code;
+      option.lang = code;
+      option.textContent = languageName(code);
+      return option;
+    }));
+    this.language.addEventListener('change', () => {
+      const code = this.language.value || null;
+      if (!onLanguage(code)) this.language.value = this.chosen ?? '';
+    });
     this.showSheet = sheetLayer(layers, dialog);
     opener.addEventListener('click', () => this.open());
     dialog.querySelector('#subscribe').addEventListener('click', onSubscribe);
@@ -38,9 +54,20 @@ export class SettingsSheet {
     this.reminder = minutes;
     const value = minutes === null ? OFF : String(minutes);
     for (const input of this.dialog.querySelectorAll('input[name=reminder]')) input.checked = input.value === value;
+    this.known = true;
     this.opener.hidden = false;
-    this.opener.textContent = `Event reminders: ${label(minutes)}`;
-    this.opener.removeAttribute('aria-label');
+    this.opener.textContent = t('settings.opener', { when: label(minutes) });
+  }
+
+  /** The language in force (`welcome.language`, or the one just chosen). */
+  showLanguage(code) {
+    this.chosen = code;
+    this.language.value = code ?? '';
+  }
+
+  /** Its words again, in the language now in force. */
+  relabel() {
+    if (this.known) this.show(this.reminder);
   }
 
   /** The user's feed (https), offered as webcal:// and https to copy. */
@@ -54,11 +81,11 @@ export class SettingsSheet {
     const said = this.dialog.querySelector('.copied');
     try {
       await navigator.clipboard.writeText(input.value);
-      said.textContent = 'Copied. Add it in your calendar app as a calendar from a URL.';
+      said.textContent = t('settings.copied');
     } catch {
       input.focus();
       input.select();
-      said.textContent = 'Selected: copy it with your keyboard or the menu.';
+      said.textContent = t('settings.selected');
     }
   }
 
@@ -71,11 +98,10 @@ export class SettingsSheet {
 
 function label(minutes) {
   switch (minutes) {
-    case null: return 'Off';
-    case 0: return 'At start';
-    case 15: return '15 min before';
-    case 60: return '1 h before';
-    case 1440: return '1 day before';
-    default: return `${minutes} min before`;
+    case null: return t('settings.off');
+    case 0: return t('settings.at_start');
+    case 60: return t('settings.hour_before');
+    case 1440: return t('settings.day_before');
+    default: return t('settings.minutes_before', { n: minutes });
   }
 }

@@ -31,6 +31,17 @@ export function initData() {
   return webApp()?.initData || fragment.get('tgWebAppData') || '';
 }
 
+/** The language Telegram says the user's app is in ("pt-br"), or ''. */
+export function telegramLanguage() {
+  const unsafe = webApp()?.initDataUnsafe?.user?.language_code;
+  if (unsafe) return unsafe;
+  try {
+    return JSON.parse(new URLSearchParams(initData()).get('user') ?? '{}').language_code ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Where the app was opened for, as the server reads it: `{ start }`, the
  * launch's `start_param` from a t.me link (`c<slug>`, `c<slug>_<event>`,
