@@ -47,11 +47,6 @@ impl Clock {
 /// through the runtime's `Intl` (the Gregorian calendar, the language's
 /// own digits); `None` when the runtime cannot say.
 pub fn local_words(language: &str, zone: &str, utc: i64, with_day: bool) -> Option<String> {
-    let intl = Reflect::get(&worker::js_sys::global(), &"Intl".into()).ok()?;
-    let constructor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
     let options = Object::new();
     let mut fields = vec![
         ("timeZone", zone),
@@ -65,15 +60,32 @@ pub fn local_words(language: &str, zone: &str, utc: i64, with_day: bool) -> Opti
     for (key, value) in fields {
         Reflect::set(&options, &key.into(), &value.into()).ok()?;
     }
+    let date = worker::js_sys::Date::new(&JsValue::from_f64(utc as f64 * 1000.0));
+    intl_format("DateTimeFormat", language, &options, &date)
+}
+
+/// `n` in `language`'s own digits ("۳" in Persian), through `Intl`.
+pub fn number_words(language: &str, n: i64) -> Option<String> {
+    intl_format(
+        "NumberFormat",
+        language,
+        &Object::new(),
+        &JsValue::from_f64(n as f64),
+    )
+}
+
+/// `new Intl[kind](language, options).format(value)`.
+fn intl_format(kind: &str, language: &str, options: &Object, value: &JsValue) -> Option<String> {
+    let intl = Reflect::get(&worker::js_sys::global(), &"Intl".into()).ok()?;
+    let constructor: Function = Reflect::get(&intl, &kind.into()).ok()?.dyn_into().ok()?;
     let locale = format!("{language}-u-ca-gregory");
-    let args = Array::of2(&locale.into(), &options);
+    let args = Array::of2(&locale.into(), options);
     let formatter = Reflect::construct(&constructor, &args).ok()?;
     let format: Function = Reflect::get(&formatter, &"format".into())
         .ok()?
         .dyn_into()
         .ok()?;
-    let date = worker::js_sys::Date::new(&JsValue::from_f64(utc as f64 * 1000.0));
-    format.call1(&formatter, &date).ok()?.as_string()
+    format.call1(&formatter, value).ok()?.as_string()
 }
 
 /// Offsets are looked up per quarter hour: every zone in use changes its

@@ -230,8 +230,16 @@ impl<'a> Run<'a> {
                 return Status::Pending;
             }
         }
+        let open = words.say("bot.open_in_app", &[]);
         let status = self
-            .deliver(table, row.telegram_id, &text, row.body.as_deref(), entities)
+            .deliver(
+                table,
+                row.telegram_id,
+                &text,
+                row.body.as_deref(),
+                entities,
+                &open,
+            )
             .await;
         if status == Status::Sent {
             match sent_to
@@ -311,13 +319,18 @@ impl<'a> Run<'a> {
         text: &str,
         rest: Option<&str>,
         entities: Option<Value>,
+        open: &str,
     ) -> Status {
         // A host's message carries the rest of its body (entities, a
-        // button); anything else is its text alone.
+        // button, labelled `open` in the reader's language); anything
+        // else is its text alone.
         let mut body = rest
             .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
             .filter(serde_json::Value::is_object)
             .unwrap_or_else(|| json!({}));
+        if let Some(label) = body.pointer_mut("/reply_markup/inline_keyboard/0/0/text") {
+            *label = json!(open);
+        }
         body["chat_id"] = json!(chat);
         body["text"] = json!(text);
         if let Some(entities) = entities {

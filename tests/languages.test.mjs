@@ -235,3 +235,44 @@ test('a change and a cancellation are told in the reader\'s language', async () 
   assert.equal(gone.entities[0].unix_time, Date.parse(`${day}T19:00:00Z`) / 1000);
   for (const c of [admin, jonas]) c.close();
 });
+
+test("an event shared inline is written in the sharer's language, its start a date_time entity; a host's message has its button in each reader's", async () => {
+  const admin = await Client.login(worker, user({ id: ADMIN_ID, first: 'Ada' }));
+  const day = new Date(Date.now() + 6 * 86_400_000).toISOString().slice(0, 10);
+  admin.send({ type: 'create-event', title: 'Хор', start: '19:00', duration: 2.5, date: day, repeat: 'weekly' });
+  const choir = await admin.nextWhere((m) => m.type === 'event' && m.title === 'Хор');
+  const taras = user({ first: 'Тарас', languageCode: 'uk' });
+  fake.reset();
+  await tg.post({
+    inline_query: {
+      id: 'q-uk', query: `event:${choir.id}`, offset: '',
+      from: { id: taras.id, is_bot: false, first_name: 'Тарас', language_code: 'uk' },
+    },
+  });
+  const [{ body }] = await fake.waitFor((c) => c.method === 'answerInlineQuery');
+  const [result] = body.results;
+  const { message_text: text, entities: [entity] } = result.input_message_content;
+  assert.deepEqual([entity.type, entity.unix_time], ['date_time', Date.parse(`${day}T19:00:00Z`) / 1000]);
+  // Offsets count UTF-16 code units, as JavaScript's strings do.
+  const at = text.slice(entity.offset, entity.offset + entity.length);
+  assert.match(at, /^\S+, \d{1,2} \S+, 19:00$/, `the day and time in Ukrainian: ${at}`);
+  assert.ok(!/[A-Za-z]{3}/.test(at), `no English day or month: ${at}`);
+  assert.ok(text.includes(`${at} · 2 год 30 хв · щотижня`), text);
+  assert.equal(result.reply_markup.inline_keyboard[0][0].text, 'Відкрити в Mini Events');
+
+  // The host's message: the same text for all, the button in each reader's language.
+  const sara = await Client.login(worker, user({ first: 'Sara', languageCode: 'fa' }));
+  const ann = await Client.login(worker, user({ first: 'Ann' }));
+  for (const c of [sara, ann]) {
+    c.send({ type: 'attend', event: choir.id });
+    await c.nextWhere((m) => m.type === 'event' && m.id === choir.id && m.attending);
+  }
+  fake.reset();
+  admin.send({ type: 'message-attendees', event: choir.id, to: 'going', text: 'Bring the scores.' });
+  const toSara = await tg.messageTo(sara.user.id, (b) => /Bring the scores/.test(b.text));
+  const toAnn = await tg.messageTo(ann.user.id, (b) => /Bring the scores/.test(b.text));
+  assert.equal(toSara.reply_markup.inline_keyboard[0][0].text, 'باز کردن در Mini Events');
+  assert.equal(toAnn.reply_markup.inline_keyboard[0][0].text, 'Open in Mini Events');
+  assert.equal(toSara.text, toAnn.text);
+  for (const c of [admin, sara, ann]) c.close();
+});

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use worker::{console_error, Context, D1Database, Env, Request, Response, Result};
 
 use crate::access;
-use crate::calendar::{self, Zone};
+use crate::calendar::{self, Repeat, Zone};
 use crate::catalog::Event;
 use crate::clock::{IntlZone, Zones};
 use crate::communities::{self, Community};
@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::hub::client;
 use crate::store;
 use api::BotApi;
-use reply::{Links, Shown};
+use reply::{InlineWords, Links, Shown};
 use update::{InlineSearch, Request as Asked, Setting, Update};
 use words::Words;
 
@@ -196,7 +196,8 @@ impl Bot<'_> {
         let entered = self.visible(*from).await?;
         let rows: Vec<(String, String)> = entered.into_iter().map(|c| (c.title, c.slug)).collect();
         if let Some(keyboard) = body["reply_markup"]["inline_keyboard"].as_array_mut() {
-            keyboard.extend(reply::community_rows(&self.links, &rows));
+            let untitled = words.say("bot.group.untitled", &[]);
+            keyboard.extend(reply::community_rows(&self.links, &rows, &untitled));
         }
         self.api.call("sendMessage", &body).await?;
         Ok(())
@@ -444,7 +445,11 @@ impl Bot<'_> {
             .collect();
         shown.sort_by_key(|(starts, s)| (*starts, s.event.id));
         let shown: Vec<Shown> = shown.into_iter().map(|(_, s)| s).take(limit).collect();
-        let body = reply::inline_answer(query_id, &shown, &self.links);
+        // In the language of whoever shares them.
+        let language = store::users::language_of(&self.db, from).await?;
+        let words = Words::of(self.env, language).await;
+        let said = |s: &Shown| inline_words(&words, language, zones.of(s.event.community), s);
+        let body = reply::inline_answer(query_id, &shown, &self.links, said);
         self.api.call("answerInlineQuery", &body).await?;
         Ok(())
     }
@@ -473,6 +478,40 @@ impl Bot<'_> {
         let now = self.config.clock.seconds();
         store::communities::open_for_command(&self.db, chat_id, &slug, title, zone, now).await
     }
+}
+
+/// An inline result's words in `language`: the venue's day and time as
+/// the language writes them, the duration in its digits, how it repeats,
+/// and the button (English, or where `Intl` cannot say: [`InlineWords::english`]).
+fn inline_words(words: &Words, language: &str, zone: &IntlZone, shown: &Shown) -> InlineWords {
+    let english = InlineWords::english(shown);
+    if language == crate::i18n::ENGLISH {
+        return english;
+    }
+    let number = |n: i64| crate::clock::number_words(language, n);
+    let minutes = (shown.event.duration * 60.0).round() as i64;
+    let said = (|| {
+        let at = crate::clock::local_words(language, zone.name(), shown.starts_at, true)?;
+        let mut length = Vec::new();
+        if minutes >= 60 {
+            length.push(words.say("format.hours", &[("n", &number(minutes / 60)?)]));
+        }
+        if minutes % 60 != 0 || minutes == 0 {
+            length.push(words.say("format.minutes", &[("n", &number(minutes % 60)?)]));
+        }
+        let mut then = vec![length.join(" ")];
+        match shown.event.repeat {
+            Repeat::None => {}
+            Repeat::Daily => then.push(words.say("format.every_day", &[])),
+            Repeat::Weekly => then.push(words.say("format.every_week", &[])),
+        }
+        Some(InlineWords {
+            at,
+            then: then.iter().map(|part| format!(" · {part}")).collect(),
+            open: words.say("bot.open_in_app", &[]),
+        })
+    })();
+    said.unwrap_or(english)
 }
 
 /// `event` with the venue's day and time of its next occurrence.

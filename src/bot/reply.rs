@@ -92,6 +92,28 @@ impl Shown<'_> {
     }
 }
 
+/// An inline result's words in the language of whoever shares it: the
+/// occurrence's day and time at the venue (`at`, the text of its
+/// `date_time` entity), what follows (`then`: " · 3 h · weekly"), and the
+/// button's label.
+pub struct InlineWords {
+    pub at: String,
+    pub then: String,
+    pub open: String,
+}
+
+impl InlineWords {
+    /// The English words of `shown`.
+    pub fn english(shown: &Shown) -> InlineWords {
+        let (at, then) = texts::when_parts(shown.event, shown.at);
+        InlineWords {
+            at,
+            then,
+            open: texts::OPEN_IN_APP.into(),
+        }
+    }
+}
+
 /// The `sendMessage` body answering `/start` or `/events` (with the event a
 /// `/start <id>` names, when it exists). Private chats get a `web_app`
 /// button; groups a link to the Mini App, since `web_app` buttons only work
@@ -133,16 +155,17 @@ pub fn community_message(chat_id: i64, link: &str, text: &str, button: &str) -> 
 }
 
 /// Buttons opening each community in a private chat (`web_app` buttons
-/// work there), one row each: (title, slug).
-pub fn community_rows(links: &Links, communities: &[(String, String)]) -> Vec<Value> {
+/// work there), one row each: (title, slug); `untitled` names a group
+/// without a title.
+pub fn community_rows(
+    links: &Links,
+    communities: &[(String, String)],
+    untitled: &str,
+) -> Vec<Value> {
     communities
         .iter()
         .map(|(title, slug)| {
-            let text = if title.is_empty() {
-                texts::GROUP_EVENTS
-            } else {
-                title
-            };
+            let text = if title.is_empty() { untitled } else { title };
             json!([{"text": text, "web_app": {"url": links.community_page(slug, None)}}])
         })
         .collect()
@@ -154,10 +177,10 @@ pub fn text_message(chat_id: i64, text: &str) -> Value {
 }
 
 /// One event as an inline result: an article whose message names the event
-/// and links to it in the Mini App.
-pub fn inline_result(shown: &Shown, links: &Links) -> Value {
+/// and links to it in the Mini App, its start a `date_time` entity.
+pub fn inline_result(shown: &Shown, links: &Links, words: &InlineWords) -> Value {
     let event = shown.event;
-    let mut when = shown.when();
+    let mut when = format!("{}{}", words.at, words.then);
     if !event.location.is_empty() {
         when.push_str(&format!(" · {}", event.location));
     }
@@ -168,6 +191,7 @@ pub fn inline_result(shown: &Shown, links: &Links) -> Value {
             .unwrap_or_else(|| links.page(Some(event.id))),
     };
     let message = texts::inline_message(event, &when, &link);
+    let offset = texts::inline_when_at(event);
     let summary = if event.description.is_empty() {
         when
     } else {
@@ -180,9 +204,11 @@ pub fn inline_result(shown: &Shown, links: &Links) -> Value {
         "description": summary.chars().take(200).collect::<String>(),
         "input_message_content": {
             "message_text": message,
+            "entities": [{"type": "date_time", "offset": offset,
+                "length": words.at.encode_utf16().count(), "unix_time": shown.starts_at}],
             "link_preview_options": {"is_disabled": true}
         },
-        "reply_markup": {"inline_keyboard": [[{"text": texts::OPEN_IN_APP, "url": link}]]}
+        "reply_markup": {"inline_keyboard": [[{"text": words.open, "url": link}]]}
     });
     if !event.image.is_empty() {
         result["thumbnail_url"] = json!(links.image(&event.image));
@@ -190,12 +216,17 @@ pub fn inline_result(shown: &Shown, links: &Links) -> Value {
     result
 }
 
-/// The `answerInlineQuery` body for `events`.
-pub fn inline_answer(query_id: &str, events: &[Shown], links: &Links) -> Value {
+/// The `answerInlineQuery` body for `events`, each in `words_of` its words.
+pub fn inline_answer(
+    query_id: &str,
+    events: &[Shown],
+    links: &Links,
+    words_of: impl Fn(&Shown) -> InlineWords,
+) -> Value {
     let results: Vec<Value> = events
         .iter()
         .take(MAX_INLINE_RESULTS)
-        .map(|e| inline_result(e, links))
+        .map(|e| inline_result(e, links, &words_of(e)))
         .collect();
     // Personal: what one user may see is never shown to another who types
     // the same query.
@@ -285,7 +316,7 @@ mod tests {
             at: local("2027-03-30", 13 * 60),
             starts_at: 0,
         };
-        let answer = inline_answer("q1", &[shown(&event)], &links(true));
+        let answer = inline_answer("q1", &[shown(&event)], &links(true), InlineWords::english);
         let result = &answer["results"][0];
         assert_eq!(answer["inline_query_id"], "q1");
         assert_eq!(result["id"], "4");
@@ -302,8 +333,25 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("https://t.me/events_bot/app?startapp=4"));
+        // The start is a `date_time` entity over "Tue 30 Mar · 13:00"
+        // (offsets in UTF-16: "📅 " is three units).
+        let entity = &result["input_message_content"]["entities"][0];
+        assert_eq!(entity["type"], "date_time");
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let (offset, length) = (
+            entity["offset"].as_u64().unwrap_or(0) as usize,
+            entity["length"].as_u64().unwrap_or(0) as usize,
+        );
+        assert_eq!(
+            String::from_utf16_lossy(&units[offset..offset + length]),
+            "Tue 30 Mar · 13:00"
+        );
+        assert_eq!(
+            result["reply_markup"]["inline_keyboard"][0][0]["text"],
+            "Open in Mini Events"
+        );
         let many: Vec<Shown> = (0..60).map(|_| shown(&event)).collect();
-        let answer = inline_answer("q", &many, &links(false));
+        let answer = inline_answer("q", &many, &links(false), InlineWords::english);
         assert_eq!(answer["results"].as_array().map(Vec::len), Some(50));
     }
 }

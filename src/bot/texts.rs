@@ -13,8 +13,6 @@ use crate::catalog::Event;
 pub const OPEN_EVENTS: &str = "Open events";
 /// The button under an inline result.
 pub const OPEN_IN_APP: &str = "Open in Mini Events";
-/// A community's button when its group has no title.
-pub const GROUP_EVENTS: &str = "Group events";
 
 /// "1 h 30 min" for 1.5 hours.
 pub fn duration(hours: f64) -> String {
@@ -36,16 +34,21 @@ pub fn duration(hours: f64) -> String {
 /// "Fri 5 Dec · 19:00 · 3 h", and how it repeats: an occurrence starting
 /// at `at` (the venue's time).
 pub fn when(event: &Event, at: Local) -> String {
+    let (at, then) = when_parts(event, at);
+    at + &then
+}
+
+/// [`when`] in two: the day and time ("Fri 5 Dec · 19:00"), and what
+/// follows (" · 3 h · weekly").
+pub fn when_parts(event: &Event, at: Local) -> (String, String) {
     let repeat = match event.repeat {
         Repeat::None => "",
         Repeat::Daily => " · daily",
         Repeat::Weekly => " · weekly",
     };
-    format!(
-        "{} · {} · {}{repeat}",
-        at.day.label(),
-        at.time(),
-        duration(event.duration)
+    (
+        format!("{} · {}", at.day.label(), at.time()),
+        format!(" · {}{repeat}", duration(event.duration)),
     )
 }
 
@@ -85,6 +88,11 @@ pub fn inline_message(event: &Event, when: &str, link: &str) -> String {
     }
     message.push_str(&format!("\n\n{link}"));
     message
+}
+
+/// Where the time starts in [`inline_message`], in UTF-16 code units.
+pub fn inline_when_at(event: &Event) -> usize {
+    format!("📅 {}\n🕒 ", event.title).encode_utf16().count()
 }
 
 /// Text a user typed, as a reply quotes it: without control characters,
