@@ -26,10 +26,28 @@ const result = await build({
   banner: { js: BANNER },
   // Vendored libraries load on demand from static/vendor/, not with the page.
   external: ['/vendor/*'],
+  plugins: [pageWords()],
   write: false,
   logLevel: 'warning',
 });
 const made = result.outputFiles[0].text;
+
+/**
+ * The English catalog the page bundles, without the bot's words (`bot.*`:
+ * the Worker reads those from the same file, the page never shows them).
+ */
+function pageWords() {
+  return {
+    name: 'page-words',
+    setup(on) {
+      on.onLoad({ filter: /[\\/]i18n[\\/]en\.json$/ }, async ({ path }) => {
+        const words = JSON.parse(await readFile(path, 'utf8'));
+        const page = Object.fromEntries(Object.entries(words).filter(([key]) => !key.startsWith('bot.')));
+        return { contents: JSON.stringify(page), loader: 'json' };
+      });
+    },
+  };
+}
 
 if (process.argv.includes('--check')) {
   const committed = await readFile(OUT, 'utf8').catch(() => '');

@@ -236,3 +236,33 @@ test('the language picker: the page changes at once, and the server keeps the ch
   });
   await Promise.all(pages.map((p) => p.context().close()));
 });
+
+test('every language fits at 360 px: no button clipped, nothing wider than the screen, in the list and an admin\'s event view', async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const overflow = (page) => page.evaluate(() => {
+      const bad = [];
+      if (document.documentElement.scrollWidth > innerWidth) bad.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+      for (const el of document.querySelectorAll('button, h1, h2, h3, label, legend, p')) {
+        if (!el.offsetParent) continue;
+        const box = el.getBoundingClientRect();
+        const text = el.textContent.trim().slice(0, 40);
+        if (box.right > innerWidth + 0.5 || box.left < -0.5) bad.push(`outside the screen: ${text}`);
+        if (el.tagName === 'BUTTON' && el.scrollWidth > el.clientWidth + 1) bad.push(`clipped: ${text}`);
+      }
+      return bad;
+    });
+    for (const code of ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa']) {
+      const page = await openApp(browser, worker, user({ id: ADMIN_ID, first: 'Ольга', last: 'Петрова', languageCode: code }));
+      pages.push(page);
+      // The admin never chose one: the language of their Telegram app is in force.
+      await page.waitForFunction((c) => document.documentElement.lang === c, code);
+      assert.deepEqual(await overflow(page), [], `${code}: the list`);
+      await page.locator(`.event[data-id="${ids.film}"] .open`).click();
+      await page.locator(`.event.detail[data-view-id="${ids.film}"] .admin-actions`).waitFor();
+      assert.deepEqual(await overflow(page), [], `${code}: the event's view`);
+      await page.context().close();
+      pages.pop();
+    }
+  });
+});

@@ -97,11 +97,17 @@ export function translate(root) {
   for (const template of root.querySelectorAll('template')) translate(template.content);
 }
 
-/** Fetches `code`'s catalog (null when it cannot be had). */
+const fetched = new Map();
+
+/** Fetches `code`'s catalog once (null when it cannot be had). */
 export async function fetchWords(code) {
+  if (fetched.has(code)) return fetched.get(code);
   try {
     const response = await fetch(`/i18n/${code}.json`);
-    return response.ok ? await response.json() : null;
+    if (!response.ok) return null;
+    const catalog = await response.json();
+    fetched.set(code, catalog);
+    return catalog;
   } catch {
     return null;
   }

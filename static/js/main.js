@@ -41,11 +41,15 @@ const LANGUAGE_KEY = 'mini-events:language';
 /** How long the first words may take before the page starts in English. */
 const WORDS_WAIT_MS = 2500;
 
+/** The language last asked for: a slower answer for an earlier one is dropped. */
+let wantedLanguage = null;
+
 /** Puts the page in `code` (fetching its words once); false when they cannot be had. */
 async function switchLanguage(code) {
+  wantedLanguage = code;
   if (code === currentLanguage() && document.documentElement.dir) return true;
   const words = code === 'en' ? english : await fetchWords(code);
-  if (!words) return false;
+  if (!words || wantedLanguage !== code) return false;
   useWords(code, words);
   return true;
 }
