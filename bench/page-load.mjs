@@ -1,14 +1,16 @@
 // How soon the page shows its first event card on a slow phone network:
 // Chromium emulating 150 ms round trip and 1.6 Mbps (DevTools network
 // conditions, no cache), against a `wrangler dev` of this checkout with
-// ten events (one with a picture). Prints the median and every run.
+// ten events (one with a picture). Prints the median and every run. With
+// a language, the user's Telegram is in it (the page fetches its words).
 //
-//   node bench/page-load.mjs [runs]     (after `npm test` built the Worker)
+//   node bench/page-load.mjs [runs] [language]   (after `npm test` built the Worker)
 
 import { Client, Worker, launchBrowser, makePng, prepareDb, removeState, tempState, user } from '../tests/helpers.mjs';
 import { appUrl } from '../scripts/sign-init-data.mjs';
 
 const RUNS = Number(process.argv[2] ?? 7);
+const LANGUAGE = process.argv[3];
 const ADMIN = 5_000_000_100;
 const LATENCY_MS = 150;
 const BYTES_PER_S = (1.6e6 / 8);
@@ -53,7 +55,7 @@ try {
     });
     const requests = [];
     page.on('request', (r) => requests.push(r.url()));
-    await page.goto(appUrl(worker.url, user().initData));
+    await page.goto(appUrl(worker.url, user({ languageCode: LANGUAGE }).initData));
     await page.waitForFunction(() => window.firstCard !== undefined, null, { timeout: 30_000 });
     times.push(await page.evaluate(() => window.firstCard));
     if (run === 0) console.log(`requests: ${requests.length} (${requests.map((u) => new URL(u).pathname).join(', ')})`);

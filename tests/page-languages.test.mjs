@@ -266,3 +266,32 @@ test('every language fits at 360 px: no button clipped, nothing wider than the s
     }
   });
 });
+
+test("the words of the user's language are asked for once, while app.js is still on its way", async (t) => {
+  const pages = [];
+  await withScreenshots(t.name, pages, async () => {
+    const asked = [];
+    let appServed = null;
+    const page = await openApp(browser, worker, user({ languageCode: 'de' }), {
+      async setup(p) {
+        // app.js held back 400 ms: the words are asked for meanwhile (boot.js), not after.
+        await p.route('**/app.js', async (route) => {
+          await new Promise((resolve) => { setTimeout(resolve, 400); });
+          appServed = Date.now();
+          await route.continue();
+        });
+        p.on('request', (request) => {
+          if (new URL(request.url()).pathname.startsWith('/i18n/')) asked.push([new URL(request.url()).pathname, Date.now()]);
+        });
+      },
+    });
+    pages.push(page);
+    await page.waitForFunction(() => document.documentElement.lang === 'de');
+    assert.equal(await page.locator('h1').textContent(), 'Events');
+    assert.equal(await page.locator(`.event[data-id="${ids.film}"] .toggle`).textContent(), 'Zusagen');
+    assert.deepEqual(asked.map(([path]) => path), ['/i18n/de.json']);
+    assert.ok(asked[0][1] < appServed, 'asked before app.js was served');
+    assert.deepEqual(page.errors, []);
+  });
+  await Promise.all(pages.map((p) => p.context().close()));
+});

@@ -8,6 +8,31 @@
   const fragment = new URLSearchParams(location.hash.slice(1));
   const data = fragment.get('tgWebAppData');
   if (!data || typeof WebSocket !== 'function') return;
+  // The words of the language the page will start in (main.js decides
+  // the same way: the last one the server said, else Telegram's), fetched
+  // meanwhile too; English comes with app.js.
+  const offered = ['en', 'ru', 'uk', 'es', 'pt', 'de', 'fa'];
+  const of = (code) => {
+    const primary = String(code ?? '').toLowerCase().split(/[-_]/)[0];
+    return offered.includes(primary) ? primary : null;
+  };
+  let telegram = '';
+  try {
+    telegram = JSON.parse(new URLSearchParams(data).get('user') ?? '{}').language_code;
+  } catch {
+    // no profile: English
+  }
+  let kept = null;
+  try {
+    kept = localStorage.getItem('mini-events:language');
+  } catch {
+    // storage refused: Telegram's language
+  }
+  const language = of(kept) ?? of(telegram);
+  if (language && language !== 'en') {
+    const words = fetch(`/i18n/${language}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    window.miniEventsEarlyWords = { language, words };
+  }
   const start = fragment.get('tgWebAppStartParam') || new URLSearchParams(data).get('start_param') || '';
   const community = new URLSearchParams(location.search).get('c');
   const launch = start ? { start } : community ? { c: community } : {};

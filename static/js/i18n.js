@@ -99,9 +99,17 @@ export function translate(root) {
 
 const fetched = new Map();
 
-/** Fetches `code`'s catalog once (null when it cannot be had). */
+/** Fetches `code`'s catalog once (null when it cannot be had); boot.js may have asked already. */
 export async function fetchWords(code) {
   if (fetched.has(code)) return fetched.get(code);
+  const early = typeof window === 'undefined' ? null : window.miniEventsEarlyWords;
+  if (early?.language === code) {
+    const catalog = await early.words;
+    if (catalog) {
+      fetched.set(code, catalog);
+      return catalog;
+    }
+  }
   try {
     const response = await fetch(`/i18n/${code}.json`);
     if (!response.ok) return null;
