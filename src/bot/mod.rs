@@ -480,38 +480,46 @@ impl Bot<'_> {
     }
 }
 
-/// An inline result's words in `language`: the venue's day and time as
-/// the language writes them, the duration in its digits, how it repeats,
-/// and the button (English, or where `Intl` cannot say: [`InlineWords::english`]).
+/// An inline result's words in `language` (English, or where `Intl`
+/// cannot say: [`InlineWords::english`]).
 fn inline_words(words: &Words, language: &str, zone: &IntlZone, shown: &Shown) -> InlineWords {
-    let english = InlineWords::english(shown);
-    if language == crate::i18n::ENGLISH {
-        return english;
+    match language {
+        crate::i18n::ENGLISH => None,
+        _ => inline_words_in(words, language, zone, shown),
     }
+    .unwrap_or_else(|| InlineWords::english(shown))
+}
+
+/// The venue's day and time as `language` writes them, the duration in
+/// its digits (the page's words for hours and minutes), how it repeats,
+/// and the button.
+fn inline_words_in(
+    words: &Words,
+    language: &str,
+    zone: &IntlZone,
+    shown: &Shown,
+) -> Option<InlineWords> {
     let number = |n: i64| crate::clock::number_words(language, n);
     let minutes = (shown.event.duration * 60.0).round() as i64;
-    let said = (|| {
-        let at = crate::clock::local_words(language, zone.name(), shown.starts_at, true)?;
-        let mut length = Vec::new();
-        if minutes >= 60 {
-            length.push(words.say("format.hours", &[("n", &number(minutes / 60)?)]));
-        }
-        if minutes % 60 != 0 || minutes == 0 {
-            length.push(words.say("format.minutes", &[("n", &number(minutes % 60)?)]));
-        }
-        let mut then = vec![length.join(" ")];
-        match shown.event.repeat {
-            Repeat::None => {}
-            Repeat::Daily => then.push(words.say("format.every_day", &[])),
-            Repeat::Weekly => then.push(words.say("format.every_week", &[])),
-        }
-        Some(InlineWords {
-            at,
-            then: then.iter().map(|part| format!(" · {part}")).collect(),
-            open: words.say("bot.open_in_app", &[]),
-        })
-    })();
-    said.unwrap_or(english)
+    let at = crate::clock::local_words(language, zone.name(), shown.starts_at, true)?;
+    let mut length = Vec::new();
+    if minutes >= 60 {
+        length.push(words.say("format.hours", &[("n", &number(minutes / 60)?)]));
+    }
+    if minutes % 60 != 0 || minutes == 0 {
+        length.push(words.say("format.minutes", &[("n", &number(minutes % 60)?)]));
+    }
+    let mut then = vec![length.join(" ")];
+    match shown.event.repeat {
+        Repeat::None => {}
+        Repeat::Daily => then.push(words.say("format.every_day", &[])),
+        Repeat::Weekly => then.push(words.say("format.every_week", &[])),
+    }
+    Some(InlineWords {
+        at,
+        then: then.iter().map(|part| format!(" · {part}")).collect(),
+        open: words.say("bot.open_in_app", &[]),
+    })
 }
 
 /// `event` with the venue's day and time of its next occurrence.

@@ -1,7 +1,8 @@
-//! Every word the bot writes, in one place: answers to commands, the
-//! group's messages, inline results, reminders and notices of changes.
-//! Pure, so each text is tested on the host (and, in part three, each
-//! will come from a catalog per language).
+//! The bot's English texts made where they are queued or answered:
+//! notices (stored in English, with what their event was), inline
+//! results, host messages, and the fallbacks. Pure, so each text is tested
+//! on the host. A reader of another language gets the catalogs' words
+//! instead (`static/i18n/`, read by `words.rs`), written when sent.
 //!
 //! Times are the venue's: the local time of an instant in the event's zone
 //! (`calendar::local`).
