@@ -64,6 +64,23 @@ pub fn local_words(language: &str, zone: &str, utc: i64, with_day: bool) -> Opti
     intl_format("DateTimeFormat", language, &options, &date)
 }
 
+/// The time of `utc` at the venue as `language` writes it
+/// ([`local_words`]); in English, or where the runtime cannot say, as
+/// `english` writes it.
+pub fn venue_words(
+    language: &str,
+    zone: &IntlZone,
+    utc: i64,
+    with_day: bool,
+    english: impl FnOnce() -> String,
+) -> String {
+    match language {
+        crate::i18n::ENGLISH => None,
+        _ => local_words(language, zone.name(), utc, with_day),
+    }
+    .unwrap_or_else(english)
+}
+
 /// `n` in `language`'s own digits ("۳" in Persian), through `Intl`.
 pub fn number_words(language: &str, n: i64) -> Option<String> {
     intl_format(

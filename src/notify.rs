@@ -35,6 +35,7 @@ use worker::{console_error, console_log, D1Database, Delay, Env, Result};
 
 use crate::access::{self, Answer, Asked, Rules, Verdict};
 use crate::bot::api::{ApiReply, BotApi, Member};
+use crate::bot::reply::date_time;
 use crate::bot::texts;
 use crate::bot::words::Words;
 use crate::calendar::{Day, Occurrence, Repeat, Zone};
@@ -483,7 +484,7 @@ fn notice_in(
         let when = crate::clock::local_words(row.language, zone.name(), starts_at, true)?;
         let values = [("title", title), ("when", when.as_str())];
         let (text, at) = words.say_marked("bot.notice.cancelled", &values, "when");
-        return Some((text, entities_at(at, starts_at)));
+        return Some((text, date_time(at, starts_at)));
     }
     let event = event_of(row.event.as_ref()?);
     let title = event.title.as_str();
@@ -499,7 +500,7 @@ fn notice_in(
     let occurrence = event.schedule().next(zone, now)?;
     let when = crate::clock::local_words(row.language, zone.name(), occurrence.starts_at, true)?;
     let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
-    Some((text, entities_at(at, occurrence.starts_at)))
+    Some((text, date_time(at, occurrence.starts_at)))
 }
 
 /// What an edit changed, in `language` (`None`: nothing a reader cares
@@ -532,21 +533,13 @@ fn changed_in(
                 ("location", location),
             ];
             let (text, marked) = words.say_marked(key, &values, "when");
-            Some((text, entities_at(marked, o.starts_at)))
+            Some((text, date_time(marked, o.starts_at)))
         }
         (true, _, None) if location.is_empty() => Some((at("bot.notice.was_moved"), None)),
         (true, _, None) => Some((at("bot.notice.was_moved_at"), None)),
         (false, true, _) if location.is_empty() => Some((at("bot.notice.no_place"), None)),
         (false, true, _) => Some((at("bot.notice.relocated"), None)),
     }
-}
-
-/// The `date_time` entity of a time written at `at` (UTF-16 offset and
-/// length) for the instant `unix_time`.
-fn entities_at(at: Option<(usize, usize)>, unix_time: i64) -> Option<Value> {
-    at.map(|(offset, length)| {
-        json!([{"type": "date_time", "offset": offset, "length": length, "unix_time": unix_time}])
-    })
 }
 
 /// A reminder in the user's `language`, its time written as the venue's
@@ -568,14 +561,11 @@ fn reminder(
         _ => return (texts::reminder(title, minutes, occurrence, zone), None),
     };
     let with_day = minutes == 1440;
-    let english = || texts::starts_at(occurrence, zone, with_day);
-    let when = match language {
-        crate::i18n::ENGLISH => english(),
-        _ => crate::clock::local_words(language, zone.name(), occurrence.starts_at, with_day)
-            .unwrap_or_else(english),
-    };
+    let when = crate::clock::venue_words(language, zone, occurrence.starts_at, with_day, || {
+        texts::starts_at(occurrence, zone, with_day)
+    });
     let (text, at) = words.say_marked(key, &[("title", title), ("when", &when)], "when");
-    (text, entities_at(at, occurrence.starts_at))
+    (text, date_time(at, occurrence.starts_at))
 }
 
 /// An event as a message needs it, from its row.

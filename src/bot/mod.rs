@@ -179,19 +179,14 @@ impl Bot<'_> {
         };
         let zone = IntlZone::or_utc(&self.config.timezone);
         let shown = linked.as_ref().and_then(|e| show(e, &zone, self.now, None));
-        let Some(mut body) = reply::open_app_message(request, &self.links, shown.as_ref()) else {
-            return Ok(());
-        };
         // In the user's language, the event's time a `date_time` entity.
         let language = store::users::language_of(&self.db, *from).await?;
         let words = Words::of(self.env, language).await;
-        let (text, entities) = start_words(&words, language, request, shown.as_ref(), zone.name());
-        body["text"] = serde_json::json!(text);
+        let (text, entities) = start_words(&words, language, request, shown.as_ref(), &zone);
+        let button = words.say("bot.group.open", &[]);
+        let mut body = reply::start_message(*chat_id, &self.links, *event, &text, &button);
         if let Some(entities) = entities {
             body["entities"] = entities;
-        }
-        if let Some(button) = body["reply_markup"]["inline_keyboard"][0][0].as_object_mut() {
-            button.insert("text".into(), words.say("bot.group.open", &[]).into());
         }
         let entered = self.visible(*from).await?;
         let rows: Vec<(String, String)> = entered.into_iter().map(|c| (c.title, c.slug)).collect();
@@ -499,17 +494,17 @@ fn inline_words_in(
     zone: &IntlZone,
     shown: &Shown,
 ) -> Option<InlineWords> {
-    let number = |n: i64| crate::clock::number_words(language, n);
-    let minutes = (shown.event.duration * 60.0).round() as i64;
     let at = crate::clock::local_words(language, zone.name(), shown.starts_at, true)?;
-    let mut length = Vec::new();
-    if minutes >= 60 {
-        length.push(words.say("format.hours", &[("n", &number(minutes / 60)?)]));
-    }
-    if minutes % 60 != 0 || minutes == 0 {
-        length.push(words.say("format.minutes", &[("n", &number(minutes % 60)?)]));
-    }
-    let mut then = vec![length.join(" ")];
+    let part = |key: &str, n: i64| {
+        let n = crate::clock::number_words(language, n)?;
+        Some(words.say(key, &[("n", &n)]))
+    };
+    let length = texts::duration_in(
+        shown.event.duration,
+        |h| part("format.hours", h),
+        |m| part("format.minutes", m),
+    )?;
+    let mut then = vec![length];
     match shown.event.repeat {
         Repeat::None => {}
         Repeat::Daily => then.push(words.say("format.every_day", &[])),
@@ -522,7 +517,6 @@ fn inline_words_in(
     })
 }
 
-/// `event` with the venue's day and time of its next occurrence.
 /// The answer to a private `/start`: greeted by name, with the event a
 /// `/start <id>` names when it exists, its start a `date_time` entity.
 fn start_words(
@@ -530,7 +524,7 @@ fn start_words(
     language: &str,
     request: &Asked,
     shown: Option<&Shown>,
-    zone: &str,
+    zone: &IntlZone,
 ) -> (String, Option<serde_json::Value>) {
     let Asked::OpenApp {
         first_name, event, ..
@@ -544,28 +538,22 @@ fn start_words(
     };
     match (event, shown) {
         (Some(_), Some(shown)) => {
-            let when = match language {
-                crate::i18n::ENGLISH => shown.when(),
-                _ => crate::clock::local_words(language, zone, shown.starts_at, true)
-                    .unwrap_or_else(|| shown.when()),
-            };
+            let when =
+                crate::clock::venue_words(language, zone, shown.starts_at, true, || shown.when());
             let values = [
                 ("hello", hello.as_str()),
                 ("title", shown.event.title.as_str()),
                 ("when", when.as_str()),
             ];
             let (text, at) = words.say_marked("bot.start.event", &values, "when");
-            let entities = at.map(|(offset, length)| {
-                serde_json::json!([{"type": "date_time", "offset": offset, "length": length,
-                    "unix_time": shown.starts_at}])
-            });
-            (text, entities)
+            (text, reply::date_time(at, shown.starts_at))
         }
         (Some(_), None) => (words.say("bot.start.missing", &[("hello", &hello)]), None),
         (None, _) => (words.say("bot.start.list", &[("hello", &hello)]), None),
     }
 }
 
+/// `event` with the venue's day and time of its next occurrence.
 fn show<'e>(
     event: &'e Event,
     zone: &IntlZone,

@@ -4,7 +4,6 @@
 use serde_json::{json, Value};
 
 use super::texts;
-use super::update::Request;
 use crate::calendar::Local;
 use crate::catalog::Event;
 use crate::media;
@@ -114,34 +113,31 @@ impl InlineWords {
     }
 }
 
-/// The `sendMessage` body answering `/start` or `/events` (with the event a
-/// `/start <id>` names, when it exists). Private chats get a `web_app`
-/// button; groups a link to the Mini App, since `web_app` buttons only work
-/// in private chats.
-pub fn open_app_message(request: &Request, links: &Links, shown: Option<&Shown>) -> Option<Value> {
-    let Request::OpenApp {
-        chat_id,
-        private,
-        first_name,
-        event,
-        ..
-    } = request
-    else {
-        return None;
-    };
-    let shown = shown.map(|s| (s.event, s.at));
-    let text = texts::open_app(first_name, *private, event.is_some(), shown);
-    let button = match private {
-        true => Some(json!({"text": texts::OPEN_EVENTS, "web_app": {"url": links.page(*event)}})),
-        false => links
-            .mini_app_link(*event)
-            .map(|url| json!({"text": texts::OPEN_EVENTS, "url": url})),
-    };
-    let mut body = json!({"chat_id": chat_id, "text": text});
-    if let Some(button) = button {
-        body["reply_markup"] = json!({"inline_keyboard": [[button]]});
-    }
-    Some(body)
+/// The `sendMessage` body answering a private `/start` or `/events`:
+/// `text` and a `web_app` button (they work in private chats only; a
+/// group gets its community's link) opening the page, at the event a
+/// `/start <id>` names.
+pub fn start_message(
+    chat_id: i64,
+    links: &Links,
+    event: Option<i64>,
+    text: &str,
+    button: &str,
+) -> Value {
+    json!({
+        "chat_id": chat_id,
+        "text": text,
+        "reply_markup": {"inline_keyboard": [[{"text": button, "web_app": {"url": links.page(event)}}]]}
+    })
+}
+
+/// The `date_time` entity of a time written at `at` (UTF-16 offset and
+/// length) for the instant `unix_time`, so each reader's Telegram can
+/// show it in their own zone.
+pub fn date_time(at: Option<(usize, usize)>, unix_time: i64) -> Option<Value> {
+    at.map(|(offset, length)| {
+        json!([{"type": "date_time", "offset": offset, "length": length, "unix_time": unix_time}])
+    })
 }
 
 /// What a group gets when the bot joins (`joined`), or for `/events`: a
@@ -191,7 +187,10 @@ pub fn inline_result(shown: &Shown, links: &Links, words: &InlineWords) -> Value
             .unwrap_or_else(|| links.page(Some(event.id))),
     };
     let message = texts::inline_message(event, &when, &link);
-    let offset = texts::inline_when_at(event);
+    let at = (
+        texts::inline_when_at(event),
+        words.at.encode_utf16().count(),
+    );
     let summary = if event.description.is_empty() {
         when
     } else {
@@ -204,8 +203,7 @@ pub fn inline_result(shown: &Shown, links: &Links, words: &InlineWords) -> Value
         "description": summary.chars().take(200).collect::<String>(),
         "input_message_content": {
             "message_text": message,
-            "entities": [{"type": "date_time", "offset": offset,
-                "length": words.at.encode_utf16().count(), "unix_time": shown.starts_at}],
+            "entities": date_time(Some(at), shown.starts_at),
             "link_preview_options": {"is_disabled": true}
         },
         "reply_markup": {"inline_keyboard": [[{"text": words.open, "url": link}]]}
@@ -236,7 +234,6 @@ pub fn inline_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bot::update::Update;
 
     fn local(day: &str, minutes: u32) -> Local {
         Local {
@@ -253,16 +250,8 @@ mod tests {
         }
     }
 
-    fn text_message(text: &str, chat_type: &str) -> Update {
-        Update::parse(&format!(
-            r#"{{"update_id":1,"message":{{"message_id":1,"date":0,"text":{},"chat":{{"id":5,"type":"{chat_type}"}},"from":{{"id":5,"is_bot":false,"first_name":"Rita"}}}}}}"#,
-            serde_json::to_string(text).unwrap_or_default()
-        ))
-    }
-
     #[test]
     fn buttons_fit_the_chat() {
-        let private = text_message("/start 3", "private").request(None);
         let event = Event {
             id: 3,
             title: "Board games".into(),
@@ -275,24 +264,22 @@ mod tests {
             at: local("2025-12-05", 19 * 60),
             starts_at: 0,
         };
-        let body = open_app_message(&private, &links(true), Some(&shown)).unwrap_or_default();
+        // A private chat's web_app button (the English words of a /start
+        // come from the catalog: tests/bot.test.mjs).
+        let body = start_message(5, &links(true), Some(event.id), "Hi", "Open events");
         assert_eq!(
             body["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"],
             "https://events.example/?event=3"
         );
+        assert_eq!(shown.when(), "Fri 5 Dec · 19:00 · 3 h");
+        // Groups and shared messages get a t.me link, only with the names.
         assert_eq!(
-            body["text"],
-            "Hi, Rita! Board games: Fri 5 Dec · 19:00 · 3 h. Tap below to open it and sign up."
+            links(true).mini_app_link(None).as_deref(),
+            Some("https://t.me/events_bot/app")
         );
-        let group = text_message("/start", "supergroup").request(None);
-        let body = open_app_message(&group, &links(true), None).unwrap_or_default();
         assert_eq!(
-            body["reply_markup"]["inline_keyboard"][0][0]["url"],
-            "https://t.me/events_bot/app"
-        );
-        let unnamed = open_app_message(&group, &links(false), None).unwrap_or_default();
-        assert!(
-            unnamed.get("reply_markup").is_none(),
+            links(false).mini_app_link(None),
+            None,
             "no link without names"
         );
     }

@@ -10,26 +10,36 @@
 use crate::calendar::{self, Local, Occurrence, Repeat, Zone};
 use crate::catalog::Event;
 
-/// The button that opens the Mini App.
-pub const OPEN_EVENTS: &str = "Open events";
 /// The button under an inline result.
 pub const OPEN_IN_APP: &str = "Open in Mini Events";
 
 /// "1 h 30 min" for 1.5 hours.
 pub fn duration(hours: f64) -> String {
+    duration_in(
+        hours,
+        |h| Some(format!("{h} h")),
+        |m| Some(format!("{m} min")),
+    )
+    .unwrap_or_default()
+}
+
+/// A duration of `hours` in whole hours and minutes, each part written by
+/// `in_hours` and `in_minutes` ("0 min" when there is neither); `None`
+/// when a part cannot be written.
+pub fn duration_in(
+    hours: f64,
+    in_hours: impl Fn(i64) -> Option<String>,
+    in_minutes: impl Fn(i64) -> Option<String>,
+) -> Option<String> {
     let minutes = (hours * 60.0).round() as i64;
     let mut parts = Vec::new();
     if minutes >= 60 {
-        parts.push(format!("{} h", minutes / 60));
+        parts.push(in_hours(minutes / 60)?);
     }
-    if minutes % 60 != 0 {
-        parts.push(format!("{} min", minutes % 60));
+    if minutes % 60 != 0 || minutes == 0 {
+        parts.push(in_minutes(minutes % 60)?);
     }
-    if parts.is_empty() {
-        "0 min".into()
-    } else {
-        parts.join(" ")
-    }
+    Some(parts.join(" "))
 }
 
 /// "Fri 5 Dec · 19:00 · 3 h", and how it repeats: an occurrence starting
@@ -51,34 +61,6 @@ pub fn when_parts(event: &Event, at: Local) -> (String, String) {
         format!("{} · {}", at.day.label(), at.time()),
         format!(" · {}{repeat}", duration(event.duration)),
     )
-}
-
-/// The answer to `/start` or `/events`: in a private chat greeted by name
-/// (with the event a `/start <id>` names, when it exists: `shown`, or
-/// `asked` when it does not), in a group a plain line.
-pub fn open_app(
-    first_name: &str,
-    private: bool,
-    asked: bool,
-    shown: Option<(&Event, Local)>,
-) -> String {
-    if !private {
-        return "Tap below to see what's on and sign up for events.".into();
-    }
-    let hello = if first_name.is_empty() {
-        "Hi!".to_string()
-    } else {
-        format!("Hi, {first_name}!")
-    };
-    match (asked, shown) {
-        (true, Some((event, at))) => format!(
-            "{hello} {}: {}. Tap below to open it and sign up.",
-            event.title,
-            when(event, at)
-        ),
-        (true, None) => format!("{hello} Tap below to open this event and sign up."),
-        (false, _) => format!("{hello} Tap below to see what's on and sign up for events."),
-    }
 }
 
 /// An inline result's message: the event, when, where, what, and the link.

@@ -41,6 +41,9 @@ const LANGUAGE_KEY = 'mini-events:language';
 /** How long the first words may take before the page starts in English. */
 const WORDS_WAIT_MS = 2500;
 
+/** The language of the user's Telegram app, when we offer it, else English. */
+const telegramsOwn = () => languageOf(telegramLanguage()) ?? 'en';
+
 /** The language last asked for: a slower answer for an earlier one is dropped. */
 let wantedLanguage = null;
 
@@ -58,7 +61,7 @@ useEnglish(english);
 // The last language the server said, else Telegram's: the page starts in
 // it (the server's `welcome` has the last word).
 {
-  const first = languageOf(localStorage.getItem(LANGUAGE_KEY)) ?? languageOf(telegramLanguage()) ?? 'en';
+  const first = languageOf(localStorage.getItem(LANGUAGE_KEY)) ?? telegramsOwn();
   const late = new Promise((resolve) => { setTimeout(resolve, WORDS_WAIT_MS, false); });
   if (!(await Promise.race([switchLanguage(first), late]))) useWords('en', english);
   translate(document);
@@ -233,7 +236,7 @@ const settings = new SettingsSheet({
       notice.show(t('notice.offline_language'), { warning: true });
       return false;
     }
-    const now = code ?? languageOf(telegramLanguage()) ?? 'en';
+    const now = code ?? telegramsOwn();
     localStorage.setItem(LANGUAGE_KEY, now);
     settings.showLanguage(code);
     switchLanguage(now);

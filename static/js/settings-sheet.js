@@ -21,7 +21,6 @@ export class SettingsSheet {
     this.dialog = dialog;
     this.opener = opener;
     this.reminder = 0;
-    this.known = false;
     this.language = dialog.querySelector('#language');
     // Each language named in itself, so anyone finds their own.
     this.language.append(...LANGUAGES.map((code) => {
@@ -54,7 +53,6 @@ export class SettingsSheet {
     this.reminder = minutes;
     const value = minutes === null ? OFF : String(minutes);
     for (const input of this.dialog.querySelectorAll('input[name=reminder]')) input.checked = input.value === value;
-    this.known = true;
     this.opener.hidden = false;
     this.opener.textContent = t('settings.opener', { when: label(minutes) });
   }
@@ -67,7 +65,8 @@ export class SettingsSheet {
 
   /** Its words again, in the language now in force. */
   relabel() {
-    if (this.known) this.show(this.reminder);
+    // The opener shows once the server said the setting (`welcome`).
+    if (!this.opener.hidden) this.show(this.reminder);
   }
 
   /** The user's feed (https), offered as webcal:// and https to copy. */
